@@ -1,0 +1,173 @@
+"""Back office for the catalog: pages over the read models; every write is a catalog command."""
+
+import uuid
+
+from django import forms
+from django.contrib import admin, messages
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from infrastructure.admin.commands import CommandAdmin, CommandForm, CommandModelForm, command_form_view
+from infrastructure.admin.history import EventHistoryAdminMixin
+from infrastructure.commands.bus import execute
+from infrastructure.commands.metadata import Metadata
+from infrastructure.errors import DomainError
+
+from . import commands as c
+from .models import CategoryView, ProductView
+
+
+# --- categories -------------------------------------------------------------------------------
+class CategoryForm(CommandModelForm):
+    class Meta:
+        model = CategoryView
+        fields = ["name"]
+
+    def build_command(self, data):
+        if self.instance_id is None:
+            return c.CreateCategory(category_id=uuid.uuid4(), name=data["name"])
+        return c.RenameCategory(category_id=self.instance_id, name=data["name"])
+
+
+@admin.register(CategoryView)
+class CategoryAdmin(EventHistoryAdminMixin, CommandAdmin):
+    form = CategoryForm
+    history_context = "catalog"
+    list_display = ["name", "status", "active_product_count", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["name"]
+
+    def delete_command(self, obj):
+        return c.DeleteCategory(category_id=obj.pk)
+
+
+# --- products ---------------------------------------------------------------------------------
+class LowStockFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("low", "Low (at or under threshold)"), ("negative", "Negative"), ("ok", "OK")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "low":
+            return queryset.filter(is_low_stock=True)
+        if value == "negative":
+            return queryset.filter(on_hand__lt=0)
+        if value == "ok":
+            return queryset.filter(is_low_stock=False)
+        return queryset
+
+
+def _as_uuid(value) -> uuid.UUID:
+    return uuid.UUID(str(value))  # also takes a UUID: the initial value (has_changed coerces it too)
+
+
+class ProductForm(CommandModelForm):
+    category_id = forms.TypedChoiceField(label="Category", required=False, coerce=_as_uuid, empty_value=None)
+
+    class Meta:
+        model = ProductView
+        fields = ["sku", "barcode", "name", "category_id", "unit_price", "tax_rate", "price_includes_tax",
+                  "low_stock_threshold"]
+
+    def build_command(self, data):
+        # Meta.fields, not self._meta.fields: the admin's form class also lists its read-only fields there.
+        details = {key: data.get(key) for key in ProductForm.Meta.fields}
+        details["barcode"] = details["barcode"] or None
+        if self.instance_id is None:
+            return c.CreateProduct(product_id=uuid.uuid4(), **details)
+        return c.UpdateProduct(product_id=self.instance_id, **details)
+
+
+class ReceiveStockForm(CommandForm):
+    quantity = forms.IntegerField(min_value=1)
+    supplier_reference = forms.CharField(max_length=100, required=False)
+
+    def build_command(self, data):
+        return c.ReceiveStock(product_id=self.instance_id, quantity=data["quantity"],
+                              supplier_reference=data.get("supplier_reference") or None)
+
+
+class AdjustStockForm(CommandForm):
+    counted_quantity = forms.IntegerField(min_value=0)
+    reason = forms.CharField(max_length=200)
+
+    def build_command(self, data):
+        return c.AdjustStock(product_id=self.instance_id, counted_quantity=data["counted_quantity"],
+                             reason=data["reason"])
+
+
+@admin.register(ProductView)
+class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
+    form = ProductForm
+    history_context = "catalog"
+    list_display = ["sku", "name", "category_name", "unit_price", "tax_rate", "status", "on_hand", "reserved",
+                    "available", "low_stock_flag"]
+    list_filter = [LowStockFilter, "status", "category_name"]
+    search_fields = ["name", "sku", "barcode"]
+    readonly_fields = ["stock_summary", "stock_actions"]
+    actions = ["discontinue_selected", "reactivate_selected"]
+
+    def get_fields(self, request, obj=None):
+        fields = list(ProductForm._meta.fields)
+        return fields + ["stock_summary", "stock_actions"] if obj else fields
+
+    def prepare_form(self, form, request, obj):
+        categories = CategoryView.objects.filter(status="active").order_by("name")
+        form.fields["category_id"].choices = [("", "---------")] + [(str(cat.id), cat.name) for cat in categories]
+
+    def get_actions(self, request):
+        return {name: value for name, value in super().get_actions(request).items() if name != "delete_selected"}
+
+    @admin.display(boolean=True, description="low stock")
+    def low_stock_flag(self, obj):
+        return obj.is_low_stock
+
+    @admin.display(description="stock")
+    def stock_summary(self, obj):
+        return f"on hand {obj.on_hand}, reserved {obj.reserved}, available {obj.available}"
+
+    @admin.display(description="stock actions")
+    def stock_actions(self, obj):
+        return format_html('<a class="button" href="{}">Receive stock</a> <a class="button" href="{}">Adjust stock</a>',
+                           reverse("admin:catalog_productview_receive_stock", args=[obj.pk]),
+                           reverse("admin:catalog_productview_adjust_stock", args=[obj.pk]))
+
+    def get_urls(self):
+        extra = [
+            path("<path:object_id>/receive-stock/", self.admin_site.admin_view(self.receive_stock_view),
+                 name="catalog_productview_receive_stock"),
+            path("<path:object_id>/adjust-stock/", self.admin_site.admin_view(self.adjust_stock_view),
+                 name="catalog_productview_adjust_stock"),
+        ]
+        return extra + super().get_urls()
+
+    def receive_stock_view(self, request, object_id):
+        return command_form_view(self, request, object_id, ReceiveStockForm, "Receive stock")
+
+    def adjust_stock_view(self, request, object_id):
+        return command_form_view(self, request, object_id, AdjustStockForm, "Adjust stock after a count")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # products are discontinued, never deleted: their history and sales stay
+
+    def _each(self, request, queryset, make_command, verb):
+        done = 0
+        for product in queryset:
+            try:
+                execute(make_command(product), Metadata.from_request(request))
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{product}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"{verb} {done} product(s).", messages.SUCCESS)
+
+    @admin.action(description="Discontinue selected products")
+    def discontinue_selected(self, request, queryset):
+        self._each(request, queryset, lambda p: c.DiscontinueProduct(product_id=p.pk, reason="back office"),
+                   "Discontinued")
+
+    @admin.action(description="Reactivate selected products")
+    def reactivate_selected(self, request, queryset):
+        self._each(request, queryset, lambda p: c.ReactivateProduct(product_id=p.pk), "Reactivated")

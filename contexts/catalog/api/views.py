@@ -1,0 +1,174 @@
+"""Catalog API: thin views. Writes build a command and execute it; reads use the read models."""
+
+import uuid
+
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from infrastructure.access.permissions import CashierReadsManagerWrites
+from infrastructure.commands.bus import execute
+from infrastructure.commands.metadata import Metadata
+from infrastructure.errors import NotFound
+from infrastructure.http.history import StreamHistoryMixin
+
+from .. import commands as c
+from ..models import CategoryView, ProductView, StockMovementView
+from . import serializers as s
+
+
+def _run(request, command, code=status.HTTP_200_OK) -> Response:
+    return Response(execute(command, Metadata.from_request(request)), status=code)
+
+
+def _valid(serializer_cls, request) -> dict:
+    serializer = serializer_cls(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CategoryViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Product categories. Cashiers read; managers create, rename and delete."""
+
+    queryset = CategoryView.objects.all()
+    serializer_class = s.CategoryOut
+    permission_classes = [CashierReadsManagerWrites]
+    filterset_fields = ["status"]
+    search_fields = ["name"]
+    ordering_fields = ["name", "active_product_count", "updated_at"]
+    history_context = "catalog"
+    history_stream_type = "Category"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_object(self):
+        category = CategoryView.objects.filter(id=_uuid(self.kwargs["pk"])).first()
+        if category is None:
+            raise NotFound(f"No category with id {self.kwargs['pk']}.")
+        return category
+
+    @extend_schema(request=s.CategoryIn, responses={201: s.CategoryState})
+    def create(self, request):
+        data = _valid(s.CategoryIn, request)
+        return _run(request, c.CreateCategory(category_id=data.get("id") or uuid.uuid4(), name=data["name"]),
+                    status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.CategoryRenameIn, responses={200: s.CategoryState}, summary="Rename a category")
+    def partial_update(self, request, pk=None):
+        data = _valid(s.CategoryRenameIn, request)
+        return _run(request, c.RenameCategory(category_id=_uuid(pk), name=data["name"]))
+
+    @extend_schema(responses={200: s.CategoryState}, summary="Delete a category (409 while it has active products)")
+    def destroy(self, request, pk=None):
+        return _run(request, c.DeleteCategory(category_id=_uuid(pk)))
+
+
+def _uuid(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound(f"No such resource: {value} is not an id.") from None
+
+
+class ProductViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Products with their stock. Cashiers read and look up; managers change."""
+
+    queryset = ProductView.objects.all()
+    serializer_class = s.ProductOut
+    permission_classes = [CashierReadsManagerWrites]
+    filterset_fields = ["category_id", "status", "is_low_stock", "price_includes_tax"]
+    search_fields = ["name", "sku", "barcode"]
+    ordering_fields = ["name", "sku", "unit_price", "on_hand", "available", "updated_at"]
+    history_context = "catalog"
+    history_stream_type = "Product"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_object(self):
+        product = ProductView.objects.filter(id=_uuid(self.kwargs["pk"])).first()
+        if product is None:
+            raise NotFound(f"No product with id {self.kwargs['pk']}.")
+        return product
+
+    @extend_schema(request=s.ProductIn, responses={201: s.ProductState})
+    def create(self, request):
+        data = _valid(s.ProductIn, request)
+        return _run(request, c.CreateProduct(
+            product_id=data.get("id") or uuid.uuid4(), sku=data["sku"], name=data["name"],
+            barcode=data.get("barcode") or None, category_id=data.get("category_id"), unit_price=data["unit_price"],
+            tax_rate=data["tax_rate"], price_includes_tax=data["price_includes_tax"],
+            low_stock_threshold=data["low_stock_threshold"]), status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ProductUpdateIn, responses={200: s.ProductState},
+                   summary="Change details (and the price, if given)")
+    def partial_update(self, request, pk=None):
+        data = _valid(s.ProductUpdateIn, request)
+        changes = {k: v for k, v in data.items()}
+        if "barcode" in changes:
+            changes["barcode"] = changes["barcode"] or None
+        return _run(request, c.UpdateProduct(product_id=_uuid(pk), **changes))
+
+    @extend_schema(request=s.DiscontinueIn, responses={200: s.ProductState},
+                   summary="Discontinue (products are never deleted: their history stays)")
+    def destroy(self, request, pk=None):
+        reason = _valid(s.DiscontinueIn, request)["reason"] if request.data else ""
+        return _run(request, c.DiscontinueProduct(product_id=_uuid(pk), reason=reason))
+
+    @extend_schema(request=s.PriceIn, responses={200: s.ProductState})
+    @action(detail=True, methods=["post"], url_path="change-price")
+    def change_price(self, request, pk=None):
+        return _run(request, c.ChangeProductPrice(product_id=_uuid(pk), unit_price=_valid(s.PriceIn, request)["unit_price"]))
+
+    @extend_schema(request=s.DiscontinueIn, responses={200: s.ProductState})
+    @action(detail=True, methods=["post"])
+    def discontinue(self, request, pk=None):
+        return _run(request, c.DiscontinueProduct(product_id=_uuid(pk), reason=_valid(s.DiscontinueIn, request)["reason"]))
+
+    @extend_schema(request=None, responses={200: s.ProductState})
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        return _run(request, c.ReactivateProduct(product_id=_uuid(pk)))
+
+    @extend_schema(request=s.ReceiveStockIn, responses={200: s.ProductState})
+    @action(detail=True, methods=["post"], url_path="receive-stock")
+    def receive_stock(self, request, pk=None):
+        data = _valid(s.ReceiveStockIn, request)
+        return _run(request, c.ReceiveStock(product_id=_uuid(pk), quantity=data["quantity"],
+                                            supplier_reference=data.get("supplier_reference")))
+
+    @extend_schema(request=s.AdjustStockIn, responses={200: s.ProductState})
+    @action(detail=True, methods=["post"], url_path="adjust-stock")
+    def adjust_stock(self, request, pk=None):
+        data = _valid(s.AdjustStockIn, request)
+        return _run(request, c.AdjustStock(product_id=_uuid(pk), counted_quantity=data["counted_quantity"],
+                                           reason=data["reason"]))
+
+    @extend_schema(responses={200: s.StockMovementOut(many=True)}, summary="The product's stock ledger")
+    @action(detail=True, methods=["get"], url_path="stock-movements")
+    def stock_movements(self, request, pk=None):
+        product = self.get_object()
+        page = self.paginate_queryset(StockMovementView.objects.filter(product_id=product.id).order_by("-id"))
+        return self.get_paginated_response(s.StockMovementOut(page, many=True).data)
+
+    @extend_schema(summary="Products at or under their low-stock threshold, and any with negative stock")
+    @action(detail=False, methods=["get"], url_path="low-stock")
+    def low_stock(self, request):
+        queryset = self.filter_queryset(self.get_queryset().filter(is_low_stock=True).order_by("available", "name"))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(parameters=[OpenApiParameter("code", OpenApiTypes.STR, required=True,
+                                                description="A barcode (EAN-13 / UPC-A) or a SKU")],
+                   responses={200: s.ProductOut}, summary="Find one product by barcode or SKU (a till scans)")
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def lookup(self, request):
+        code = request.query_params.get("code", "").strip()
+        if not code:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"code": ["Give a barcode or SKU to look up."]})
+        product = ProductView.objects.filter(Q(barcode=code) | Q(sku=code.upper())).order_by("status").first()
+        if product is None:
+            raise NotFound(f"No product with barcode or SKU {code}.")
+        return Response(s.ProductOut(product).data)

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "contexts.catalog"
+    label = "catalog"
+    verbose_name = "Catalog"
+
+    def ready(self):
+        from infrastructure.consumers.registry import register
+
+        from . import handlers  # noqa: F401  (registers the command handlers)
+        from .policies import StockPolicy
+        from .projections import CatalogProjection
+
+        register(CatalogProjection())
+        register(StockPolicy())

@@ -1,0 +1,38 @@
+"""List filters and search for customers."""
+
+import django_filters
+from rest_framework.filters import SearchFilter
+
+from ..domain.customer import ACTIVE, REMOVED
+from ..domain.values import phone_search_digits
+from ..models import CustomerView
+
+ALL = "all"
+
+
+class CustomerFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=[(ACTIVE, ACTIVE), (REMOVED, REMOVED), (ALL, ALL)], method="filter_status",
+        help_text="active (the default), removed, or all.")
+
+    class Meta:
+        model = CustomerView
+        fields = ["status"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("status"):
+            data = data.copy()
+            data["status"] = ACTIVE
+        super().__init__(data, *args, **kwargs)
+
+    def filter_status(self, queryset, name, value):
+        return queryset if value == ALL else queryset.filter(status=value)
+
+
+class CustomerSearchFilter(SearchFilter):
+    """`?search=`: name or email containing every word, or a phone number containing the digits."""
+
+    def get_search_terms(self, request):
+        raw = request.query_params.get(self.search_param, "").replace("\x00", "")
+        digits = phone_search_digits(raw)
+        return [digits] if digits else super().get_search_terms(request)

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class CustomersConfig(AppConfig):
+    name = "contexts.customers"
+    label = "customers"
+    verbose_name = "Customers"
+
+    def ready(self):
+        from infrastructure.consumers.registry import register
+
+        from . import handlers  # noqa: F401  (registers the command handlers)
+        from .access import grant_role_permissions
+        from .policies import LoyaltyPolicy
+        from .projections import CustomerDirectory
+
+        register(CustomerDirectory())
+        register(LoyaltyPolicy())
+        post_migrate.connect(grant_role_permissions, sender=self, dispatch_uid="customers.grant_role_permissions")

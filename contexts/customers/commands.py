@@ -1,0 +1,49 @@
+"""Commands of the customers context: what a manager, the admin or a policy asks it to do."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from .domain.customer import UNCHANGED
+
+
+@dataclass(frozen=True)
+class RegisterCustomer:
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    address: dict | None = None  # {line1, line2, city, postal_code, country}
+    customer_id: UUID = field(default_factory=uuid4)
+
+
+@dataclass(frozen=True)
+class UpdateCustomer:
+    """Change some details; a field left `UNCHANGED` keeps its value, None clears an optional one."""
+
+    customer_id: UUID
+    name: object = UNCHANGED
+    phone: object = UNCHANGED
+    email: object = UNCHANGED
+    address: object = UNCHANGED
+
+
+@dataclass(frozen=True)
+class RemoveCustomer:
+    customer_id: UUID
+    reason: str | None = None
+
+
+# --- issued by the loyalty policy in reaction to sales events --------------------------------
+@dataclass(frozen=True)
+class EarnLoyaltyPoints:
+    customer_id: UUID
+    order_id: UUID
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ReverseLoyaltyPoints:
+    customer_id: UUID
+    order_id: UUID
+    refund_id: UUID
+    amount: Decimal

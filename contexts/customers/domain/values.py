@@ -1,0 +1,144 @@
+"""The value rules of a customer's details. Each function takes raw input (from the API, the
+admin or a replayed command), returns the normalised value, or raises `DomainError` naming the
+field at fault. Normalising twice gives the same result, so stored values re-validate cleanly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from decimal import ROUND_FLOOR, Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+
+from infrastructure.errors import DomainError
+
+from .events import Address
+
+NAME_MAX = 200
+EMAIL_MAX = 254  # RFC 5321 path limit
+PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15  # E.164 allows at most 15 digits
+PHONE_SEARCH_MIN_DIGITS = 3
+ADDRESS_LINE_MAX, CITY_MAX, POSTAL_CODE_MAX = 200, 100, 20
+
+_PHONE_INPUT = re.compile(r"^\+?[0-9 ()\-]+$")
+_POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]*$")
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+_email_validator = EmailValidator()
+
+
+def _text(value, field: str, label: str, *, max_length: int, required: bool) -> str:
+    """Trimmed text with runs of whitespace collapsed to one space; no control characters."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise DomainError(f"{label} must be text.", field=field)
+    text = " ".join(value.split())
+    if any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise DomainError(f"{label} contains control characters.", field=field)
+    if required and not text:
+        raise DomainError(f"{label} is required.", field=field)
+    if len(text) > max_length:
+        raise DomainError(f"{label} has at most {max_length} characters (this one has {len(text)}).", field=field)
+    return text
+
+
+def clean_name(value) -> str:
+    return _text(value, "name", "A customer's name", max_length=NAME_MAX, required=True)
+
+
+def clean_phone(value) -> str | None:
+    """E.164-ish: digits with an optional leading +; spaces, dashes and parentheses are allowed in
+    the input and dropped. 7 to 15 digits. Empty means no phone."""
+    raw = _text(value, "phone", "The phone number", max_length=40, required=False)
+    if not raw:
+        return None
+    if not _PHONE_INPUT.match(raw):
+        raise DomainError("A phone number has digits, an optional leading +, and may use spaces, dashes "
+                          "and parentheses.", field="phone")
+    digits = phone_digits(raw)
+    if not PHONE_MIN_DIGITS <= len(digits) <= PHONE_MAX_DIGITS:
+        raise DomainError(f"A phone number has {PHONE_MIN_DIGITS} to {PHONE_MAX_DIGITS} digits "
+                          f"(this one has {len(digits)}).", field="phone")
+    return ("+" if raw.startswith("+") else "") + digits
+
+
+def phone_digits(value: str | None) -> str:
+    """Only the digits of a phone number (what searches compare)."""
+    return "".join(ch for ch in (value or "") if ch.isascii() and ch.isdigit())
+
+
+def phone_search_digits(text: str) -> str | None:
+    """When a search text looks like (part of) a phone number, the digits to look for among the
+    stored numbers' digits, so "+49 (30) 1234" finds +49301234... whatever punctuation was typed.
+    None when it does not look like one."""
+    text = (text or "").strip()
+    digits = phone_digits(text)
+    if _PHONE_INPUT.match(text) and len(digits) >= PHONE_SEARCH_MIN_DIGITS:
+        return digits
+    return None
+
+
+def clean_email(value) -> str | None:
+    """A syntactically valid address (Django's EmailValidator), domain in lower case. Empty means none."""
+    raw = _text(value, "email", "The email address", max_length=EMAIL_MAX, required=False)
+    if not raw:
+        return None
+    try:
+        _email_validator(raw)
+    except ValidationError:
+        raise DomainError(f"{raw!r} is not a valid email address.", field="email") from None
+    local, domain = raw.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def email_key(email: str) -> str:
+    """What email uniqueness compares: the whole address case-folded (mail providers treat the
+    local part case-insensitively, even though RFC 5321 allows them not to)."""
+    return email.casefold()
+
+
+ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code", "country")
+
+
+def clean_address(value) -> Address | None:
+    """An address, or None when none is given (None, an empty mapping, or every field blank).
+    line1, city and country are required; country is an ISO 3166-1 alpha-2 code."""
+    if value is None:
+        return None
+    if isinstance(value, Address):
+        value = {name: getattr(value, name) for name in ADDRESS_FIELDS}
+    if not isinstance(value, Mapping):
+        raise DomainError("An address is an object with line1, line2, city, postal_code and country.",
+                          field="address")
+    unknown = sorted(set(value) - set(ADDRESS_FIELDS))
+    if unknown:
+        raise DomainError(f"Unknown address field {unknown[0]!r}.", field=f"address.{unknown[0]}")
+    if all(not str(value.get(name) or "").strip() for name in ADDRESS_FIELDS):
+        return None
+    line1 = _text(value.get("line1"), "address.line1", "The first address line", max_length=ADDRESS_LINE_MAX,
+                  required=True)
+    line2 = _text(value.get("line2"), "address.line2", "The second address line", max_length=ADDRESS_LINE_MAX,
+                  required=False)
+    city = _text(value.get("city"), "address.city", "The city", max_length=CITY_MAX, required=True)
+    postal_code = _text(value.get("postal_code"), "address.postal_code", "The postal code",
+                        max_length=POSTAL_CODE_MAX, required=False)
+    if postal_code and not _POSTAL_CODE.match(postal_code):
+        raise DomainError("A postal code has letters, digits, spaces and dashes.", field="address.postal_code")
+    country = _text(value.get("country"), "address.country", "The country", max_length=2, required=True)
+    if not _COUNTRY.match(country):
+        raise DomainError("The country is a two-letter ISO 3166-1 code such as DE or FR.", field="address.country")
+    return Address(line1=line1, line2=line2, city=city, postal_code=postal_code.upper(), country=country.upper())
+
+
+def clean_reason(value) -> str | None:
+    return _text(value, "reason", "The reason", max_length=500, required=False) or None
+
+
+def points_for(amount: Decimal, unit: Decimal) -> int:
+    """One point per whole `unit` of money: floor(amount / unit)."""
+    if unit <= 0:
+        raise ValueError("the loyalty unit must be positive")
+    return int((amount / unit).to_integral_value(rounding=ROUND_FLOOR))

@@ -1,0 +1,95 @@
+"""One handler per customers command. Each runs in one transaction (the unit of work) and
+returns what the command side knows: the customer's id, stream version and state."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from infrastructure.commands.bus import UnitOfWork, handles
+from infrastructure.errors import Conflict
+
+from . import commands as c
+from .command_side import EmailClaim
+from .domain.customer import Customer
+from .domain.values import email_key
+
+TAKEN = "Another customer already uses this email address."
+
+
+def loyalty_unit() -> Decimal:
+    """How much money earns one point (setting POS_LOYALTY_UNIT, default 1.00)."""
+    return Decimal(str(settings.POS_LOYALTY_UNIT))
+
+
+def _sync_email_claim(uow: UnitOfWork, customer: Customer) -> None:
+    """Make the claims table agree with the customer: one claim for its email while it is not
+    removed, none otherwise. A claim held by someone else is a 409 on `email`."""
+    claims = EmailClaim.objects.using(uow.db)
+    if customer.email is None or customer.removed:
+        claims.filter(customer_id=customer.uuid).delete()
+        return
+    key = email_key(customer.email)
+    holder = claims.filter(email_key=key).values_list("customer_id", flat=True).first()
+    if holder == customer.uuid:
+        return
+    if holder is not None:
+        raise Conflict(TAKEN, field="email", code="EmailTaken")
+    claims.filter(customer_id=customer.uuid).delete()
+    try:
+        # A savepoint: when a concurrent transaction claimed the address first, the unique index
+        # makes this insert wait for it and then fail; the command then ends in a clean 409.
+        with transaction.atomic(using=uow.db):
+            claims.create(email_key=key, customer_id=customer.uuid)
+    except IntegrityError:
+        raise Conflict(TAKEN, field="email", code="EmailTaken") from None
+
+
+@handles(c.RegisterCustomer)
+def register_customer(cmd: c.RegisterCustomer, uow: UnitOfWork) -> dict:
+    customers = uow.repository(Customer)
+    customer = customers.get_or_new(cmd.customer_id)
+    customer.register(name=cmd.name, phone=cmd.phone, email=cmd.email, address=cmd.address)
+    _sync_email_claim(uow, customer)
+    customers.save(customer)
+    return customer.state()
+
+
+# Re-deciding an update, a removal or a points change on fresh state is safe (a loyalty credit
+# landing between load and save is the usual cause of a conflict here), so they retry.
+@handles(c.UpdateCustomer, retry_on_conflict=True)
+def update_customer(cmd: c.UpdateCustomer, uow: UnitOfWork) -> dict:
+    customers = uow.repository(Customer)
+    customer = customers.get(cmd.customer_id, label="customer")
+    if customer.update(name=cmd.name, phone=cmd.phone, email=cmd.email, address=cmd.address):
+        _sync_email_claim(uow, customer)
+        customers.save(customer)
+    return customer.state()
+
+
+@handles(c.RemoveCustomer, retry_on_conflict=True)
+def remove_customer(cmd: c.RemoveCustomer, uow: UnitOfWork) -> dict:
+    customers = uow.repository(Customer)
+    customer = customers.get(cmd.customer_id, label="customer")
+    customer.remove(cmd.reason)
+    _sync_email_claim(uow, customer)  # releases the address for someone else
+    customers.save(customer)
+    return customer.state()
+
+
+@handles(c.EarnLoyaltyPoints, retry_on_conflict=True)
+def earn_loyalty_points(cmd: c.EarnLoyaltyPoints, uow: UnitOfWork) -> dict:
+    customers = uow.repository(Customer)
+    customer = customers.get(cmd.customer_id, label="customer")
+    credited = customer.earn_points(cmd.order_id, cmd.amount, loyalty_unit())
+    customers.save(customer)
+    return {**customer.state(), "points_changed": credited}
+
+
+@handles(c.ReverseLoyaltyPoints, retry_on_conflict=True)
+def reverse_loyalty_points(cmd: c.ReverseLoyaltyPoints, uow: UnitOfWork) -> dict:
+    customers = uow.repository(Customer)
+    customer = customers.get(cmd.customer_id, label="customer")
+    reversed_points = customer.reverse_points(cmd.order_id, cmd.refund_id, cmd.amount, loyalty_unit())
+    customers.save(customer)
+    return {**customer.state(), "points_changed": -reversed_points}

@@ -1,0 +1,371 @@
+"""Back office for sales: pages over the read models; every write is a sales command.
+
+- Tills: registered here (`RegisterTill`); read-only afterwards, with their event history.
+- Till sessions: read-only (opened and closed at the till), with the Z-report as a table.
+- Orders: read-only, with lines, payments, refunds and event history; "ship", "cancel" and
+  "refund" run `ShipOrder`, `CancelOrder` and `RefundOrder`. A refused command becomes a message
+  or a form error. The read rows change when the events are projected (at once in embedded mode).
+"""
+
+import uuid
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from infrastructure.admin.commands import CommandAdmin, CommandForm, CommandModelForm, command_form_view
+from infrastructure.admin.history import EventHistoryAdminMixin
+from infrastructure.commands.bus import execute
+from infrastructure.commands.metadata import Metadata
+from infrastructure.errors import DomainError
+
+from . import commands as c
+from .models import OrderLineView, OrderView, PaymentView, RefundView, TillSessionView, TillView
+from .receipts import load_receipt, money, render_html
+
+SALES = "sales"
+BACK_OFFICE_CANCEL_REASON = "cancelled in the back office"
+
+
+def _table(headers, rows, empty="—"):
+    """A small HTML table (escaped) for a read-only field."""
+    rows = list(rows)
+    if not rows:
+        return empty
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
+    body = format_html_join("", "<tr>{}</tr>", ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),)
+                                                for row in rows))
+    return format_html('<table class="pos-small-table"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
+                       head, body)
+
+
+def _link(viewname, pk, text):
+    return format_html('<a href="{}">{}</a>', reverse(viewname, args=[pk]), text)
+
+
+class TillFilter(admin.SimpleListFilter):
+    """Filter by till, listed by name (the rows only hold the till's id)."""
+
+    title = "till"
+    parameter_name = "till"
+
+    def lookups(self, request, model_admin):
+        return [(str(till.till_id), str(till)) for till in TillView.objects.order_by("store_code", "name")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        try:
+            return queryset.filter(till_id=uuid.UUID(value))
+        except ValueError:
+            return queryset.none()
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Pages over rows that only projections write: no add, no change, no delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- tills ------------------------------------------------------------------------------------
+class TillForm(CommandModelForm):
+    class Meta:
+        model = TillView
+        fields = ["name", "store_code", "store_name"]
+        help_texts = {"store_code": "1 to 8 letters or digits (e.g. S1); it prefixes the store's order numbers."}
+
+    def build_command(self, data):
+        return c.RegisterTill(till_id=uuid.uuid4(), name=data["name"], store_code=data["store_code"],
+                              store_name=data["store_name"])
+
+
+@admin.register(TillView)
+class TillAdmin(EventHistoryAdminMixin, CommandAdmin):
+    form = TillForm
+    history_context = SALES
+    list_display = ["name", "store_code", "store_name", "open_session", "registered_at"]
+    list_filter = ["store_code"]
+    search_fields = ["name", "store_code", "store_name"]
+    readonly_fields = ["open_session", "sessions"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return list(TillForm._meta.fields)
+        return ["name", "store_code", "store_name", "open_session", "sessions", "registered_at", "till_id",
+                "version"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a till is not renamed or moved: its page is its record and its history
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # its sessions and sales keep referring to it
+
+    @admin.display(description="open session")
+    def open_session(self, obj):
+        if not obj.open_session_id:
+            return "—"
+        return _link("admin:sales_tillsessionview_change", obj.open_session_id, "open (see the session)")
+
+    @admin.display(description="sessions")
+    def sessions(self, obj):
+        url = reverse("admin:sales_tillsessionview_changelist") + f"?till={obj.till_id}"
+        count = TillSessionView.objects.filter(till_id=obj.till_id).count()
+        return format_html('<a href="{}">{} session(s)</a>', url, count)
+
+
+# --- till sessions ----------------------------------------------------------------------------
+@admin.register(TillSessionView)
+class TillSessionAdmin(EventHistoryAdminMixin, ReadOnlyAdmin):
+    history_context = SALES
+    list_display = ["opened_at", "till_name", "store_code", "cashier", "status", "sales_count", "net",
+                    "expected_cash", "cash_difference", "closed_at"]
+    list_filter = ["status", TillFilter, "cashier"]
+    search_fields = ["cashier", "till_name", "store_code"]
+    date_hierarchy = "opened_at"
+    fieldsets = [
+        (None, {"fields": ["till_name", "store_code", "cashier", "status", "opened_at", "closed_at", "orders"]}),
+        ("Running figures (final once closed)", {"fields": [
+            "opening_float", "cash_in", "cash_out", "sales_count", "gross", "discounts", "tax", "refund_count",
+            "refunds", "net", "expected_cash", "expected_card", "counted_cash", "cash_difference"]}),
+        ("Z-report", {"fields": ["z_report_table"]}),
+        ("Record", {"fields": ["session_id", "till_id", "version"]}),
+    ]
+    readonly_fields = ["orders", "z_report_table"]
+
+    @admin.display(description="orders")
+    def orders(self, obj):
+        url = reverse("admin:sales_orderview_changelist") + f"?session_id={obj.session_id}"
+        count = OrderView.objects.filter(session_id=obj.session_id).count()
+        return format_html('<a href="{}">{} order(s)</a>', url, count)
+
+    @admin.display(description="Z-report")
+    def z_report_table(self, obj):
+        z = obj.z_report
+        if not z:
+            return "— (the session is still open)"
+        summary = _table(["", "amount"], [
+            ("Sales", z.get("sales_count")), ("Gross", money(z.get("gross"))),
+            ("Discounts", money(z.get("discounts"))), ("Tax", money(z.get("tax"))),
+            (f"Refunds ({z.get('refund_count', 0)})", money(z.get("refunds"))), ("Net", money(z.get("net"))),
+            ("Opening float", money(z.get("opening_float"))), ("Cash in", money(z.get("cash_in"))),
+            ("Cash out", money(z.get("cash_out"))), ("Cash difference", money(z.get("cash_difference"))),
+        ])
+        methods = _table(["method", "expected", "counted", "difference"], [
+            (m.get("method"), money(m.get("expected")), money(m.get("counted")), money(m.get("difference")))
+            for m in z.get("methods", ())])
+        return format_html('<div class="z-report">{}<br>{}</div>', summary, methods)
+
+
+# --- orders -----------------------------------------------------------------------------------
+class ConfirmForm(CommandForm):
+    """A command with nothing to fill in: the page asks for a tick, the button runs it."""
+
+    confirm = forms.BooleanField(label="I confirm", required=True)
+
+
+class ShipForm(ConfirmForm):
+    def build_command(self, data):
+        return c.ShipOrder(order_id=self.instance_id)
+
+
+class CancelForm(ConfirmForm):
+    def build_command(self, data):
+        return c.CancelOrder(order_id=self.instance_id, reasons=(BACK_OFFICE_CANCEL_REASON,))
+
+
+class RefundForm(CommandForm):
+    METHODS = [("original", "as paid (original method)"), ("cash", "cash"), ("card", "card")]
+    line_choices: list = []
+    till_choices: list = []
+
+    line_no = forms.TypedChoiceField(label="Line", coerce=int, choices=())
+    quantity = forms.IntegerField(min_value=1)
+    method = forms.ChoiceField(choices=METHODS, initial="original")
+    reason = forms.CharField(max_length=200)
+    till_id = forms.TypedChoiceField(label="Till", required=False, coerce=uuid.UUID, empty_value=None, choices=(),
+                                     help_text="For a cash refund: the till (with an open session) the cash "
+                                               "comes out of.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line_no"].choices = self.line_choices
+        self.fields["till_id"].choices = [("", "---------")] + self.till_choices
+
+    @classmethod
+    def for_order(cls, order_id):
+        """The form with the order's lines (and the open tills) to choose from."""
+        lines = [(line.line_no, f"{line.line_no}. {line.name} — {line.quantity} sold, {line.refunded_quantity} "
+                                f"refunded") for line in OrderLineView.objects.filter(order_id=order_id)]
+        tills = [(str(t.till_id), str(t)) for t in TillView.objects.filter(open_session_id__isnull=False)]
+        return type(cls.__name__, (cls,), {"line_choices": lines, "till_choices": tills})
+
+    def build_command(self, data):
+        return c.RefundOrder(order_id=self.instance_id, refund_id=uuid.uuid4(),
+                             lines=(c.RefundLineRequest(line_no=data["line_no"], quantity=data["quantity"]),),
+                             method=data["method"], cashier=self.request.user.get_username(),
+                             reason=data["reason"], till_id=data.get("till_id"))
+
+
+@admin.register(OrderView)
+class OrderAdmin(EventHistoryAdminMixin, admin.ModelAdmin):
+    """Read-only pages; the change permission is what allows the commands (ship, cancel, refund)."""
+
+    history_context = SALES
+    list_display = ["number", "placed_at", "kind", "status", "refund_status", "store_code", "cashier",
+                    "customer_name", "total", "paid"]
+    list_filter = ["status", "kind", "refund_status", TillFilter, "cashier", "store_code"]
+    date_hierarchy = "placed_at"
+    search_fields = ["number", "customer_name"]
+    actions = ["ship_selected", "cancel_selected"]
+    fieldsets = [
+        (None, {"fields": ["number", "kind", "status", "refund_status", "order_actions"]}),
+        ("Where and who", {"fields": ["store_code", "till", "session", "cashier", "customer_name"]}),
+        ("When", {"fields": ["placed_at", "confirmed_at", "completed_at", "shipped_at", "cancelled_at",
+                             "cancelled_reasons_text"]}),
+        ("Lines", {"fields": ["lines_table"]}),
+        ("Amounts", {"fields": ["gross", "discount_total", "subtotal", "tax_total", "total", "paid", "change",
+                                "refunded_total"]}),
+        ("Payments", {"fields": ["payments_table"]}),
+        ("Refunds", {"fields": ["refunds_table"]}),
+        ("Delivery", {"fields": ["ship_to_text"]}),
+        ("Record", {"fields": ["order_id", "customer_id", "version", "updated_at"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for _, options in self.fieldsets for name in options["fields"]]  # everything
+
+    def has_add_permission(self, request):
+        return False  # orders are placed at a till or through the API
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("An order is changed only by its commands (ship, cancel, refund).")
+        extra_context = {"title": "View order", "show_save": False, "show_save_and_continue": False,
+                         "show_save_and_add_another": False, "show_delete": False, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # -- read-only fields ----------------------------------------------------------------------
+    @admin.display(description="actions")
+    def order_actions(self, obj):
+        links = [("receipt", "Receipt")]
+        if obj.kind == "delivery" and obj.status == OrderView.COMPLETED:
+            links.append(("ship", "Ship"))
+        if obj.kind == "delivery" and obj.status in (OrderView.PLACED, OrderView.CONFIRMED):
+            links.append(("cancel", "Cancel"))
+        refundable = OrderView.COMPLETED if obj.kind == "till" else OrderView.SHIPPED
+        if obj.status == refundable and obj.refund_status != OrderView.FULLY_REFUNDED:
+            links.append(("refund", "Refund"))
+        return format_html_join(" ", '<a class="button" href="{}">{}</a>', (
+            (reverse(f"admin:sales_orderview_{name}", args=[obj.pk]), label) for name, label in links))
+
+    @admin.display(description="till")
+    def till(self, obj):
+        if not obj.till_id:
+            return "—"
+        till = TillView.objects.filter(till_id=obj.till_id).first()
+        return _link("admin:sales_tillview_change", obj.till_id, str(till) if till else obj.till_id)
+
+    @admin.display(description="till session")
+    def session(self, obj):
+        return _link("admin:sales_tillsessionview_change", obj.session_id, obj.session_id) if obj.session_id else "—"
+
+    @admin.display(description="cancelled because")
+    def cancelled_reasons_text(self, obj):
+        return "; ".join(obj.cancelled_reasons or []) or "—"
+
+    @admin.display(description="ship to")
+    def ship_to_text(self, obj):
+        s = obj.ship_to
+        if not s:
+            return "—"
+        return ", ".join(p for p in (s.get("name"), s.get("address"), f"{s.get('postal_code', '')} "
+                                     f"{s.get('city', '')}".strip(), s.get("country")) if p)
+
+    @admin.display(description="lines")
+    def lines_table(self, obj):
+        return _table(["#", "SKU", "name", "qty", "unit price", "tax rate", "discount %", "gross", "discount",
+                       "total", "tax", "refunded"], [
+            (line.line_no, line.sku, line.name, line.quantity, money(line.unit_price), f"{line.tax_rate}%",
+             line.discount_percent, money(line.gross), money(line.discount), money(line.total), money(line.tax),
+             f"{line.refunded_quantity} ({money(line.refunded_amount)})")
+            for line in OrderLineView.objects.filter(order_id=obj.order_id).order_by("line_no")])
+
+    @admin.display(description="payments")
+    def payments_table(self, obj):
+        return _table(["when (UTC)", "method", "tendered", "kept", "change", "session"], [
+            (p.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), p.method, money(p.tendered), money(p.amount),
+             money(p.change), p.session_id or "—")
+            for p in PaymentView.objects.filter(order_id=obj.order_id).order_by("recorded_at", "payment_id")])
+
+    @admin.display(description="refunds")
+    def refunds_table(self, obj):
+        return _table(["when (UTC)", "method", "total", "tax", "lines", "by", "reason"], [
+            (r.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), r.method, money(r.total), money(r.tax),
+             ", ".join(f"{item.get('quantity')} x {item.get('name') or item.get('line_no')}" for item in r.lines),
+             r.cashier, r.reason or "—")
+            for r in RefundView.objects.filter(order_id=obj.order_id).order_by("recorded_at", "refund_id")])
+
+    # -- command pages -------------------------------------------------------------------------
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        extra = [
+            path("<path:object_id>/ship/", view(self.ship_view), name="sales_orderview_ship"),
+            path("<path:object_id>/cancel/", view(self.cancel_view), name="sales_orderview_cancel"),
+            path("<path:object_id>/refund/", view(self.refund_view), name="sales_orderview_refund"),
+            path("<path:object_id>/receipt/", view(self.receipt_view), name="sales_orderview_receipt"),
+        ]
+        return extra + super().get_urls()
+
+    def ship_view(self, request, object_id):
+        return command_form_view(self, request, object_id, ShipForm, "Ship order")
+
+    def cancel_view(self, request, object_id):
+        return command_form_view(self, request, object_id, CancelForm, "Cancel order")
+
+    def refund_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        form_cls = RefundForm.for_order(obj.order_id) if obj is not None else RefundForm
+        return command_form_view(self, request, object_id, form_cls, "Refund")
+
+    def receipt_view(self, request, object_id):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return HttpResponse(render_html(**load_receipt(obj)))
+
+    # -- changelist actions --------------------------------------------------------------------
+    def _each(self, request, queryset, make_command, verb):
+        done = 0
+        for order in queryset:
+            try:
+                execute(make_command(order), Metadata.from_request(request))
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{order.number}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"{verb} {done} order(s); the list shows it once the events are projected.",
+                          messages.SUCCESS if done else messages.INFO)
+
+    @admin.action(description="Ship selected delivery orders", permissions=["change"])
+    def ship_selected(self, request, queryset):
+        self._each(request, queryset, lambda order: c.ShipOrder(order_id=order.order_id), "Shipped")
+
+    @admin.action(description="Cancel selected delivery orders", permissions=["change"])
+    def cancel_selected(self, request, queryset):
+        self._each(request, queryset, lambda order: c.CancelOrder(order_id=order.order_id,
+                                                                  reasons=(BACK_OFFICE_CANCEL_REASON,)), "Cancelled")

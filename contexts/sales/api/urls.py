@@ -1,0 +1,9 @@
+from rest_framework.routers import DefaultRouter
+
+from .views import OrderViewSet, SessionViewSet, TillViewSet
+
+router = DefaultRouter()
+router.register("tills", TillViewSet, basename="sales-till")
+router.register("sessions", SessionViewSet, basename="sales-session")
+router.register("orders", OrderViewSet, basename="sales-order")
+urlpatterns = router.urls

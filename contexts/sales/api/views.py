@@ -1,0 +1,216 @@
+"""Sales API: tills and their sessions, orders, payments, refunds, receipts. Thin views: input
+-> command -> execute; reads from the read models."""
+
+import json
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer
+from rest_framework.response import Response
+
+from infrastructure.access.permissions import IsCashier, IsManager
+from infrastructure.access.roles import MANAGER, roles_of
+from infrastructure.commands.bus import execute
+from infrastructure.commands.metadata import Metadata
+from infrastructure.errors import NotFound
+from infrastructure.http.history import StreamHistoryMixin
+from infrastructure.idempotency.requests import run_idempotent
+
+from .. import commands as c
+from ..models import OrderView, TillSessionView, TillView
+from ..receipts import load_receipt, render_html, render_text
+from . import read_serializers as r
+from . import serializers as s
+from .filters import OrderFilter
+
+
+class PlainTextRenderer(BaseRenderer):
+    media_type, format, charset = "text/plain", "text", "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        # Errors still arrive as problem-details dicts: keep them JSON.
+        return data if isinstance(data, str) else json.dumps(data, default=str)
+
+
+class ReceiptHTMLRenderer(PlainTextRenderer):
+    media_type, format = "text/html", "html"
+
+
+def _uuid(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound(f"No such resource: {value} is not an id.") from None
+
+
+def _valid(serializer_cls, request) -> dict:
+    serializer = serializer_cls(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _meta(request) -> Metadata:
+    return Metadata.from_request(request)
+
+
+def _is_manager(request) -> bool:
+    return MANAGER in roles_of(request.user)
+
+
+def _limits(request) -> dict:
+    """A cashier's limits (settings); a manager has none."""
+    if _is_manager(request):
+        return {"max_discount_percent": Decimal("100"), "max_refund": None}
+    return {"max_discount_percent": settings.POS_CASHIER_MAX_DISCOUNT_PERCENT,
+            "max_refund": settings.POS_CASHIER_REFUND_LIMIT}
+
+
+class TillViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Tills. Managers register them; cashiers open, use and close them."""
+
+    queryset = TillView.objects.all()
+    serializer_class = r.TillOut
+    history_context = "sales"
+    history_stream_type = "Till"
+    filterset_fields = ["store_code"]
+    search_fields = ["name", "store_code", "store_name"]
+
+    def get_permissions(self):
+        return [IsManager()] if self.action == "create" else [IsCashier()]
+
+    @extend_schema(request=s.TillIn, responses={201: s.TillState})
+    def create(self, request):
+        data = _valid(s.TillIn, request)
+        result = execute(c.RegisterTill(till_id=data.get("id") or uuid.uuid4(), name=data["name"],
+                                        store_code=data["store_code"], store_name=data["store_name"]), _meta(request))
+        return Response(result, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.OpenIn, responses={201: s.SessionState}, summary="Open a session on this till")
+    @action(detail=True, methods=["post"])
+    def open(self, request, pk=None):
+        data = _valid(s.OpenIn, request)
+        result = execute(c.OpenTillSession(session_id=uuid.uuid4(), till_id=_uuid(pk),
+                                           cashier=request.user.get_username(),
+                                           opening_float=data["opening_float"]), _meta(request))
+        return Response(result, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.CashMovementIn, responses={200: s.SessionState}, summary="Pay cash in or out")
+    @action(detail=True, methods=["post"], url_path="cash-movements")
+    def cash_movements(self, request, pk=None):
+        data = _valid(s.CashMovementIn, request)
+        return Response(execute(c.RecordCashMovement(till_id=_uuid(pk), amount=data["amount"], reason=data["reason"],
+                                                     cashier=request.user.get_username()), _meta(request)))
+
+    @extend_schema(request=s.CloseIn, responses={200: s.SessionState},
+                   summary="Close the open session with the counted amounts; answers the Z-report")
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        data = _valid(s.CloseIn, request)
+        return Response(execute(c.CloseTillSession(till_id=_uuid(pk), cashier=request.user.get_username(),
+                                                   counted=dict(data["counted"])), _meta(request)))
+
+
+class SessionViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Till sessions with their running figures and, once closed, their Z-report."""
+
+    queryset = TillSessionView.objects.all().order_by("-opened_at")
+    serializer_class = r.SessionOut
+    permission_classes = [IsCashier]
+    history_context = "sales"
+    history_stream_type = "TillSession"
+    filterset_fields = ["till_id", "status", "cashier", "store_code"]
+
+
+class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Orders: till sales and delivery orders, their payments and refunds."""
+
+    queryset = OrderView.objects.all().order_by("-placed_at")
+    serializer_class = r.OrderOut
+    permission_classes = [IsCashier]
+    history_context = "sales"
+    history_stream_type = "Order"
+    filterset_class = OrderFilter
+    search_fields = ["number", "customer_name"]
+    ordering_fields = ["placed_at", "total", "number"]
+
+    def get_serializer_class(self):
+        return r.OrderDetailOut if self.action == "retrieve" else r.OrderOut
+
+    def get_object(self):
+        order = OrderView.objects.filter(order_id=_uuid(self.kwargs["pk"])).first()
+        if order is None:
+            raise NotFound(f"No order {self.kwargs['pk']}.")
+        return order
+
+    @extend_schema(request=s.OrderIn, responses={201: s.OrderState},
+                   parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                                                required=True, description="One per submission; a retry reuses it.")],
+                   summary="Place a till sale (priced by the server) or a delivery order")
+    def create(self, request):
+        def place():
+            data = _valid(s.OrderIn, request)
+            limits = _limits(request)
+            lines = tuple(c.LineRequest(product_id=line["product_id"], quantity=line["quantity"],
+                                        discount_percent=line["discount_percent"]) for line in data["lines"])
+            customer = data.get("customer_id")
+            if data["kind"] == "delivery":
+                return execute(c.PlaceDeliveryOrder(
+                    order_id=uuid.uuid4(), cashier=request.user.get_username(),
+                    store_code=data["store_code"].strip().upper(), lines=lines,
+                    ship_to=c.ShipToRequest(**data["ship_to"]), customer_id=customer,
+                    max_discount_percent=limits["max_discount_percent"]), _meta(request))
+            return execute(c.PlaceTillSale(
+                order_id=uuid.uuid4(), till_id=data["till_id"], cashier=request.user.get_username(), lines=lines,
+                payments=tuple(c.PaymentRequest(method=p["method"], amount=p["amount"]) for p in data["payments"]),
+                customer_id=customer, placed_at=data.get("placed_at"),
+                max_discount_percent=limits["max_discount_percent"]), _meta(request))
+
+        return run_idempotent(request, "sales", place)
+
+    @extend_schema(request=s.PayIn, responses={200: s.OrderState}, summary="Pay (part of) an order")
+    @action(detail=True, methods=["post"])
+    def payments(self, request, pk=None):
+        data = _valid(s.PayIn, request)
+        return Response(execute(c.PayOrder(order_id=_uuid(pk), till_id=data.get("till_id"), payments=tuple(
+            c.PaymentRequest(method=p["method"], amount=p["amount"]) for p in data["payments"])), _meta(request)))
+
+    @extend_schema(request=None, responses={200: s.OrderState}, summary="Ship a confirmed, paid delivery order")
+    @action(detail=True, methods=["post"])
+    def ship(self, request, pk=None):
+        return Response(execute(c.ShipOrder(order_id=_uuid(pk)), _meta(request)))
+
+    @extend_schema(request=s.CancelIn, responses={200: s.OrderState}, summary="Cancel an unpaid delivery order")
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        reason = _valid(s.CancelIn, request)["reason"] or f"cancelled by {request.user.get_username()}"
+        return Response(execute(c.CancelOrder(order_id=_uuid(pk), reasons=(reason,)), _meta(request)))
+
+    @extend_schema(request=s.RefundIn, responses={201: s.OrderState},
+                   summary="Refund lines (never more than sold minus already refunded)")
+    @action(detail=True, methods=["post"])
+    def refunds(self, request, pk=None):
+        data = _valid(s.RefundIn, request)
+        result = execute(c.RefundOrder(
+            order_id=_uuid(pk), refund_id=data.get("refund_id") or uuid.uuid4(),
+            lines=tuple(c.RefundLineRequest(line_no=line["line_no"], quantity=line["quantity"])
+                        for line in data["lines"]),
+            method=data["method"], cashier=request.user.get_username(), reason=data["reason"],
+            till_id=data.get("till_id"), max_amount=_limits(request)["max_refund"]), _meta(request))
+        return Response(result, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["text", "html"],
+                                                description="text (40 columns, the default) or html")],
+                   responses={(200, "text/plain"): OpenApiTypes.STR, (200, "text/html"): OpenApiTypes.STR},
+                   summary="A printable receipt")
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None,
+            renderer_classes=[PlainTextRenderer, ReceiptHTMLRenderer])
+    def receipt(self, request, pk=None):
+        parts = load_receipt(self.get_object())
+        if request.accepted_renderer.format == "html":
+            return Response(render_html(**parts))
+        return Response(render_text(**parts))

@@ -1,0 +1,123 @@
+"""Commands of the sales context."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class RegisterTill:
+    till_id: UUID
+    name: str
+    store_code: str
+    store_name: str
+
+
+@dataclass(frozen=True)
+class OpenTillSession:
+    session_id: UUID
+    till_id: UUID
+    cashier: str
+    opening_float: Decimal
+
+
+@dataclass(frozen=True)
+class RecordCashMovement:
+    till_id: UUID
+    amount: Decimal  # positive: paid in; negative: paid out
+    reason: str
+    cashier: str
+
+
+@dataclass(frozen=True)
+class CloseTillSession:
+    till_id: UUID
+    cashier: str
+    counted: dict  # method -> counted amount (Decimal); cash at least
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    product_id: UUID
+    quantity: int
+    discount_percent: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    method: str  # cash | card
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class ShipToRequest:
+    name: str
+    address: str
+    city: str
+    postal_code: str
+    country: str
+
+
+@dataclass(frozen=True)
+class PlaceTillSale:
+    order_id: UUID
+    till_id: UUID
+    cashier: str
+    lines: tuple[LineRequest, ...]
+    payments: tuple[PaymentRequest, ...] = ()
+    customer_id: UUID | None = None
+    placed_at: datetime | None = None  # the till's own time, for orders sent after being offline
+    max_discount_percent: Decimal = Decimal("100")
+
+
+@dataclass(frozen=True)
+class PlaceDeliveryOrder:
+    order_id: UUID
+    cashier: str
+    store_code: str
+    lines: tuple[LineRequest, ...]
+    ship_to: ShipToRequest
+    customer_id: UUID | None = None
+    max_discount_percent: Decimal = Decimal("100")
+
+
+@dataclass(frozen=True)
+class PayOrder:
+    order_id: UUID
+    payments: tuple[PaymentRequest, ...]
+    till_id: UUID | None = None  # where the money was taken (None: not at a till)
+
+
+@dataclass(frozen=True)
+class ConfirmOrder:
+    order_id: UUID
+
+
+@dataclass(frozen=True)
+class CancelOrder:
+    order_id: UUID
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class ShipOrder:
+    order_id: UUID
+
+
+@dataclass(frozen=True)
+class RefundLineRequest:
+    line_no: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class RefundOrder:
+    order_id: UUID
+    refund_id: UUID
+    lines: tuple[RefundLineRequest, ...]
+    method: str  # "original" | "cash" | "card"
+    cashier: str
+    reason: str = ""
+    till_id: UUID | None = None
+    max_amount: Decimal | None = None  # the caller's refund limit (cashiers have one)

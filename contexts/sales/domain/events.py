@@ -1,0 +1,265 @@
+"""Events published by the sales context (topic `pos.sales.events`).
+
+Money fields are decimal strings with two places; quantities are whole units; times are UTC.
+Order amounts: `gross` = list price x quantity (before discounts), `discount_total`, `total`
+(= what the customer owes, tax included), `tax_total` (tax contained in `total`), `subtotal`
+(= total - tax_total). Lines carry the same per line.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from infrastructure.events import DomainEvent
+
+SALES = "sales"
+
+
+# --- tills and their sessions -----------------------------------------------------------------
+@dataclass(frozen=True)
+class TillRegistered(DomainEvent, context=SALES):
+    """A manager registered a till in a store."""
+
+    till_id: UUID
+    name: str
+    store_code: str
+    store_name: str
+
+
+@dataclass(frozen=True)
+class TillSessionOpened(DomainEvent, context=SALES):
+    """A cashier opened a till with a float of cash."""
+
+    session_id: UUID
+    till_id: UUID
+    store_code: str
+    cashier: str
+    opening_float: Decimal
+    opened_at: datetime
+
+
+@dataclass(frozen=True)
+class CashMovementRecorded(DomainEvent, context=SALES):
+    """Cash paid into (positive) or out of (negative) the drawer, with a reason."""
+
+    session_id: UUID
+    till_id: UUID
+    amount: Decimal
+    reason: str
+    cashier: str
+
+
+@dataclass(frozen=True)
+class SessionSaleRecorded(DomainEvent, context=SALES):
+    """An order completed in this session (for the Z-report)."""
+
+    session_id: UUID
+    order_id: UUID
+    gross: Decimal
+    discount_total: Decimal
+    tax_total: Decimal
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class SessionPaymentRecorded(DomainEvent, context=SALES):
+    """Money taken at this till (cash `amount` is what was kept, after change)."""
+
+    session_id: UUID
+    order_id: UUID
+    payment_id: UUID
+    method: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class SessionRefundRecorded(DomainEvent, context=SALES):
+    """Money given back at this till."""
+
+    session_id: UUID
+    order_id: UUID
+    refund_id: UUID
+    method: str
+    amount: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class MethodTotals:
+    method: str
+    expected: Decimal
+    counted: Decimal
+    difference: Decimal
+
+
+@dataclass(frozen=True)
+class ZReport:
+    sales_count: int
+    gross: Decimal
+    discounts: Decimal
+    tax: Decimal
+    refunds: Decimal
+    refund_count: int
+    net: Decimal
+    opening_float: Decimal
+    cash_in: Decimal
+    cash_out: Decimal
+    methods: tuple[MethodTotals, ...]
+    cash_difference: Decimal
+
+
+@dataclass(frozen=True)
+class TillSessionClosed(DomainEvent, context=SALES):
+    """The till was closed with counted amounts; the Z-report is final."""
+
+    session_id: UUID
+    till_id: UUID
+    cashier: str
+    closed_at: datetime
+    z_report: ZReport
+
+
+# --- orders -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OrderLine:
+    line_no: int
+    product_id: UUID
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    price_includes_tax: bool
+    tax_rate: Decimal
+    discount_percent: Decimal
+    gross: Decimal
+    discount: Decimal
+    total: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    rate: Decimal
+    taxable: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class ShipTo:
+    name: str
+    address: str
+    city: str
+    postal_code: str
+    country: str
+
+
+@dataclass(frozen=True)
+class OrderPlaced(DomainEvent, context=SALES):
+    """An order was placed: `kind` is "till" (sold at the counter) or "delivery" (goes through
+    the stock-reservation saga before it can be paid and shipped)."""
+
+    order_id: UUID
+    number: str
+    kind: str
+    store_code: str
+    till_id: UUID | None
+    session_id: UUID | None
+    cashier: str
+    customer_id: UUID | None
+    lines: tuple[OrderLine, ...]
+    taxes: tuple[TaxLine, ...]
+    gross: Decimal
+    discount_total: Decimal
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+    placed_at: datetime
+    ship_to: ShipTo | None
+
+
+@dataclass(frozen=True)
+class OrderConfirmed(DomainEvent, context=SALES):
+    """The catalog reserved every line of a delivery order."""
+
+    order_id: UUID
+
+
+@dataclass(frozen=True)
+class OrderCancelled(DomainEvent, context=SALES):
+    """A delivery order was cancelled: `reasons` per line when stock could not be reserved."""
+
+    order_id: UUID
+    reasons: tuple[str, ...]
+    was_confirmed: bool
+
+
+@dataclass(frozen=True)
+class PaymentRecorded(DomainEvent, context=SALES):
+    """A payment towards an order. For cash, `tendered` may exceed what was owed: `change` went
+    back and `amount` is what was kept."""
+
+    order_id: UUID
+    payment_id: UUID
+    method: str
+    amount: Decimal
+    tendered: Decimal
+    change: Decimal
+    session_id: UUID | None
+    paid_total: Decimal
+
+
+@dataclass(frozen=True)
+class OrderCompleted(DomainEvent, context=SALES):
+    """An order is fully paid. Carries what consumers need without another lookup."""
+
+    order_id: UUID
+    number: str
+    kind: str
+    store_code: str
+    till_id: UUID | None
+    session_id: UUID | None
+    cashier: str
+    customer_id: UUID | None
+    lines: tuple[OrderLine, ...]
+    gross: Decimal
+    discount_total: Decimal
+    tax_total: Decimal
+    total: Decimal
+    paid: Decimal
+    change: Decimal
+    completed_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderShipped(DomainEvent, context=SALES):
+    """A confirmed, paid delivery order left the shop."""
+
+    order_id: UUID
+    shipped_at: datetime
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    line_no: int
+    product_id: UUID
+    quantity: int
+    amount: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class OrderRefunded(DomainEvent, context=SALES):
+    """Lines (or parts of lines) were refunded; stock goes back."""
+
+    order_id: UUID
+    refund_id: UUID
+    customer_id: UUID | None
+    session_id: UUID | None
+    till_id: UUID | None
+    method: str
+    lines: tuple[RefundLine, ...]
+    total: Decimal
+    tax: Decimal
+    cashier: str
+    reason: str

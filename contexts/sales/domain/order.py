@@ -1,0 +1,247 @@
+"""The order aggregate: a till sale or a delivery order, its payments and refunds.
+
+Statuses: till sale      placed -> completed (fully paid)
+          delivery order placed -> confirmed (stock reserved) | cancelled
+                         confirmed -> completed (paid) -> shipped;  confirmed -> cancelled
+Refunds apply to completed till sales and to shipped delivery orders.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from infrastructure.aggregates import Aggregate
+from infrastructure.errors import Conflict, DomainError
+
+from .events import (
+    SALES, OrderCancelled, OrderCompleted, OrderConfirmed, OrderLine, OrderPlaced, OrderRefunded, OrderShipped,
+    PaymentRecorded, RefundLine, ShipTo,
+)
+from .pricing import Totals, refund_share
+
+TILL, DELIVERY = "till", "delivery"
+CASH, CARD = "cash", "card"
+METHODS = (CASH, CARD)
+ZERO = Decimal("0.00")
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Not allowed for your role"
+
+
+class Order(Aggregate):
+    context = SALES
+    stream_type = "Order"
+
+    def __init__(self, stream_id):
+        super().__init__(stream_id)
+        self.number = ""
+        self.kind = TILL
+        self.status = "new"
+        self.store_code = ""
+        self.till_id: UUID | None = None
+        self.session_id: UUID | None = None
+        self.cashier = ""
+        self.customer_id: UUID | None = None
+        self.lines: dict[int, OrderLine] = {}
+        self.gross = self.discount_total = self.tax_total = self.total = ZERO
+        self.paid = ZERO
+        self.change = ZERO
+        self.paid_by: dict[str, Decimal] = {CASH: ZERO, CARD: ZERO}
+        self.refunded_by: dict[str, Decimal] = {CASH: ZERO, CARD: ZERO}
+        self.refunded_lines: dict[int, tuple[int, Decimal, Decimal]] = {}  # line -> (qty, amount, tax)
+        self.refund_ids: set[UUID] = set()
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.total - self.paid
+
+    # -- placing -------------------------------------------------------------------------------
+    def place(self, *, number: str, kind: str, store_code: str, till_id, session_id, cashier: str, customer_id,
+              lines: list[OrderLine], totals: Totals, placed_at: datetime, ship_to: ShipTo | None = None):
+        if self.exists:
+            raise Conflict("This order already exists.")
+        if not lines:
+            raise DomainError("An order needs at least one line.", field="lines")
+        self._record(OrderPlaced(
+            order_id=self.uuid, number=number, kind=kind, store_code=store_code, till_id=till_id,
+            session_id=session_id, cashier=cashier, customer_id=customer_id, lines=tuple(lines), taxes=totals.taxes,
+            gross=totals.gross, discount_total=totals.discount_total, subtotal=totals.subtotal,
+            tax_total=totals.tax_total, total=totals.total, placed_at=placed_at, ship_to=ship_to))
+
+    # -- payments ------------------------------------------------------------------------------
+    def pay(self, payments, *, payment_ids, session_id, at: datetime) -> list[PaymentRecorded]:
+        """Take payments in the order given. Cash may exceed what is still owed (change is given);
+        a card payment may not. Completes the order when fully paid."""
+        if self.kind == DELIVERY and self.status != "confirmed":
+            raise Conflict(f"Order {self.number} is {self.status}; a delivery order is paid once confirmed.",
+                           code="NotPayable")
+        if self.kind == TILL and self.status != "placed":
+            raise Conflict(f"Order {self.number} is {self.status}; nothing is owed.", code="NotPayable")
+        recorded = []
+        for index, (payment, payment_id) in enumerate(zip(payments, payment_ids)):
+            field = f"payments.{index}.amount"
+            amount = payment.amount
+            if payment.method not in METHODS:
+                raise DomainError(f"Unknown payment method {payment.method!r}; use cash or card.",
+                                  field=f"payments.{index}.method")
+            if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+                raise DomainError("A payment is a positive amount in cents.", field=field)
+            if self.remaining <= 0:
+                raise DomainError(f"Order {self.number} is already fully paid; payment {index + 1} is one too many.",
+                                  field=field, code="Overpaid")
+            if payment.method == CARD and amount > self.remaining:
+                raise DomainError(f"A card payment cannot exceed what is owed ({self.remaining}).", field=field,
+                                  code="CardOverpayment")
+            kept = min(amount, self.remaining)
+            event = PaymentRecorded(order_id=self.uuid, payment_id=payment_id, method=payment.method, amount=kept,
+                                    tendered=amount, change=amount - kept, session_id=session_id,
+                                    paid_total=self.paid + kept)
+            self._record(event)
+            recorded.append(event)
+        if self.remaining == 0:
+            self._record(OrderCompleted(
+                order_id=self.uuid, number=self.number, kind=self.kind, store_code=self.store_code,
+                till_id=self.till_id, session_id=self.session_id,
+                cashier=self.cashier, customer_id=self.customer_id, lines=tuple(self.lines.values()),
+                gross=self.gross, discount_total=self.discount_total, tax_total=self.tax_total, total=self.total,
+                paid=self.paid, change=self.change, completed_at=at))
+        return recorded
+
+    # -- the delivery saga ---------------------------------------------------------------------
+    def confirm(self):
+        if self.status in ("confirmed", "cancelled"):
+            return  # a redelivered reply, or the order was cancelled first (catalog then releases)
+        if self.kind != DELIVERY or self.status != "placed":
+            raise Conflict(f"Order {self.number} is {self.status}; only a placed delivery order is confirmed.")
+        self._record(OrderConfirmed(order_id=self.uuid))
+
+    def cancel(self, reasons: tuple[str, ...]):
+        if self.status == "cancelled":
+            return
+        if self.kind != DELIVERY or self.status not in ("placed", "confirmed"):
+            raise Conflict(f"Order {self.number} is {self.status}; only an unshipped, unpaid delivery order "
+                           "can be cancelled.", code="NotCancellable")
+        if self.paid > 0:
+            raise Conflict(f"Order {self.number} has payments ({self.paid}); it cannot be cancelled.",
+                           code="NotCancellable")
+        self._record(OrderCancelled(order_id=self.uuid, reasons=tuple(reasons),
+                                    was_confirmed=self.status == "confirmed"))
+
+    def ship(self, at: datetime):
+        if self.kind != DELIVERY:
+            raise Conflict("A till sale is not shipped.", code="NotShippable")
+        if self.status != "completed":
+            raise Conflict(f"Order {self.number} is {self.status}; it ships once confirmed and fully paid.",
+                           code="NotShippable")
+        self._record(OrderShipped(order_id=self.uuid, shipped_at=at))
+
+    # -- refunds -------------------------------------------------------------------------------
+    def refund(self, *, refund_id: UUID, lines, method: str, cashier: str, reason: str, session_id, till_id,
+               max_amount: Decimal | None) -> OrderRefunded | None:
+        if refund_id in self.refund_ids:
+            return None  # the same refund again: already done
+        refundable = "completed" if self.kind == TILL else "shipped"
+        if self.status != refundable:
+            raise Conflict(f"Order {self.number} is {self.status}; only a {refundable} "
+                           f"{'sale' if self.kind == TILL else 'delivery order'} can be refunded.",
+                           code="NotRefundable")
+        if not lines:
+            raise DomainError("Name at least one line to refund.", field="lines")
+        wanted: dict[int, int] = {}
+        for index, line in enumerate(lines):
+            if line.line_no not in self.lines:
+                raise DomainError(f"Order {self.number} has no line {line.line_no}.", field=f"lines.{index}.line_no")
+            if line.quantity <= 0:
+                raise DomainError("A refunded quantity is a whole number of at least 1.",
+                                  field=f"lines.{index}.quantity")
+            wanted[line.line_no] = wanted.get(line.line_no, 0) + line.quantity
+        refund_lines = []
+        for index, (line_no, quantity) in enumerate(sorted(wanted.items())):
+            sold = self.lines[line_no]
+            done_qty, done_amount, done_tax = self.refunded_lines.get(line_no, (0, ZERO, ZERO))
+            if done_qty + quantity > sold.quantity:
+                raise DomainError(f"Line {line_no} ({sold.name}): {sold.quantity} sold, {done_qty} already refunded; "
+                                  f"at most {sold.quantity - done_qty} more can be refunded.",
+                                  field=f"lines.{index}.quantity", code="RefundExceedsSale")
+            amount, tax = refund_share(sold, quantity, done_qty, done_amount, done_tax)
+            refund_lines.append(RefundLine(line_no=line_no, product_id=sold.product_id, quantity=quantity,
+                                           amount=amount, tax=tax))
+        total = sum((line.amount for line in refund_lines), ZERO)
+        tax = sum((line.tax for line in refund_lines), ZERO)
+        if max_amount is not None and total > max_amount:
+            raise Forbidden(f"A refund of {total} is above your limit of {max_amount}; ask a manager.",
+                            code="RefundLimit")
+        method = self._refund_method(method, total)
+        event = OrderRefunded(order_id=self.uuid, refund_id=refund_id, customer_id=self.customer_id,
+                              session_id=session_id, till_id=till_id, method=method, lines=tuple(refund_lines),
+                              total=total, tax=tax, cashier=cashier, reason=(reason or "")[:200])
+        self._record(event)
+        return event
+
+    def _refund_method(self, method: str, total: Decimal) -> str:
+        if method == "original":
+            used = [m for m in METHODS if self.paid_by[m] > 0]
+            if len(used) != 1:
+                raise DomainError("This order was paid by several methods; say whether to refund by card or cash.",
+                                  field="method", code="AmbiguousMethod")
+            method = used[0]
+        if method not in METHODS:
+            raise DomainError("Refund by original, cash or card.", field="method")
+        if method == CARD and total > self.paid_by[CARD] - self.refunded_by[CARD]:
+            raise DomainError(f"At most {self.paid_by[CARD] - self.refunded_by[CARD]} can go back to the card; "
+                              "refund the rest in cash.", field="method", code="CardRefundExceedsPayment")
+        return method
+
+    # -- state changes -------------------------------------------------------------------------
+    def when_OrderPlaced(self, e: OrderPlaced):
+        self.number, self.kind, self.status, self.store_code = e.number, e.kind, "placed", e.store_code
+        self.till_id, self.session_id, self.cashier, self.customer_id = e.till_id, e.session_id, e.cashier, e.customer_id
+        self.lines = {line.line_no: line for line in e.lines}
+        self.gross, self.discount_total, self.tax_total, self.total = e.gross, e.discount_total, e.tax_total, e.total
+
+    def when_PaymentRecorded(self, e: PaymentRecorded):
+        self.paid += e.amount
+        self.change += e.change
+        self.paid_by[e.method] += e.amount
+
+    def when_OrderCompleted(self, e):
+        self.status = "completed"
+
+    def when_OrderConfirmed(self, e):
+        self.status = "confirmed"
+
+    def when_OrderCancelled(self, e):
+        self.status = "cancelled"
+
+    def when_OrderShipped(self, e):
+        self.status = "shipped"
+
+    def when_OrderRefunded(self, e: OrderRefunded):
+        self.refund_ids.add(e.refund_id)
+        self.refunded_by[e.method] += e.total
+        for line in e.lines:
+            qty, amount, tax = self.refunded_lines.get(line.line_no, (0, ZERO, ZERO))
+            self.refunded_lines[line.line_no] = (qty + line.quantity, amount + line.amount, tax + line.tax)
+
+    def state(self) -> dict:
+        return {
+            "id": self.id, "version": self.version, "number": self.number, "kind": self.kind, "status": self.status,
+            "store_code": self.store_code, "till_id": _s(self.till_id), "session_id": _s(self.session_id),
+            "cashier": self.cashier, "customer_id": _s(self.customer_id),
+            "lines": [{"line_no": line.line_no, "product_id": str(line.product_id), "sku": line.sku, "name": line.name,
+                       "quantity": line.quantity, "unit_price": str(line.unit_price), "tax_rate": str(line.tax_rate),
+                       "discount_percent": str(line.discount_percent), "gross": str(line.gross),
+                       "discount": str(line.discount), "total": str(line.total), "tax": str(line.tax),
+                       "refunded_quantity": self.refunded_lines.get(line.line_no, (0,))[0]}
+                      for line in self.lines.values()],
+            "gross": str(self.gross), "discount_total": str(self.discount_total),
+            "subtotal": str(self.total - self.tax_total), "tax_total": str(self.tax_total), "total": str(self.total),
+            "paid": str(self.paid), "change": str(self.change), "remaining": str(self.remaining),
+            "refunded": str(sum(self.refunded_by.values(), ZERO)),
+        }
+
+
+def _s(value):
+    return str(value) if value is not None else None

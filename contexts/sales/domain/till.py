@@ -1,0 +1,175 @@
+"""Tills (registered by a manager) and their sessions (opened, used and closed by a cashier)."""
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from infrastructure.aggregates import Aggregate
+from infrastructure.errors import Conflict, DomainError
+from infrastructure.money import to_money
+
+from .events import (
+    SALES, CashMovementRecorded, MethodTotals, SessionPaymentRecorded, SessionRefundRecorded, SessionSaleRecorded,
+    TillRegistered, TillSessionClosed, TillSessionOpened, ZReport,
+)
+
+ZERO = Decimal("0.00")
+STORE_CODE = re.compile(r"^[A-Z0-9]{1,8}$")
+MAX_CASH = Decimal("1000000.00")
+
+
+def clean_amount(value, field: str, *, allow_zero=True, allow_negative=False) -> Decimal:
+    try:
+        amount = to_money(value)
+    except (TypeError, ValueError):
+        raise DomainError("An amount such as 100.00 is needed.", field=field) from None
+    if (amount < 0 and not allow_negative) or (amount == 0 and not allow_zero) or abs(amount) > MAX_CASH:
+        raise DomainError("This amount is out of range.", field=field)
+    return amount
+
+
+class Till(Aggregate):
+    context = SALES
+    stream_type = "Till"
+
+    def __init__(self, stream_id):
+        super().__init__(stream_id)
+        self.name = self.store_code = self.store_name = ""
+
+    def register(self, name: str, store_code: str, store_name: str):
+        if self.exists:
+            raise Conflict("This till is already registered.")
+        name, store_name = " ".join((name or "").split()), " ".join((store_name or "").split())
+        code = (store_code or "").strip().upper()
+        if not name or len(name) > 60:
+            raise DomainError("A till needs a name of 1 to 60 characters.", field="name")
+        if not STORE_CODE.match(code):
+            raise DomainError("A store code is 1 to 8 letters or digits (e.g. S1); it prefixes order numbers.",
+                              field="store_code")
+        if not store_name or len(store_name) > 100:
+            raise DomainError("A store needs a name of 1 to 100 characters.", field="store_name")
+        self._record(TillRegistered(till_id=self.uuid, name=name, store_code=code, store_name=store_name))
+
+    def when_TillRegistered(self, e):
+        self.name, self.store_code, self.store_name = e.name, e.store_code, e.store_name
+
+
+class TillSession(Aggregate):
+    """The money that went through one till between opening and closing, and its Z-report."""
+
+    context = SALES
+    stream_type = "TillSession"
+
+    def __init__(self, stream_id):
+        super().__init__(stream_id)
+        self.till_id: UUID | None = None
+        self.cashier = ""
+        self.open = False
+        self.opening_float = ZERO
+        self.cash_in = self.cash_out = ZERO
+        self.sales_count = self.refund_count = 0
+        self.gross = self.discounts = self.tax = self.refunds = self.refund_tax = ZERO
+        self.taken = {"cash": ZERO, "card": ZERO}
+        self.given_back = {"cash": ZERO, "card": ZERO}
+        self.z_report: ZReport | None = None
+
+    def expected(self, method: str) -> Decimal:
+        base = self.opening_float + self.cash_in - self.cash_out if method == "cash" else ZERO
+        return base + self.taken[method] - self.given_back[method]
+
+    def start(self, *, till_id, store_code: str, cashier: str, opening_float, at: datetime):
+        if self.exists:
+            raise Conflict("This session already exists.")
+        amount = clean_amount(opening_float, "opening_float")
+        self._record(TillSessionOpened(session_id=self.uuid, till_id=till_id, store_code=store_code, cashier=cashier,
+                                       opening_float=amount, opened_at=at))
+
+    def move_cash(self, amount, reason: str, cashier: str):
+        self._ensure_open()
+        amount = clean_amount(amount, "amount", allow_zero=False, allow_negative=True)
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise DomainError("Say why cash goes in or out (e.g. 'change float top-up', 'bank drop').",
+                              field="reason")
+        if self.expected("cash") + amount < 0:
+            raise DomainError(f"Only {self.expected('cash')} should be in the drawer; {-amount} cannot be taken out.",
+                              field="amount", code="DrawerShort")
+        self._record(CashMovementRecorded(session_id=self.uuid, till_id=self.till_id, amount=amount,
+                                          reason=reason[:200], cashier=cashier))
+
+    def record_payment(self, order_id, payment_id, method: str, amount: Decimal):
+        self._ensure_open()
+        self._record(SessionPaymentRecorded(session_id=self.uuid, order_id=order_id, payment_id=payment_id,
+                                            method=method, amount=amount))
+
+    def record_sale(self, order_id, gross, discount_total, tax_total, total):
+        self._ensure_open()
+        self._record(SessionSaleRecorded(session_id=self.uuid, order_id=order_id, gross=gross,
+                                         discount_total=discount_total, tax_total=tax_total, total=total))
+
+    def record_refund(self, order_id, refund_id, method: str, amount: Decimal, tax: Decimal):
+        self._ensure_open()
+        if method == "cash" and amount > self.expected("cash"):
+            raise DomainError(f"The drawer should hold only {self.expected('cash')}; refund by card or ask a manager.",
+                              field="method", code="DrawerShort")
+        self._record(SessionRefundRecorded(session_id=self.uuid, order_id=order_id, refund_id=refund_id,
+                                           method=method, amount=amount, tax=tax))
+
+    def close(self, counted: dict, cashier: str, at: datetime):
+        self._ensure_open()
+        if "cash" not in counted:
+            raise DomainError("Count the cash in the drawer to close the till.", field="counted.cash")
+        methods = []
+        for method in ("cash", "card"):
+            expected = self.expected(method)
+            # Card totals come from the terminal; when not given they are taken as expected.
+            value = counted.get(method, expected)
+            amount = clean_amount(value, f"counted.{method}")
+            methods.append(MethodTotals(method=method, expected=expected, counted=amount, difference=amount - expected))
+        report = ZReport(
+            sales_count=self.sales_count, gross=self.gross, discounts=self.discounts, tax=self.tax,
+            refunds=self.refunds, refund_count=self.refund_count, net=self.gross - self.discounts - self.refunds,
+            opening_float=self.opening_float, cash_in=self.cash_in, cash_out=self.cash_out, methods=tuple(methods),
+            cash_difference=methods[0].difference)
+        self._record(TillSessionClosed(session_id=self.uuid, till_id=self.till_id, cashier=cashier, closed_at=at,
+                                       z_report=report))
+        return report
+
+    def _ensure_open(self):
+        if not self.open:
+            raise Conflict("This till session is closed.", code="SessionClosed")
+
+    # -- state changes -------------------------------------------------------------------------
+    def when_TillSessionOpened(self, e):
+        self.till_id, self.cashier, self.opening_float, self.open = e.till_id, e.cashier, e.opening_float, True
+
+    def when_CashMovementRecorded(self, e):
+        if e.amount > 0:
+            self.cash_in += e.amount
+        else:
+            self.cash_out -= e.amount
+
+    def when_SessionPaymentRecorded(self, e):
+        self.taken[e.method] += e.amount
+
+    def when_SessionSaleRecorded(self, e):
+        self.sales_count += 1
+        self.gross += e.gross
+        self.discounts += e.discount_total
+        self.tax += e.tax_total
+
+    def when_SessionRefundRecorded(self, e):
+        self.refund_count += 1
+        self.refunds += e.amount
+        self.refund_tax += e.tax
+        self.given_back[e.method] += e.amount
+
+    def when_TillSessionClosed(self, e):
+        self.open, self.z_report = False, e.z_report
+
+    def state(self) -> dict:
+        return {"id": self.id, "version": self.version, "till_id": str(self.till_id), "cashier": self.cashier,
+                "status": "open" if self.open else "closed", "opening_float": str(self.opening_float),
+                "expected_cash": str(self.expected("cash")), "expected_card": str(self.expected("card")),
+                "sales_count": self.sales_count}

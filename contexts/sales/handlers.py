@@ -1,0 +1,234 @@
+"""One handler per sales command; each runs in one transaction (the unit of work)."""
+
+import uuid
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from infrastructure.commands.bus import UnitOfWork, handles
+from infrastructure.errors import Conflict, DomainError
+from infrastructure.events.serialization import to_json
+
+from . import commands as c
+from .command_side import OpenSession, OrderNumberCounter
+from .domain.events import ShipTo
+from .domain.order import DELIVERY, TILL, Order
+from .domain.pricing import PriceEntry, check_discount, price_line, totals
+from .domain.till import Till, TillSession
+from .models import CustomerDirectoryEntry, PriceListEntry
+
+MAX_LINES = 200
+
+
+# --- tills and sessions -----------------------------------------------------------------------
+@handles(c.RegisterTill)
+def register_till(cmd: c.RegisterTill, uow: UnitOfWork) -> dict:
+    tills = uow.repository(Till)
+    till = tills.get_or_new(cmd.till_id)
+    till.register(cmd.name, cmd.store_code, cmd.store_name)
+    tills.save(till)
+    return {"id": till.id, "version": till.version, "name": till.name, "store_code": till.store_code,
+            "store_name": till.store_name}
+
+
+def _open_session(uow: UnitOfWork, till_id, *, lock=False) -> OpenSession:
+    rows = OpenSession.objects.using(uow.db)
+    row = (rows.select_for_update() if lock else rows).filter(till_id=till_id).first()
+    if row is None:
+        raise Conflict(f"Till {till_id} has no open session; open the till first.", field="till_id",
+                       code="NoOpenSession")
+    return row
+
+
+@handles(c.OpenTillSession)
+def open_session(cmd: c.OpenTillSession, uow: UnitOfWork) -> dict:
+    till = uow.repository(Till).get(cmd.till_id, label="till")
+    sessions = uow.repository(TillSession)
+    session = sessions.get_or_new(cmd.session_id)
+    session.start(till_id=till.uuid, store_code=till.store_code, cashier=cmd.cashier,
+                  opening_float=cmd.opening_float, at=timezone.now())
+    try:
+        with transaction.atomic(using=uow.db):
+            OpenSession.objects.using(uow.db).create(till_id=till.uuid, session_id=session.uuid, cashier=cmd.cashier)
+    except IntegrityError:
+        raise Conflict(f"Till {till.name} already has an open session; close it first.", field="till_id",
+                       code="SessionAlreadyOpen") from None
+    sessions.save(session)
+    return session.state()
+
+
+@handles(c.RecordCashMovement, retry_on_conflict=True)
+def record_cash_movement(cmd: c.RecordCashMovement, uow: UnitOfWork) -> dict:
+    sessions = uow.repository(TillSession)
+    session = sessions.get(_open_session(uow, cmd.till_id).session_id)
+    session.move_cash(cmd.amount, cmd.reason, cmd.cashier)
+    sessions.save(session)
+    return session.state()
+
+
+@handles(c.CloseTillSession)
+def close_session(cmd: c.CloseTillSession, uow: UnitOfWork) -> dict:
+    row = _open_session(uow, cmd.till_id, lock=True)  # holds off sales on this till while closing
+    sessions = uow.repository(TillSession)
+    session = sessions.get(row.session_id)
+    report = session.close(cmd.counted, cmd.cashier, timezone.now())
+    row.delete(using=uow.db)
+    sessions.save(session)
+    return {**session.state(), "z_report": to_json(report)}
+
+
+# --- orders -----------------------------------------------------------------------------------
+def _next_number(uow: UnitOfWork, store_code: str) -> str:
+    counters = OrderNumberCounter.objects.using(uow.db)
+    counters.get_or_create(store_code=store_code)
+    counter = counters.select_for_update().get(store_code=store_code)
+    counter.last_number += 1
+    counter.save(using=uow.db, update_fields=["last_number"])
+    return f"{store_code}-{counter.last_number:06d}"
+
+
+def _priced_lines(uow: UnitOfWork, requests, max_discount: Decimal):
+    if not requests:
+        raise DomainError("An order needs at least one line.", field="lines")
+    if len(requests) > MAX_LINES:
+        raise DomainError(f"An order has at most {MAX_LINES} lines.", field="lines")
+    ids = {line.product_id for line in requests}
+    prices = {p.product_id: p for p in PriceListEntry.objects.using(uow.db).filter(product_id__in=ids)}
+    lines = []
+    for index, request in enumerate(requests):
+        field = f"lines.{index}"
+        entry = prices.get(request.product_id)
+        if entry is None:
+            raise DomainError(f"Line {index + 1}: product {request.product_id} is not in the price list.",
+                              field=f"{field}.product_id", code="UnknownProduct")
+        if not entry.active:
+            raise DomainError(f"Line {index + 1}: {entry.name} ({entry.sku}) is discontinued.",
+                              field=f"{field}.product_id", code="DiscontinuedProduct")
+        if not 0 < request.quantity <= 10_000:
+            raise DomainError(f"Line {index + 1}: the quantity is a whole number from 1 to 10000.",
+                              field=f"{field}.quantity")
+        discount = check_discount(index + 1, request.discount_percent, max_discount)
+        price = PriceEntry(product_id=entry.product_id, sku=entry.sku, name=entry.name, unit_price=entry.unit_price,
+                           tax_rate=entry.tax_rate, price_includes_tax=entry.price_includes_tax, active=entry.active)
+        lines.append(price_line(index + 1, price, request.quantity, discount))
+    return lines
+
+
+def _check_customer(uow: UnitOfWork, customer_id):
+    if customer_id is not None and not CustomerDirectoryEntry.objects.using(uow.db).filter(
+            customer_id=customer_id, active=True).exists():
+        raise DomainError(f"There is no customer {customer_id}.", field="customer_id", code="UnknownCustomer")
+
+
+def _take_payments(uow: UnitOfWork, order: Order, payments, session: TillSession | None):
+    payment_ids = [uuid.uuid4() for _ in payments]
+    recorded = order.pay(payments, payment_ids=payment_ids, session_id=session.uuid if session else None,
+                         at=timezone.now())
+    if session is not None:
+        for payment in recorded:
+            session.record_payment(order.uuid, payment.payment_id, payment.method, payment.amount)
+        if order.status == "completed":
+            session.record_sale(order.uuid, order.gross, order.discount_total, order.tax_total, order.total)
+
+
+@handles(c.PlaceTillSale, retry_on_conflict=True)
+def place_till_sale(cmd: c.PlaceTillSale, uow: UnitOfWork) -> dict:
+    till = uow.repository(Till).get(cmd.till_id, label="till")
+    open_row = _open_session(uow, till.uuid)
+    sessions = uow.repository(TillSession)
+    session = sessions.get(open_row.session_id)
+    _check_customer(uow, cmd.customer_id)
+    lines = _priced_lines(uow, cmd.lines, cmd.max_discount_percent)
+    orders = uow.repository(Order)
+    order = orders.get_or_new(cmd.order_id)
+    placed_at = cmd.placed_at or timezone.now()
+    order.place(number=_next_number(uow, till.store_code), kind=TILL, store_code=till.store_code, till_id=till.uuid,
+                session_id=session.uuid, cashier=cmd.cashier, customer_id=cmd.customer_id, lines=lines,
+                totals=totals(lines), placed_at=placed_at)
+    if cmd.payments:
+        _take_payments(uow, order, cmd.payments, session)
+    orders.save(order)
+    sessions.save(session)
+    return order.state()
+
+
+@handles(c.PlaceDeliveryOrder, retry_on_conflict=True)
+def place_delivery_order(cmd: c.PlaceDeliveryOrder, uow: UnitOfWork) -> dict:
+    _check_customer(uow, cmd.customer_id)
+    lines = _priced_lines(uow, cmd.lines, cmd.max_discount_percent)
+    ship_to = ShipTo(**{k: " ".join(str(v or "").split()) for k, v in cmd.ship_to.__dict__.items()})
+    for field, value in ship_to.__dict__.items():
+        if not value:
+            raise DomainError("A delivery order needs a complete address.", field=f"ship_to.{field}")
+    orders = uow.repository(Order)
+    order = orders.get_or_new(cmd.order_id)
+    order.place(number=_next_number(uow, cmd.store_code), kind=DELIVERY, store_code=cmd.store_code, till_id=None,
+                session_id=None, cashier=cmd.cashier, customer_id=cmd.customer_id, lines=lines,
+                totals=totals(lines), placed_at=timezone.now(), ship_to=ship_to)
+    orders.save(order)
+    return order.state()
+
+
+@handles(c.PayOrder, retry_on_conflict=True)
+def pay_order(cmd: c.PayOrder, uow: UnitOfWork) -> dict:
+    orders = uow.repository(Order)
+    order = orders.get(cmd.order_id, label="order")
+    sessions = uow.repository(TillSession)
+    session = sessions.get(_open_session(uow, cmd.till_id).session_id) if cmd.till_id else None
+    _take_payments(uow, order, cmd.payments, session)
+    orders.save(order)
+    if session is not None:
+        sessions.save(session)
+    return order.state()
+
+
+@handles(c.ConfirmOrder, retry_on_conflict=True)
+def confirm_order(cmd: c.ConfirmOrder, uow: UnitOfWork) -> dict:
+    orders = uow.repository(Order)
+    order = orders.get(cmd.order_id, label="order")
+    order.confirm()
+    orders.save(order)
+    return order.state()
+
+
+@handles(c.CancelOrder, retry_on_conflict=True)
+def cancel_order(cmd: c.CancelOrder, uow: UnitOfWork) -> dict:
+    orders = uow.repository(Order)
+    order = orders.get(cmd.order_id, label="order")
+    order.cancel(cmd.reasons)
+    orders.save(order)
+    return order.state()
+
+
+@handles(c.ShipOrder, retry_on_conflict=True)
+def ship_order(cmd: c.ShipOrder, uow: UnitOfWork) -> dict:
+    orders = uow.repository(Order)
+    order = orders.get(cmd.order_id, label="order")
+    order.ship(timezone.now())
+    orders.save(order)
+    return order.state()
+
+
+@handles(c.RefundOrder)
+def refund_order(cmd: c.RefundOrder, uow: UnitOfWork) -> dict:
+    """Not retried on a version conflict: two refunds racing for the same line must not both
+    pass; the loser gets a 409 and can look again."""
+    orders = uow.repository(Order)
+    order = orders.get(cmd.order_id, label="order")
+    sessions = uow.repository(TillSession)
+    session = sessions.get(_open_session(uow, cmd.till_id).session_id) if cmd.till_id else None
+    event = order.refund(refund_id=cmd.refund_id, lines=cmd.lines, method=cmd.method, cashier=cmd.cashier,
+                         reason=cmd.reason, session_id=session.uuid if session else None, till_id=cmd.till_id,
+                         max_amount=cmd.max_amount)
+    if event is not None:
+        if session is None and event.method == "cash":  # checked on the resolved method ("original" may be cash)
+            raise DomainError("A cash refund comes out of a till: name the till (with an open session).",
+                              field="till_id", code="CashRefundNeedsTill")
+        if session is not None:
+            session.record_refund(order.uuid, event.refund_id, event.method, event.total, event.tax)
+            sessions.save(session)
+        orders.save(order)
+    return {**order.state(), "refund_id": str(cmd.refund_id)}
+
+

@@ -1,0 +1,56 @@
+"""Load an aggregate by replaying its stream (from a snapshot when there is one); save its new
+events with the version it was loaded at as the expected version."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from django.utils import timezone
+
+from infrastructure.aggregates.aggregate import Aggregate
+from infrastructure.errors import NotFound
+from infrastructure.eventstore.envelope import Envelope
+from infrastructure.eventstore.models import Snapshot
+from infrastructure.eventstore.store import EventStore
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Repository(Generic[A]):
+    def __init__(self, aggregate_cls: type[A], metadata: dict | None = None, store: EventStore | None = None):
+        self.cls = aggregate_cls
+        self.store = store or EventStore(aggregate_cls.context)
+        self.metadata = metadata or {}
+
+    def get(self, stream_id, *, label: str | None = None) -> A:
+        aggregate = self.get_or_new(stream_id)
+        if not aggregate.exists:
+            raise NotFound(f"No {label or self.cls.stream_type} with id {stream_id}.")
+        return aggregate
+
+    def get_or_new(self, stream_id) -> A:
+        stream_id = str(stream_id)
+        start, after = None, 0
+        if self.cls.snapshot_every:
+            snap = Snapshot.objects.using(self.store.db).filter(stream_id=stream_id).first()
+            if snap is not None:
+                start = self.cls.from_snapshot(stream_id, snap.state)
+                start.version = after = snap.version
+        events = [e.to_event() for e in self.store.load(stream_id, after_version=after)]
+        aggregate = self.cls.replay(stream_id, events, start=start)
+        aggregate._snapshot_version = after
+        return aggregate
+
+    def save(self, aggregate: A) -> list[Envelope]:
+        pending = aggregate.collect_pending()
+        expected = aggregate.version - len(pending)
+        recorded = self.store.append(self.cls.stream_type, aggregate.id, expected, pending, self.metadata)
+        every = self.cls.snapshot_every
+        if every and pending and aggregate.version - getattr(aggregate, "_snapshot_version", 0) >= every:
+            Snapshot.objects.using(self.store.db).update_or_create(
+                stream_id=aggregate.id,
+                defaults={"context": self.cls.context, "stream_type": self.cls.stream_type,
+                          "version": aggregate.version, "state": aggregate.to_snapshot(),
+                          "taken_at": timezone.now()})
+            aggregate._snapshot_version = aggregate.version
+        return recorded

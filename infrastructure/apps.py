@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class InfrastructureConfig(AppConfig):
+    name = "infrastructure"
+    verbose_name = "Infrastructure"
+
+    def ready(self):
+        import infrastructure.outbox.tasks  # noqa: F401  (registers the relay tasks with Celery)
+        from infrastructure.access.roles import ensure_role_groups
+
+        # Not limited to this app: each context's permissions exist only after its own migrations.
+        post_migrate.connect(ensure_role_groups, dispatch_uid="pos.ensure_role_groups")

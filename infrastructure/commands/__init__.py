@@ -1,0 +1,1 @@
+"""Commands, their handlers and the unit of work (one database transaction per command)."""

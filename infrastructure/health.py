@@ -1,0 +1,101 @@
+"""Liveness and readiness. Readiness checks only the dependencies this mode actually uses."""
+
+import socket
+import struct
+import time
+
+from django.conf import settings
+from django.db import connections
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+CHECK_TIMEOUT_S = 2.0
+
+
+def check_database() -> None:
+    for alias in connections:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+
+def check_redis() -> None:
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=CHECK_TIMEOUT_S,
+                                  socket_timeout=CHECK_TIMEOUT_S)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def check_kafka() -> None:
+    """A Kafka ApiVersions (v0) request on a plain socket to each bootstrap server until one
+    answers with no error. Deliberately not a kafka-python client: those start background
+    threads that outlive a failed connection, and a probe runs every few seconds."""
+    errors = []
+    for server in settings.KAFKA_BOOTSTRAP_SERVERS.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _kafka_api_versions(host or "localhost", int(port))
+            return
+        except (OSError, ValueError) as exc:
+            errors.append(f"{server.strip()}: {exc}")
+    raise ConnectionError("; ".join(errors) or "no KAFKA_BOOTSTRAP_SERVERS")
+
+
+def _kafka_api_versions(host: str, port: int) -> None:
+    client_id = b"pos-health"
+    correlation_id = 7
+    # request header: api_key 18 (ApiVersions), api_version 0, correlation id, client id
+    body = struct.pack(">hhih", 18, 0, correlation_id, len(client_id)) + client_id
+    with socket.create_connection((host, port), timeout=CHECK_TIMEOUT_S) as sock:
+        sock.settimeout(CHECK_TIMEOUT_S)
+        sock.sendall(struct.pack(">i", len(body)) + body)
+        size = struct.unpack(">i", _read_exactly(sock, 4))[0]
+        answer = _read_exactly(sock, min(size, 64))
+    got_id, error_code = struct.unpack(">ih", answer[:6])
+    if got_id != correlation_id or error_code != 0:
+        raise ValueError(f"unexpected ApiVersions answer (correlation {got_id}, error {error_code})")
+
+
+def _read_exactly(sock, count: int) -> bytes:
+    data = b""
+    while len(data) < count:
+        chunk = sock.recv(count - len(data))
+        if not chunk:
+            raise ConnectionError("connection closed by the broker")
+        data += chunk
+    return data
+
+
+def dependency_checks() -> dict:
+    checks = {"database": check_database}
+    if not settings.CELERY_TASK_ALWAYS_EAGER and settings.CELERY_BROKER_URL.startswith("redis"):
+        checks["redis"] = check_redis
+    if settings.KAFKA_ENABLED:
+        checks["kafka"] = check_kafka
+    return checks
+
+
+@never_cache
+@require_GET
+def live(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def ready(request):
+    results, healthy = {}, True
+    for name, check in dependency_checks().items():
+        started = time.monotonic()
+        try:
+            check()
+            results[name] = {"status": "up", "ms": round((time.monotonic() - started) * 1000, 1)}
+        except Exception as exc:  # any failure means "not ready"; say which and why
+            healthy = False
+            results[name] = {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    body = {"status": "ready" if healthy else "unavailable", "mode": settings.POS_MODE, "checks": results}
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -1,0 +1,66 @@
+"""Idempotent command requests (`Idempotency-Key` header).
+
+The key is claimed by inserting its row in the same transaction as the command's events. A
+concurrent request with the same key blocks on the unique index until the first transaction
+ends: if it committed, the second finds the stored answer and returns it; if it rolled back
+(the command was refused), the second runs the command itself. So ten parallel submissions
+with one key create one order, and a retry gets the first response byte for byte.
+"""
+
+import hashlib
+import json
+import re
+
+from django.db import IntegrityError, transaction
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from infrastructure.errors import DomainError
+from infrastructure.eventstore.databases import db_for
+from infrastructure.idempotency.models import IdempotencyRecord
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+
+class IdempotencyKeyReused(DomainError):
+    status = 422
+    title = "Idempotency-Key reused with a different request"
+
+
+def fingerprint(request) -> str:
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def required_key(request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        raise ValidationError({"Idempotency-Key": ["This header is required: a unique id per submission "
+                                                   "(e.g. a UUID), reused only to retry the same request."]})
+    if not KEY_PATTERN.match(key):
+        raise ValidationError({"Idempotency-Key": ["8 to 128 letters, digits or . _ : -"]})
+    return key
+
+
+def run_idempotent(request, context: str, run, success_status: int = 201) -> Response:
+    """Run `run()` (which executes a command and returns the answer's data) at most once per key."""
+    key, print_ = required_key(request), fingerprint(request)
+    user = request.user.get_username()
+    db = db_for(context)
+    records = IdempotencyRecord.objects.using(db)
+    with transaction.atomic(using=db):
+        try:
+            with transaction.atomic(using=db):
+                record = records.create(context=context, key=key, user=user, fingerprint=print_,
+                                        status_code=0, response={})
+        except IntegrityError:
+            record = records.get(context=context, key=key)
+            if record.fingerprint != print_ or record.user != user:
+                raise IdempotencyKeyReused(
+                    "This Idempotency-Key was already used for a different request; use a new key for a new "
+                    "submission.", field="Idempotency-Key", code="IdempotencyKeyReused") from None
+            return Response(record.response, status=record.status_code, headers={"Idempotent-Replayed": "true"})
+        data = run()
+        record.status_code, record.response = success_status, json.loads(json.dumps(data, default=str))
+        record.save(using=db, update_fields=["status_code", "response"])
+    return Response(record.response, status=success_status)

@@ -1,0 +1,8 @@
+"""Models of the infrastructure app, defined next to the code that owns them."""
+
+from infrastructure.consumers.models import InboxEvent
+from infrastructure.eventstore.models import Snapshot, StoredEvent
+from infrastructure.idempotency.models import IdempotencyRecord
+from infrastructure.outbox.models import OutboxEntry
+
+__all__ = ["IdempotencyRecord", "InboxEvent", "OutboxEntry", "Snapshot", "StoredEvent"]

@@ -1,0 +1,303 @@
+"""Settings, chosen by environment variables (django-environ).
+
+With no environment at all the project runs *embedded*: SQLite file, Celery eager, no Kafka
+(events are handed to the consumers in-process after commit). Each of `DATABASE_URL`,
+`CELERY_BROKER_URL` and `KAFKA_BOOTSTRAP_SERVERS` switches one piece to the real service, and
+any of them (or `POS_MODE=full`) puts the process in *full* mode, where secrets must come from
+the environment.
+"""
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# A local .env file is a convenience for developers; the process environment wins.
+env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DATABASE_URL = env.str("DATABASE_URL", default="")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+KAFKA_BOOTSTRAP_SERVERS = env.str("KAFKA_BOOTSTRAP_SERVERS", default="")
+
+POS_MODE = env.str("POS_MODE", default="")
+if not POS_MODE:
+    POS_MODE = "full" if (DATABASE_URL or CELERY_BROKER_URL or KAFKA_BOOTSTRAP_SERVERS) else "embedded"
+if POS_MODE not in ("embedded", "full"):
+    raise ImproperlyConfigured(f"POS_MODE must be 'embedded' or 'full', not {POS_MODE!r}")
+if POS_MODE == "embedded":
+    # Embedded means no services, even if a .env file names some.
+    DATABASE_URL = CELERY_BROKER_URL = KAFKA_BOOTSTRAP_SERVERS = ""
+FULL_MODE = POS_MODE == "full"
+
+ALL_CONTEXTS = ("catalog", "customers", "sales", "reporting")
+POS_CONTEXTS = tuple(env.list("POS_CONTEXTS", default=list(ALL_CONTEXTS)))
+_unknown = sorted(set(POS_CONTEXTS) - set(ALL_CONTEXTS))
+if _unknown:
+    raise ImproperlyConfigured(
+        f"POS_CONTEXTS names unknown contexts {_unknown}; known: {', '.join(ALL_CONTEXTS)}"
+    )
+
+
+def _required(name: str) -> str:
+    value = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} must be set in the environment in full mode (POS_MODE=full, or any of "
+            "DATABASE_URL / CELERY_BROKER_URL / KAFKA_BOOTSTRAP_SERVERS set)."
+        )
+    return value
+
+
+if FULL_MODE:
+    SECRET_KEY = _required("DJANGO_SECRET_KEY")
+    DEBUG = env.bool("DJANGO_DEBUG", default=False)
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+else:
+    # Embedded mode is for a laptop: a fixed, clearly-marked development key is acceptable.
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="embedded-mode-insecure-development-key-do-not-deploy")
+    DEBUG = env.bool("DJANGO_DEBUG", default=True)
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "infrastructure",
+    "contexts.catalog",
+    "contexts.customers",
+    "contexts.sales",
+    "contexts.reporting",
+]
+# Extra apps, e.g. the test-only `tests.lab` context that scripts/run-tests installs.
+INSTALLED_APPS += env.list("POS_EXTRA_APPS", default=[])
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "infrastructure.http.request_id.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "pos_project.urls"
+WSGI_APPLICATION = "pos_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATA_DIR = Path(env.str("POS_DATA_DIR", default=str(BASE_DIR / ".data")))
+if DATABASE_URL:
+    DATABASES = {"default": env.db_url("DATABASE_URL")}
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Test runs name their own database, so two runs on one server never share one.
+    if env.str("DATABASE_TEST_NAME", default=""):
+        DATABASES["default"]["TEST"] = {"NAME": env.str("DATABASE_TEST_NAME")}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "pos.sqlite3",
+            # SQLite allows one writer at a time; wait for the lock instead of failing at once.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+# A context may keep its data in a database of its own: DATABASE_URL_<CONTEXT> (full mode).
+POS_CONTEXT_DATABASES = {}
+for _context in ALL_CONTEXTS:
+    _url = env.str(f"DATABASE_URL_{_context.upper()}", default="")
+    if _url:
+        DATABASES[_context] = env.db_url_config(_url)
+        DATABASES[_context]["CONN_HEALTH_CHECKS"] = True
+        POS_CONTEXT_DATABASES[_context] = _context
+DATABASE_ROUTERS = ["infrastructure.eventstore.databases.ContextRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL if CELERY_BROKER_URL != "memory://" else "cache+memory://")
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+# The outbox sweep: the safety net that publishes events whose after-commit kick was lost.
+POS_RELAY_SWEEP_SECONDS = env.float("POS_RELAY_SWEEP_SECONDS", default=5.0)
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-outboxes": {"task": "infrastructure.outbox.tasks.sweep_outboxes", "schedule": POS_RELAY_SWEEP_SECONDS},
+}
+
+# --- Kafka ----------------------------------------------------------------------------------
+KAFKA_ENABLED = bool(KAFKA_BOOTSTRAP_SERVERS)
+KAFKA_TOPIC_PREFIX = env.str("KAFKA_TOPIC_PREFIX", default="pos")
+
+# --- Auth, API ------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "infrastructure.http.problems.problem_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("POS_THROTTLE_ANON", default="60/min"),
+        "user": env.str("POS_THROTTLE_USER", default="6000/min"),
+        "login": env.str("POS_THROTTLE_LOGIN", default="20/min"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Proxies in front (1 behind the nginx gateway): client addresses for throttling come from
+    # X-Forwarded-For only as far as these proxies vouch for it.
+    "NUM_PROXIES": env.int("POS_NUM_PROXIES", default=0),
+}
+
+from datetime import timedelta  # noqa: E402
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("POS_JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(hours=env.int("POS_JWT_REFRESH_HOURS", default=12)),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "POS API",
+    "DESCRIPTION": "Point-of-sale back end: catalog, customers, sales and reporting contexts.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Enums that share a field name across contexts ("status") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "SessionStatusEnum": "contexts.sales.models.TillSessionView.STATUS_CHOICES",
+        "OrderStatusEnum": "contexts.sales.models.OrderView.STATUS_CHOICES",
+        "OrderKindEnum": "contexts.sales.models.OrderView.KIND_CHOICES",
+        "CustomerStatusEnum": "contexts.customers.domain.customer.CUSTOMER_STATUSES",
+    },
+}
+
+# Throttle counters must be shared between worker processes in full mode.
+if CELERY_BROKER_URL.startswith("redis"):
+    # Its own Redis database (the broker's number + 1), so clearing the cache never touches queued tasks.
+    _broker_db = CELERY_BROKER_URL.rstrip("/").rpartition("/")[2]
+    _cache_default = (CELERY_BROKER_URL.rstrip("/").rpartition("/")[0] + f"/{int(_broker_db) + 1}"
+                      if _broker_db.isdigit() else CELERY_BROKER_URL)
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env.str("POS_CACHE_URL", default=_cache_default)}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- I18N, time, static ---------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+POS_CURRENCY = env.str("POS_CURRENCY", default="EUR")
+POS_SHOP_NAME = env.str("POS_SHOP_NAME", default="POS Demo Shop")
+
+
+def _positive_decimal(name: str, default: str) -> Decimal:
+    try:
+        value = Decimal(env.str(name, default=default))
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not (value.is_finite() and value > 0):
+        raise ImproperlyConfigured(f"{name} must be a positive number such as {default}")
+    return value
+
+
+# What a cashier may do without a manager (a manager has no such limits).
+POS_CASHIER_MAX_DISCOUNT_PERCENT = _positive_decimal("POS_CASHIER_MAX_DISCOUNT_PERCENT", "10")
+POS_CASHIER_REFUND_LIMIT = _positive_decimal("POS_CASHIER_REFUND_LIMIT", "100.00")
+# Loyalty: one point per whole POS_LOYALTY_UNIT of a paid order's total (customers context).
+POS_LOYALTY_UNIT = _positive_decimal("POS_LOYALTY_UNIT", "1.00")
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if FULL_MODE
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not FULL_MODE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "infrastructure.http.request_id.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": env.str("POS_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "kafka": {"level": "WARNING"},
+        "django.db.backends": {"level": "WARNING"},
+    },
+}
+
+if FULL_MODE:
+    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

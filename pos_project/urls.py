@@ -1,0 +1,36 @@
+"""URL map. A context's API and admin are mounted only where `POS_CONTEXTS` names it."""
+
+from importlib import import_module, util
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from infrastructure import health
+from infrastructure.http.api_root import api_root
+from infrastructure.http.auth_views import ObtainTokenView, RefreshTokenView, WhoAmIView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("api/v1/", api_root, name="api-root"),
+    path("api/v1/auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+    path("api/v1/auth/token/refresh/", RefreshTokenView.as_view(), name="auth-token-refresh"),
+    path("api/v1/auth/me/", WhoAmIView.as_view(), name="auth-me"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+
+for context in settings.POS_CONTEXTS:
+    package = f"contexts.{context}.api"
+    if util.find_spec(package) and util.find_spec(f"{package}.urls"):
+        # A context may publish its API under another name (reporting: /api/v1/reports/).
+        prefix = getattr(import_module(package), "API_PREFIX", context)
+        urlpatterns.append(path(f"api/v1/{prefix}/", include(f"{package}.urls")))
+
+handler400 = "infrastructure.http.problems.handler400"
+handler403 = "infrastructure.http.problems.handler403"
+handler404 = "infrastructure.http.problems.handler404"
+handler500 = "infrastructure.http.problems.handler500"

@@ -1,0 +1,418 @@
+"""The catalog's rules as pure domain code: value rules (barcodes, SKUs, prices, tax rates,
+quantities) and the Category / Product / StockReservation aggregates. No database."""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from contexts.catalog.domain import values
+from contexts.catalog.domain.category import Category
+from contexts.catalog.domain.events import (
+    CategoryCreated,
+    CategoryDeleted,
+    CategoryRenamed,
+    ProductCreated,
+    ProductDetailsUpdated,
+    ProductDiscontinued,
+    ProductPriceChanged,
+    ProductReactivated,
+    ProductReservationReleased,
+    ProductStockReserved,
+    RejectedLine,
+    ReservationFulfilled,
+    ReservationLine,
+    ReservedStockShipped,
+    StockAdjusted,
+    StockReceived,
+    StockReleased,
+    StockReservationRejected,
+    StockReserved,
+    StockReturned,
+    StockSold,
+)
+from contexts.catalog.domain.product import Product
+from contexts.catalog.domain.reservation import StockReservation, reservation_stream_id
+from infrastructure.errors import Conflict, DomainError
+from infrastructure.events.serialization import event_from_data, event_to_data
+
+pytestmark = pytest.mark.unit
+
+
+def raises_on(field, fn, *args, **kwargs) -> DomainError:
+    with pytest.raises(DomainError) as info:
+        fn(*args, **kwargs)
+    assert info.value.field == field, (info.value.field, info.value.message)
+    assert info.value.status == 422
+    return info.value
+
+
+# --- barcodes ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("code", ["4006381333931", "5901234123457", "9780306406157"])
+def test_valid_ean13_barcodes_are_accepted(code):
+    assert values.clean_barcode(code) == code
+
+
+@pytest.mark.parametrize("code", ["036000291452", "012345678905", "042100005264"])
+def test_valid_upc_a_barcodes_are_accepted(code):
+    assert values.clean_barcode(code) == code
+
+
+def test_a_barcode_is_trimmed_and_empty_means_none():
+    assert values.clean_barcode("  4006381333931 ") == "4006381333931"
+    assert values.clean_barcode("") is None
+    assert values.clean_barcode("   ") is None
+    assert values.clean_barcode(None) is None
+
+
+@pytest.mark.parametrize("code, expected", [("4006381333932", 1), ("4006381333930", 1), ("036000291453", 2),
+                                            ("012345678900", 5)])
+def test_a_wrong_check_digit_is_refused_and_the_right_one_named(code, expected):
+    error = raises_on("barcode", values.clean_barcode, code)
+    assert "check digit" in error.message and f"expected {expected}" in error.message
+
+
+def test_the_check_digit_follows_gs1_weights():
+    # 4006381333931: sum of 3,1,3,... weights from the right of the body = 69 -> check digit 1
+    assert values.barcode_check_digit("400638133393") == 1
+    assert values.barcode_check_digit("03600029145") == 2
+    assert values.barcode_check_digit("00000000000") == 0
+
+
+@pytest.mark.parametrize("code", ["40063813339", "40063813339311", "12345", "0360002914521234"])
+def test_a_barcode_of_the_wrong_length_is_refused(code):
+    error = raises_on("barcode", values.clean_barcode, code)
+    assert "EAN-13" in error.message and "UPC-A" in error.message
+
+
+@pytest.mark.parametrize("code", ["40063813339A1", "ABCDEFGHIJKLM", "4006-38133393", "40063813339²",
+                                  "４００６３８１３３３９３１", "4006381333 931"])
+def test_a_barcode_with_anything_but_ascii_digits_is_refused(code):
+    raises_on("barcode", values.clean_barcode, code)
+
+
+# --- SKUs, names ------------------------------------------------------------------------------
+@pytest.mark.parametrize("raw, clean", [("cof-250", "COF-250"), (" A1 ", "A1"), ("x.y_z/1-2", "X.Y_Z/1-2"),
+                                        ("A" * 40, "A" * 40)])
+def test_a_sku_is_trimmed_and_upper_cased(raw, clean):
+    assert values.clean_sku(raw) == clean
+
+
+@pytest.mark.parametrize("raw", ["", "   ", None, "-ABC", ".A", "A B", "A" * 41, "ÄPFEL", "A;DROP", "A\nB"])
+def test_a_bad_sku_is_refused(raw):
+    raises_on("sku", values.clean_sku, raw)
+
+
+def test_names_are_required_collapsed_and_bounded():
+    assert values.clean_name("  Ground   coffee\t250 g ") == "Ground coffee 250 g"
+    raises_on("name", values.clean_name, "   ")
+    raises_on("name", values.clean_name, "x" * 201)
+    assert values.clean_name("x" * 200) == "x" * 200
+
+
+# --- prices, tax rates, quantities ------------------------------------------------------------
+@pytest.mark.parametrize("raw, price", [("12.50", Decimal("12.50")), (Decimal(3), Decimal("3.00")), ("0.01", Decimal("0.01")),
+                                        ("2.345", Decimal("2.35")), ("999999.99", Decimal("999999.99"))])
+def test_a_price_is_a_positive_amount_with_two_places(raw, price):
+    cleaned = values.clean_price(raw)
+    assert cleaned == price
+    assert cleaned.as_tuple().exponent == -2  # two places, always
+
+
+@pytest.mark.parametrize("raw", ["0", "0.00", "0.004", "-1", "-0.01"])
+def test_a_price_of_zero_or_less_is_refused(raw):
+    error = raises_on("unit_price", values.clean_price, raw)
+    assert "greater than zero" in error.message
+
+
+@pytest.mark.parametrize("raw", ["abc", "", None, "NaN", "Infinity", 1.5, "1000000.00"])
+def test_a_price_that_is_no_amount_or_too_big_is_refused(raw):
+    raises_on("unit_price", values.clean_price, raw)
+
+
+@pytest.mark.parametrize("raw, rate", [("0", Decimal("0.00")), ("5", Decimal("5.00")), ("5.5", Decimal("5.50")),
+                                       (10, Decimal("10.00")), ("20", Decimal("20.00")), ("100", Decimal("100.00"))])
+def test_a_tax_rate_is_a_percentage_from_0_to_100(raw, rate):
+    assert values.clean_tax_rate(raw) == rate
+
+
+@pytest.mark.parametrize("raw", ["-0.01", "-5", "100.01", "150", "abc", "NaN", "Infinity", None])
+def test_a_tax_rate_outside_0_to_100_or_not_a_number_is_refused(raw):
+    raises_on("tax_rate", values.clean_tax_rate, raw)
+
+
+def test_quantities_are_whole_numbers_in_range():
+    assert values.positive_quantity(1) == 1
+    assert values.positive_quantity(values.MAX_QUANTITY) == values.MAX_QUANTITY
+    for bad in (0, -1, values.MAX_QUANTITY + 1, 1.5, "3", True):
+        raises_on("quantity", values.positive_quantity, bad)
+    assert values.counted_quantity(0) == 0
+    for bad in (-1, values.MAX_QUANTITY + 1, "2", False):
+        raises_on("counted_quantity", values.counted_quantity, bad)
+    assert values.low_stock_threshold(0) == 0
+    raises_on("low_stock_threshold", values.low_stock_threshold, -1)
+
+
+# --- categories -------------------------------------------------------------------------------
+def new_category(name="Drinks") -> Category:
+    category = Category(str(uuid.uuid4()))
+    category.create(name)
+    return category
+
+
+def test_a_category_is_created_renamed_and_deleted():
+    category = new_category("  Hot   drinks ")
+    category.rename("Cold drinks")
+    category.rename("Cold drinks")  # the same name again: nothing happens
+    category.delete(active_products=0)
+    events = category.pending_events
+    assert [type(e) for e in events] == [CategoryCreated, CategoryRenamed, CategoryDeleted]
+    assert events[0].name == "Hot drinks" and events[1].name == "Cold drinks"
+    assert category.deleted and category.version == 3
+
+
+def test_a_category_with_active_products_cannot_be_deleted():
+    category = new_category("Bakery")
+    with pytest.raises(Conflict) as info:
+        category.delete(active_products=2)
+    assert info.value.code == "CategoryInUse" and info.value.status == 409
+    assert "Bakery" in info.value.message and "2 active product" in info.value.message
+    assert not category.deleted and len(category.pending_events) == 1
+
+
+def test_a_deleted_category_can_be_neither_renamed_nor_deleted_again():
+    category = new_category()
+    category.delete(active_products=0)
+    for action in (lambda: category.rename("Other"), lambda: category.delete(active_products=0)):
+        with pytest.raises(Conflict) as info:
+            action()
+        assert info.value.code == "CategoryDeleted"
+
+
+def test_a_category_is_created_once_and_needs_a_name():
+    category = new_category()
+    with pytest.raises(Conflict):
+        category.create("Again")
+    raises_on("name", Category(str(uuid.uuid4())).create, "  ")
+    raises_on("name", Category(str(uuid.uuid4())).create, "x" * 101)
+
+
+# --- products ---------------------------------------------------------------------------------
+def new_product(stock: int = 0, **overrides) -> Product:
+    product = Product(str(uuid.uuid4()))
+    details = {"sku": "cof-250", "barcode": "4006381333931", "name": "Ground coffee", "category_id": None,
+               "unit_price": "4.99", "tax_rate": "10", "price_includes_tax": True, "low_stock_threshold": 3}
+    product.create(**{**details, **overrides})
+    if stock:
+        product.receive(stock)
+    return product
+
+
+def replayed(product: Product) -> Product:
+    """The same product rebuilt from its events through their JSON form, as the repository does."""
+    events = [event_from_data(type(e), event_to_data(e)) for e in product.pending_events]
+    return Product.replay(product.id, events)
+
+
+def test_a_product_is_created_with_clean_values():
+    product = new_product()
+    (created,) = product.pending_events
+    assert isinstance(created, ProductCreated)
+    assert (created.sku, created.barcode, created.unit_price, created.tax_rate) == (
+        "COF-250", "4006381333931", Decimal("4.99"), Decimal("10.00"))
+    assert product.state()["status"] == "active" and product.state()["available"] == 0
+
+
+@pytest.mark.parametrize("field, value", [("sku", "-bad"), ("barcode", "4006381333932"), ("name", ""),
+                                          ("unit_price", "0"), ("unit_price", "-3"), ("tax_rate", "101"),
+                                          ("low_stock_threshold", -1)])
+def test_creating_a_product_with_a_bad_value_names_the_field_and_records_nothing(field, value):
+    product = Product(str(uuid.uuid4()))
+    details = {"sku": "A1", "barcode": None, "name": "Thing", "category_id": None, "unit_price": "1.00",
+               "tax_rate": "20"}
+    raises_on(field, product.create, **{**details, field: value})
+    assert product.pending_events == () and not product.exists
+
+
+def test_updating_details_records_the_full_new_details_and_a_price_change_separately():
+    product = new_product()
+    category_id = uuid.uuid4()
+    product.update(name="Ground coffee 500 g", category_id=category_id, unit_price="8.99")
+    updated, price_changed = product.pending_events[1:]
+    assert isinstance(updated, ProductDetailsUpdated)
+    assert (updated.sku, updated.name, updated.category_id, updated.barcode) == (
+        "COF-250", "Ground coffee 500 g", category_id, "4006381333931")
+    assert isinstance(price_changed, ProductPriceChanged)
+    assert (price_changed.old_price, price_changed.new_price) == (Decimal("4.99"), Decimal("8.99"))
+
+
+def test_an_update_that_changes_nothing_records_nothing():
+    product = new_product()
+    product.update(name="Ground coffee", sku="COF-250", unit_price="4.99", barcode="4006381333931")
+    product.change_price("4.990")
+    assert len(product.pending_events) == 1
+
+
+def test_the_barcode_can_be_removed_and_the_category_cleared():
+    product = new_product(category_id=uuid.uuid4())
+    product.update(barcode=None, category_id=None)
+    assert product.barcode is None and product.category_id is None
+
+
+def test_discontinuing_twice_is_a_conflict():
+    product = new_product()
+    product.discontinue("  no longer made  ")
+    assert product.pending_events[-1] == ProductDiscontinued(product_id=product.uuid, reason="no longer made")
+    with pytest.raises(Conflict) as info:
+        product.discontinue()
+    assert info.value.code == "AlreadyDiscontinued" and info.value.status == 409
+
+
+def test_reactivating_an_active_product_is_a_conflict_and_a_discontinued_one_comes_back():
+    product = new_product()
+    with pytest.raises(Conflict) as info:
+        product.reactivate()
+    assert info.value.code == "NotDiscontinued"
+    product.discontinue()
+    product.reactivate()
+    assert isinstance(product.pending_events[-1], ProductReactivated) and product.active
+
+
+@pytest.mark.parametrize("quantity", [0, -5, values.MAX_QUANTITY + 1])
+def test_receiving_needs_a_positive_quantity(quantity):
+    product = new_product()
+    raises_on("quantity", product.receive, quantity)
+    assert product.on_hand == 0 and len(product.pending_events) == 1
+
+
+def test_receiving_adds_to_on_hand_with_an_optional_supplier_reference():
+    product = new_product()
+    product.receive(10, "  PO-77 ")
+    product.receive(5)
+    first, second = product.pending_events[1:]
+    assert first == StockReceived(product_id=product.uuid, quantity=10, supplier_reference="PO-77", on_hand_after=10)
+    assert second.supplier_reference is None and second.on_hand_after == 15
+    assert product.on_hand == 15
+
+
+def test_adjusting_needs_a_reason_and_records_the_delta():
+    product = new_product(stock=10)
+    raises_on("reason", product.adjust, 7, "   ")
+    raises_on("reason", product.adjust, 7, None)
+    raises_on("counted_quantity", product.adjust, -1, "count")
+    product.adjust(7, "monthly count")
+    adjusted = product.pending_events[-1]
+    assert adjusted == StockAdjusted(product_id=product.uuid, counted_quantity=7, delta=-3, reason="monthly count",
+                                     on_hand_after=7)
+    assert product.on_hand == 7
+
+
+def test_a_till_sale_can_take_stock_below_zero_and_a_refund_puts_it_back():
+    product = new_product(stock=2)
+    order, refund = uuid.uuid4(), uuid.uuid4()
+    product.sell(order, 5)
+    assert product.on_hand == -3 and product.pending_events[-1] == StockSold(
+        product_id=product.uuid, order_id=order, quantity=5, on_hand_after=-3)
+    product.take_back(order, refund, 2)
+    assert product.on_hand == -1 and isinstance(product.pending_events[-1], StockReturned)
+    raises_on("quantity", product.sell, order, 0)
+
+
+def test_reservation_problem_names_why_units_cannot_be_reserved():
+    product = new_product(stock=5)
+    assert product.reservation_problem(5) is None
+    assert product.reservation_problem(6) == "insufficient_stock"
+    product.reserve(uuid.uuid4(), 4)
+    assert product.reservation_problem(1) is None
+    assert product.reservation_problem(2) == "insufficient_stock"
+    product.discontinue()
+    assert product.reservation_problem(1) == "discontinued"
+
+
+def test_reserve_release_and_ship_move_reserved_and_available():
+    product = new_product(stock=10)
+    a, b = uuid.uuid4(), uuid.uuid4()
+    product.reserve(a, 3)
+    product.reserve(b, 4)
+    assert (product.on_hand, product.reserved, product.available) == (10, 7, 3)
+    assert product.pending_events[-1] == ProductStockReserved(product_id=product.uuid, order_id=b, quantity=4,
+                                                              reserved_after=7)
+    with pytest.raises(Conflict) as info:
+        product.reserve(uuid.uuid4(), 4)
+    assert info.value.code == "insufficient_stock"
+
+    product.release(a)
+    assert product.pending_events[-1] == ProductReservationReleased(product_id=product.uuid, order_id=a, quantity=3,
+                                                                    reserved_after=4)
+    assert (product.on_hand, product.reserved, product.available) == (10, 4, 6)
+
+    product.ship_reserved(b)
+    assert product.pending_events[-1] == ReservedStockShipped(product_id=product.uuid, order_id=b, quantity=4,
+                                                              on_hand_after=6, reserved_after=0)
+    assert (product.on_hand, product.reserved, product.available) == (6, 0, 6)
+
+    count = len(product.pending_events)
+    product.release(a)  # nothing held any more: nothing happens
+    product.ship_reserved(b)
+    assert len(product.pending_events) == count
+
+
+def test_reserving_again_for_the_same_order_is_a_no_op_even_when_nothing_is_left():
+    product = new_product(stock=3)
+    order = uuid.uuid4()
+    product.reserve(order, 3)
+    product.reserve(order, 3)
+    assert product.reserved == 3 and len(product.pending_events) == 3
+
+
+def test_a_discontinued_product_cannot_be_reserved():
+    product = new_product(stock=3)
+    product.discontinue()
+    with pytest.raises(Conflict) as info:
+        product.reserve(uuid.uuid4(), 1)
+    assert info.value.code == "discontinued"
+
+
+def test_replaying_the_events_gives_the_same_state():
+    product = new_product(stock=10, category_id=uuid.uuid4())
+    order = uuid.uuid4()
+    product.reserve(order, 2)
+    product.sell(uuid.uuid4(), 1)
+    product.adjust(12, "count")
+    product.change_price("5.49")
+    product.update(barcode=None)
+    assert replayed(product).state() == product.state()
+    assert replayed(product).reservations == {order: 2}
+
+
+# --- the reservation of one delivery order ----------------------------------------------------
+def test_a_reservation_is_reserved_then_released_or_fulfilled():
+    order = uuid.uuid4()
+    lines = [ReservationLine(product_id=uuid.uuid4(), quantity=2)]
+    reservation = StockReservation(reservation_stream_id(order))
+    assert reservation.order_id == order and reservation.status == "new"
+    reservation.reserve(lines)
+    assert reservation.status == "reserved" and reservation.lines == tuple(lines)
+    reservation.release()
+    assert reservation.status == "released"
+    assert [type(e) for e in reservation.pending_events] == [StockReserved, StockReleased]
+    assert reservation.pending_events[-1].lines == tuple(lines)
+
+    shipped = StockReservation(reservation_stream_id(uuid.uuid4()))
+    shipped.reserve(lines)
+    shipped.fulfil()
+    assert shipped.status == "fulfilled" and isinstance(shipped.pending_events[-1], ReservationFulfilled)
+
+
+def test_a_rejection_carries_a_reason_per_line():
+    reservation = StockReservation(reservation_stream_id(uuid.uuid4()))
+    lines = [RejectedLine(product_id=uuid.uuid4(), quantity=3, reason="insufficient_stock", available=1),
+             RejectedLine(product_id=uuid.uuid4(), quantity=1, reason="unknown_product", available=None)]
+    reservation.reject(lines)
+    (rejected,) = reservation.pending_events
+    assert isinstance(rejected, StockReservationRejected) and rejected.lines == tuple(lines)
+    assert reservation.status == "rejected"
+    data = event_to_data(rejected)
+    assert data["lines"][0] == {"product_id": str(lines[0].product_id), "quantity": 3,
+                                "reason": "insufficient_stock", "available": 1}
+    assert event_from_data(StockReservationRejected, data) == rejected

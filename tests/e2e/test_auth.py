@@ -1,0 +1,169 @@
+"""JWT login for tills, roles, and every error the API answers with as RFC 9457 problem details."""
+
+import json
+
+import pytest
+from rest_framework.settings import api_settings
+
+from tests.helpers.throttling import clear_throttle_state, random_client_ip
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
+
+PROBLEM = "application/problem+json"
+TOKEN_URL = "/api/v1/auth/token/"
+REFRESH_URL = "/api/v1/auth/token/refresh/"
+ME_URL = "/api/v1/auth/me/"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The hasher is not under test here; PBKDF2's deliberate slowness would make the throttle test
+    # (20+ logins) take many seconds on a loaded machine.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def assert_problem(response, status: int):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith(PROBLEM), response["Content-Type"]
+    body = json.loads(response.content)
+    assert body["status"] == status
+    assert body["type"].startswith("https://")
+    assert isinstance(body["title"], str) and body["title"]
+    assert isinstance(body["detail"], str) and body["detail"]
+    return body
+
+
+def login(api_client, user):
+    response = api_client.post(TOKEN_URL, {"username": user.username, "password": user.plain_password}, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def me(api_client, access: str):
+    return api_client.get(ME_URL, HTTP_AUTHORIZATION=f"Bearer {access}")
+
+
+# --- authentication -------------------------------------------------------------------------
+def test_me_without_a_token_is_401_problem_details(api_client):
+    response = api_client.get(ME_URL)
+
+    body = assert_problem(response, 401)
+    assert body["title"] == "Unauthorized"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_garbage_token_is_401_problem_details(api_client):
+    assert_problem(me(api_client, "not-a-jwt"), 401)
+
+
+def test_bad_credentials_are_401_problem_details(api_client, cashier_user):
+    response = api_client.post(TOKEN_URL, {"username": cashier_user.username, "password": "wrong"}, format="json")
+
+    assert "access" not in assert_problem(response, 401)
+
+
+def test_a_cashier_logs_in_and_sees_its_roles(api_client, cashier_user):
+    tokens = login(api_client, cashier_user)
+
+    response = me(api_client, tokens["access"])
+
+    assert response.status_code == 200
+    assert response.json() == {"username": cashier_user.username, "roles": ["cashier"]}
+
+
+def test_a_refresh_token_gives_a_new_working_access_token(api_client, cashier_user):
+    tokens = login(api_client, cashier_user)
+
+    response = api_client.post(REFRESH_URL, {"refresh": tokens["refresh"]}, format="json")
+
+    assert response.status_code == 200, response.content
+    access = response.json()["access"]
+    assert access != tokens["access"]
+    assert me(api_client, access).json()["username"] == cashier_user.username
+
+
+def test_an_access_token_is_not_a_refresh_token(api_client, cashier_user):
+    tokens = login(api_client, cashier_user)
+
+    assert_problem(api_client.post(REFRESH_URL, {"refresh": tokens["access"]}, format="json"), 401)
+
+
+def test_a_manager_is_also_a_cashier(api_client, manager_user):
+    roles = me(api_client, login(api_client, manager_user)["access"]).json()["roles"]
+
+    assert roles == ["cashier", "manager"]
+
+
+def test_a_superuser_has_every_role(api_client, admin_user):
+    roles = me(api_client, login(api_client, admin_user)["access"]).json()["roles"]
+
+    assert roles == ["admin", "cashier", "manager"]
+
+
+# --- errors as problem details --------------------------------------------------------------
+def test_an_unknown_api_address_is_404_problem_details(api_client):
+    body = assert_problem(api_client.get("/api/v1/nope/"), 404)
+
+    assert body["instance"] == "/api/v1/nope/"
+
+
+def test_a_wrong_method_is_405_problem_details(api_client):
+    response = api_client.get(TOKEN_URL)
+
+    body = assert_problem(response, 405)
+    assert "GET" in body["detail"]
+    assert "POST" in response["Allow"]
+
+
+def test_a_malformed_json_body_is_400_problem_details(api_client):
+    response = api_client.post(TOKEN_URL, data='{"username": "x", ', content_type="application/json")
+
+    assert "JSON" in assert_problem(response, 400)["detail"]
+
+
+def test_missing_credentials_name_each_field(api_client):
+    body = assert_problem(api_client.post(TOKEN_URL, {}, format="json"), 400)
+
+    assert {error["field"] for error in body["errors"]} == {"username", "password"}
+
+
+def test_the_login_throttle_answers_429_with_retry_after(api_client, cashier_user):
+    allowed, _ = api_settings.DEFAULT_THROTTLE_RATES["login"].split("/")
+    attempts = int(allowed)
+    assert 0 < attempts <= 1000, "POS_THROTTLE_LOGIN is too high to test in bounded time"
+    wrong = {"username": cashier_user.username, "password": "guess"}
+
+    statuses = [api_client.post(TOKEN_URL, wrong, format="json").status_code for _ in range(attempts)]
+    assert statuses == [401] * attempts
+
+    response = api_client.post(TOKEN_URL, {"username": cashier_user.username,
+                                           "password": cashier_user.plain_password}, format="json")
+    body = assert_problem(response, 429)  # even the right password waits now
+    assert int(response["Retry-After"]) > 0
+    assert "throttled" in body["type"]
+    # Another address is not affected.
+    other_ip = random_client_ip()
+    try:
+        other = api_client.post(TOKEN_URL, wrong, format="json", REMOTE_ADDR=other_ip)
+    finally:
+        clear_throttle_state(other_ip)
+    assert other.status_code == 401
+
+
+# --- schema and docs ------------------------------------------------------------------------
+def test_the_openapi_schema_is_served(api_client):
+    response = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "POS API"
+    assert {TOKEN_URL, REFRESH_URL, ME_URL} <= set(schema["paths"])
+
+
+def test_the_api_docs_are_an_html_page(api_client):
+    response = api_client.get("/api/docs/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert b"swagger-ui" in response.content.lower()

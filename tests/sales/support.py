@@ -1,0 +1,33 @@
+"""Shared set-up for sales tests: products in the catalog (and so in sales' price list), a till."""
+
+import uuid
+from decimal import Decimal
+
+from contexts.catalog import commands as cat
+from contexts.sales import commands as sal
+from infrastructure.commands.bus import execute
+from infrastructure.commands.metadata import Metadata
+
+META = Metadata.new(user="test-setup")
+
+
+def make_product(sku: str, price: str, tax: str = "20", stock: int = 0, includes_tax: bool = True) -> uuid.UUID:
+    product_id = uuid.uuid4()
+    execute(cat.CreateProduct(product_id=product_id, sku=sku, name=f"Product {sku}", unit_price=Decimal(price),
+                              tax_rate=Decimal(tax), price_includes_tax=includes_tax), META)
+    if stock:
+        execute(cat.ReceiveStock(product_id=product_id, quantity=stock), META)
+    return product_id
+
+
+def make_till(name: str = "Till 1", store: str = "S1") -> uuid.UUID:
+    till_id = uuid.uuid4()
+    execute(sal.RegisterTill(till_id=till_id, name=name, store_code=store, store_name="Main Street"), META)
+    return till_id
+
+
+def sale_body(till_id, lines, payments=(), **extra) -> dict:
+    return {"till_id": str(till_id),
+            "lines": [{"product_id": str(p), "quantity": q, **({"discount_percent": d} if d else {})}
+                      for p, q, d in lines],
+            "payments": [{"method": m, "amount": a} for m, a in payments], **extra}

@@ -1,0 +1,219 @@
+"""Sales domain rules without a database: pricing, tax, rounding, change, split payments,
+refund limits, sessions and the Z-report."""
+
+import uuid
+from datetime import datetime, timezone
+from decimal import Decimal as D
+
+import pytest
+
+from contexts.sales.commands import PaymentRequest as Pay
+from contexts.sales.commands import RefundLineRequest as RefundLine
+from contexts.sales.domain.order import DELIVERY, TILL, Forbidden, Order
+from contexts.sales.domain.pricing import PriceEntry, check_discount, price_line, refund_share, totals
+from contexts.sales.domain.till import Till, TillSession
+from infrastructure.errors import Conflict, DomainError
+
+pytestmark = pytest.mark.unit
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+
+
+def entry(price, rate, includes=True, sku="A"):
+    return PriceEntry(product_id=uuid.uuid4(), sku=sku, name=f"Product {sku}", unit_price=D(price),
+                      tax_rate=D(rate), price_includes_tax=includes, active=True)
+
+
+def order_with(lines, kind=TILL):
+    order = Order(str(uuid.uuid4()))
+    order.place(number="S1-000001", kind=kind, store_code="S1", till_id=uuid.uuid4(), session_id=uuid.uuid4(),
+                cashier="cashier", customer_id=None, lines=lines, totals=totals(lines), placed_at=NOW)
+    return order
+
+
+def pay(order, *payments):
+    return order.pay([Pay(method=m, amount=D(a)) for m, a in payments],
+                     payment_ids=[uuid.uuid4() for _ in payments], session_id=None, at=NOW)
+
+
+# --- pricing ----------------------------------------------------------------------------------
+def test_tax_inclusive_line_extracts_the_tax_rounded_half_up():
+    line = price_line(1, entry("9.99", "20"), 3, D("0"))
+    assert (line.gross, line.discount, line.total) == (D("29.97"), D("0.00"), D("29.97"))
+    assert line.tax == D("5.00")  # 29.97 * 20 / 120 = 4.995 -> 5.00 (half up)
+
+
+def test_tax_exclusive_line_adds_the_tax_and_keeps_gross_minus_discount_equal_total():
+    line = price_line(1, entry("10.00", "5.5", includes=False), 3, D("10"))
+    # net = 30.00 - 3.00 = 27.00; tax = 1.485 -> 1.49; total = 28.49; gross = 31.65
+    assert (line.total, line.tax, line.gross) == (D("28.49"), D("1.49"), D("31.65"))
+    assert line.gross - line.discount == line.total
+
+
+def test_discount_rounds_half_up_to_cents():
+    line = price_line(1, entry("0.05", "0"), 1, D("50"))  # 0.025 -> 0.03
+    assert (line.discount, line.total) == (D("0.03"), D("0.02"))
+
+
+def test_order_totals_sum_lines_and_break_tax_down_per_rate():
+    lines = [price_line(1, entry("4.99", "10"), 2, D("0")), price_line(2, entry("2.15", "20", sku="B"), 1, D("0")),
+             price_line(3, entry("1.20", "10", sku="C"), 5, D("10"))]
+    t = totals(lines)
+    assert t.total == D("9.98") + D("2.15") + D("5.40")
+    assert t.gross - t.discount_total == t.total and t.subtotal + t.tax_total == t.total
+    assert [(x.rate, x.tax) for x in t.taxes] == [(D("10.00"), lines[0].tax + lines[2].tax), (D("20.00"), lines[1].tax)]
+    assert sum(x.taxable + x.tax for x in t.taxes) == t.total
+
+
+def test_discount_limits():
+    assert check_discount(1, D("10"), D("10")) == D("10.00")
+    with pytest.raises(DomainError) as err:
+        check_discount(2, D("15"), D("10"))
+    assert err.value.field == "lines.1.discount_percent" and err.value.code == "DiscountLimit"
+    with pytest.raises(DomainError):
+        check_discount(1, D("101"), D("100"))
+
+
+# --- payments ---------------------------------------------------------------------------------
+def test_cash_over_the_total_gives_change_and_completes():
+    order = order_with([price_line(1, entry("7.30", "20"), 1, D("0"))])
+    recorded = pay(order, ("cash", "10.00"))
+    assert recorded[0].amount == D("7.30") and recorded[0].change == D("2.70") and recorded[0].tendered == D("10.00")
+    assert order.status == "completed" and order.paid == D("7.30") and order.change == D("2.70")
+    assert type(order.pending_events[-1]).__name__ == "OrderCompleted"
+
+
+def test_split_card_then_cash_with_change():
+    order = order_with([price_line(1, entry("25.00", "20"), 2, D("0"))])
+    pay(order, ("card", "30.00"), ("cash", "50.00"))
+    assert order.paid_by == {"card": D("30.00"), "cash": D("20.00")} and order.change == D("30.00")
+    assert order.status == "completed"
+
+
+def test_card_may_not_exceed_what_is_owed():
+    order = order_with([price_line(1, entry("5.00", "0"), 1, D("0"))])
+    with pytest.raises(DomainError) as err:
+        pay(order, ("card", "5.01"))
+    assert err.value.code == "CardOverpayment" and err.value.field == "payments.0.amount"
+
+
+def test_partial_payment_leaves_the_order_open_and_an_extra_payment_is_refused():
+    order = order_with([price_line(1, entry("5.00", "0"), 2, D("0"))])
+    pay(order, ("card", "4.00"))
+    assert order.status == "placed" and order.remaining == D("6.00")
+    with pytest.raises(DomainError) as err:
+        pay(order, ("cash", "6.00"), ("card", "1.00"))
+    assert err.value.code == "Overpaid"
+
+
+@pytest.mark.parametrize("amount", ["0", "-1.00", "1.001"])
+def test_payment_amount_must_be_positive_cents(amount):
+    order = order_with([price_line(1, entry("5.00", "0"), 1, D("0"))])
+    with pytest.raises(DomainError):
+        pay(order, ("cash", amount))
+
+
+def test_delivery_order_is_paid_only_once_confirmed_and_ships_once_paid():
+    order = order_with([price_line(1, entry("5.00", "0"), 1, D("0"))], kind=DELIVERY)
+    with pytest.raises(Conflict):
+        pay(order, ("card", "5.00"))
+    with pytest.raises(Conflict):
+        order.ship(NOW)
+    order.confirm()
+    pay(order, ("card", "5.00"))
+    order.ship(NOW)
+    assert order.status == "shipped"
+    with pytest.raises(Conflict):
+        order.cancel(("too late",))
+
+
+def test_cancel_is_refused_once_paid_and_confirm_after_cancel_is_a_no_op():
+    order = order_with([price_line(1, entry("5.00", "0"), 1, D("0"))], kind=DELIVERY)
+    order.cancel(("customer changed their mind",))
+    version = order.version
+    order.confirm()
+    assert order.status == "cancelled" and order.version == version
+
+
+# --- refunds ----------------------------------------------------------------------------------
+def test_refunds_never_exceed_what_was_sold_and_parts_add_up_exactly():
+    order = order_with([price_line(1, entry("3.33", "20"), 3, D("0"))])
+    pay(order, ("cash", "10.00"))
+    amounts = []
+    for _ in range(3):
+        event = order.refund(refund_id=uuid.uuid4(), lines=[RefundLine(1, 1)], method="cash", cashier="c",
+                             reason="", session_id=None, till_id=None, max_amount=None)
+        amounts.append(event.total)
+    assert sum(amounts) == order.total == D("9.99")
+    with pytest.raises(DomainError) as err:
+        order.refund(refund_id=uuid.uuid4(), lines=[RefundLine(1, 1)], method="cash", cashier="c", reason="",
+                     session_id=None, till_id=None, max_amount=None)
+    assert err.value.code == "RefundExceedsSale"
+
+
+def test_refund_share_gives_the_last_unit_the_remainder():
+    line = price_line(1, entry("1.00", "20"), 3, D("0"))  # 3.00 incl. 0.50 tax
+    first = refund_share(line, 1, 0, D("0"), D("0"))
+    last = refund_share(line, 2, 1, first[0], first[1])
+    assert first[0] + last[0] == D("3.00") and first[1] + last[1] == line.tax
+
+
+def test_refund_limit_method_rules_and_replay_of_the_same_refund():
+    order = order_with([price_line(1, entry("60.00", "0"), 2, D("0"))])
+    pay(order, ("card", "100.00"), ("cash", "20.00"))
+    with pytest.raises(Forbidden):
+        order.refund(refund_id=uuid.uuid4(), lines=[RefundLine(1, 2)], method="cash", cashier="c", reason="",
+                     session_id=None, till_id=None, max_amount=D("100.00"))
+    with pytest.raises(DomainError) as err:  # split payment: "original" is ambiguous
+        order.refund(refund_id=uuid.uuid4(), lines=[RefundLine(1, 1)], method="original", cashier="c", reason="",
+                     session_id=None, till_id=None, max_amount=None)
+    assert err.value.code == "AmbiguousMethod"
+    refund_id = uuid.uuid4()
+    first = order.refund(refund_id=refund_id, lines=[RefundLine(1, 1)], method="card", cashier="c", reason="",
+                         session_id=None, till_id=None, max_amount=None)
+    assert first.total == D("60.00")
+    assert order.refund(refund_id=refund_id, lines=[RefundLine(1, 1)], method="card", cashier="c", reason="",
+                        session_id=None, till_id=None, max_amount=None) is None
+    with pytest.raises(DomainError) as err:  # only 40.00 of card money is left to give back
+        order.refund(refund_id=uuid.uuid4(), lines=[RefundLine(1, 1)], method="card", cashier="c", reason="",
+                     session_id=None, till_id=None, max_amount=None)
+    assert err.value.code == "CardRefundExceedsPayment"
+
+
+def test_refund_of_an_unpaid_sale_is_refused():
+    order = order_with([price_line(1, entry("5.00", "0"), 1, D("0"))])
+    with pytest.raises(Conflict):
+        order.refund(refund_id=uuid.uuid4(), lines=[RefundLine(1, 1)], method="cash", cashier="c", reason="",
+                     session_id=None, till_id=None, max_amount=None)
+
+
+# --- tills and sessions -----------------------------------------------------------------------
+def test_till_registration_rules():
+    till = Till(str(uuid.uuid4()))
+    with pytest.raises(DomainError) as err:
+        till.register("Till 1", "s 1", "Main Street")
+    assert err.value.field == "store_code"
+    till.register("Till 1", "s1", "Main Street")
+    assert till.store_code == "S1"
+
+
+def test_session_z_report_adds_up():
+    session = TillSession(str(uuid.uuid4()))
+    session.start(till_id=uuid.uuid4(), store_code="S1", cashier="c", opening_float="100.00", at=NOW)
+    session.move_cash(D("20.00"), "float top-up", "c")
+    session.move_cash(D("-50.00"), "bank drop", "c")
+    order_id = uuid.uuid4()
+    session.record_payment(order_id, uuid.uuid4(), "cash", D("7.30"))
+    session.record_payment(order_id, uuid.uuid4(), "card", D("12.70"))
+    session.record_sale(order_id, D("22.00"), D("2.00"), D("3.33"), D("20.00"))
+    session.record_refund(order_id, uuid.uuid4(), "cash", D("5.00"), D("0.83"))
+    with pytest.raises(DomainError):
+        session.move_cash(D("-1000.00"), "too much", "c")
+    report = session.close({"cash": D("72.00")}, "c", NOW)
+    cash, card = report.methods
+    assert cash.expected == D("100.00") + D("20.00") - D("50.00") + D("7.30") - D("5.00") == D("72.30")
+    assert cash.difference == report.cash_difference == D("-0.30")
+    assert (card.expected, card.counted, card.difference) == (D("12.70"), D("12.70"), D("0.00"))
+    assert (report.sales_count, report.gross, report.discounts, report.refunds) == (1, D("22.00"), D("2.00"), D("5.00"))
+    assert report.net == D("22.00") - D("2.00") - D("5.00")
+    with pytest.raises(Conflict):
+        session.record_payment(order_id, uuid.uuid4(), "cash", D("1.00"))
