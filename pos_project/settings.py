@@ -270,6 +270,11 @@ POS_LOYALTY_UNIT = _positive_decimal("POS_LOYALTY_UNIT", "1.00")
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# whitenoise looks here at start-up; an empty folder until collectstatic is fine (not a warning).
+try:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass  # a read-only deployment serves what collectstatic put there at build time
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
