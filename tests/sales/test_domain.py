@@ -217,3 +217,21 @@ def test_session_z_report_adds_up():
     assert report.net == D("22.00") - D("2.00") - D("5.00")
     with pytest.raises(Conflict):
         session.record_payment(order_id, uuid.uuid4(), "cash", D("1.00"))
+
+
+def test_session_snapshot_round_trip_equals_full_replay():
+    session = TillSession(str(uuid.uuid4()))
+    session.start(till_id=uuid.uuid4(), store_code="S1", cashier="c", opening_float="10.00", at=NOW)
+    order_id = uuid.uuid4()
+    session.record_payment(order_id, uuid.uuid4(), "cash", D("7.30"))
+    session.record_sale(order_id, D("8.00"), D("0.70"), D("1.22"), D("7.30"))
+    session.record_refund(order_id, uuid.uuid4(), "card", D("1.00"), D("0.17"))
+    events = session.collect_pending()
+    for upto in range(1, len(events) + 1):
+        replayed = TillSession.replay(session.id, events[:upto])
+        restored = TillSession.from_snapshot(session.id, replayed.to_snapshot())
+        assert restored.to_snapshot() == replayed.to_snapshot()
+        assert restored.expected("cash") == replayed.expected("cash")
+    restored.close({"cash": D("17.30")}, "c", NOW)
+    closed = TillSession.from_snapshot(session.id, restored.to_snapshot())
+    assert closed.z_report == restored.z_report and not closed.open
