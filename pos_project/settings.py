@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -87,12 +88,14 @@ INSTALLED_APPS += env.list("POS_EXTRA_APPS", default=[])
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "infrastructure.http.limits.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "infrastructure.http.request_id.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "infrastructure.http.admin_login.AdminLoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -174,13 +177,13 @@ AUTH_PASSWORD_VALIDATORS = [
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "infrastructure.http.authentication.DenyListJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["infrastructure.http.parsers.SafeJSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -211,6 +214,10 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("POS_JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(hours=env.int("POS_JWT_REFRESH_HOURS", default=12)),
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Each refresh hands out a new refresh token and blacklists the old one (logout blacklists too).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -302,7 +309,37 @@ LOGGING = {
     },
 }
 
+# --- Security (docs/security.md) ---------------------------------------------------------------
+# Request bodies: at most this many bytes (a bigger one answers 413 problem details), and at most
+# this many form fields. A till sale of 200 lines is about 25 KB of JSON.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("POS_MAX_BODY_BYTES", default=256 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# Admin login: at most this many failed attempts per username and per client address in
+# POS_ADMIN_LOGIN_WINDOW seconds, then 429 until the window passes.
+POS_ADMIN_LOGIN_ATTEMPTS = env.int("POS_ADMIN_LOGIN_ATTEMPTS", default=5)
+POS_ADMIN_LOGIN_WINDOW = env.int("POS_ADMIN_LOGIN_WINDOW", default=60)
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # the admin's JavaScript does not read it, but DRF session clients may
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 if FULL_MODE:
+    # TLS terminates at the gateway (nginx), which sets X-Forwarded-Proto; Django trusts that
+    # header only there. Cookies are secure and HSTS is on unless the environment says otherwise
+    # (DJANGO_SECURE_COOKIES=false / DJANGO_HSTS_SECONDS=0 for a plain-HTTP test deployment).
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading is a commitment for the whole domain: opt in with DJANGO_HSTS_PRELOAD=true
+    # (until then `check --deploy`'s W021 reminder is silenced below).
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+    # Redirects to https at Django too (off by default: the gateway redirects, and the health
+    # probes inside the network speak plain HTTP). `check --deploy`'s W008 is silenced for that
+    # reason only when the redirect is left to the gateway.
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SSL_REDIRECT", default=False)
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]
+    SILENCED_SYSTEM_CHECKS = ([] if SECURE_SSL_REDIRECT else ["security.W008"]) + (
+        [] if SECURE_HSTS_PRELOAD else ["security.W021"])

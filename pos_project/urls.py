@@ -1,6 +1,6 @@
 """URL map. A context's API and admin are mounted only where `POS_CONTEXTS` names it."""
 
-from importlib import import_module, util
+from importlib import util
 
 from django.conf import settings
 from django.contrib import admin
@@ -8,8 +8,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from infrastructure import health
-from infrastructure.http.api_root import api_root
-from infrastructure.http.auth_views import ObtainTokenView, RefreshTokenView, WhoAmIView
+from infrastructure.http.api_root import api_prefix, api_root
+from infrastructure.http.auth_views import LogoutView, ObtainTokenView, RefreshTokenView, WhoAmIView
+
+# Every installed context's admin.py is autodiscovered; a process shows only the model admins of
+# the contexts it serves (POS_CONTEXTS), like its API: the others' admin pages are 404 here.
+for _model in [model for model in admin.site._registry
+               if model._meta.app_label in settings.ALL_CONTEXTS
+               and model._meta.app_label not in settings.POS_CONTEXTS]:
+    admin.site.unregister(_model)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -18,6 +25,7 @@ urlpatterns = [
     path("api/v1/", api_root, name="api-root"),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("api/v1/auth/token/refresh/", RefreshTokenView.as_view(), name="auth-token-refresh"),
+    path("api/v1/auth/logout/", LogoutView.as_view(), name="auth-logout"),
     path("api/v1/auth/me/", WhoAmIView.as_view(), name="auth-me"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
@@ -27,8 +35,13 @@ for context in settings.POS_CONTEXTS:
     package = f"contexts.{context}.api"
     if util.find_spec(package) and util.find_spec(f"{package}.urls"):
         # A context may publish its API under another name (reporting: /api/v1/reports/).
-        prefix = getattr(import_module(package), "API_PREFIX", context)
-        urlpatterns.append(path(f"api/v1/{prefix}/", include(f"{package}.urls")))
+        urlpatterns.append(path(f"api/v1/{api_prefix(context)}/", include(f"{package}.urls")))
+
+# The benchmarks' baseline endpoint (bench/baseline), only where POS_EXTRA_APPS installs it.
+from django.apps import apps as _apps  # noqa: E402
+
+if _apps.is_installed("bench.baseline"):
+    urlpatterns.append(path("bench/baseline/", include("bench.baseline.urls")))
 
 handler400 = "infrastructure.http.problems.handler400"
 handler403 = "infrastructure.http.problems.handler403"

@@ -1,14 +1,50 @@
-"""JWT endpoints for tills, throttled so a password cannot be guessed at speed."""
+"""JWT endpoints for tills, throttled so a password cannot be guessed at speed.
 
+- `POST auth/token/` {username, password, till_id?} -> access (15 min) + refresh (12 h). With
+  `till_id` both tokens carry a `till` claim that binds them to that till
+  (`infrastructure/access/tills.py`); refreshing keeps the claim.
+- `POST auth/token/refresh/` {refresh} -> a new access *and* a new refresh token; the old refresh
+  token is blacklisted (ROTATE_REFRESH_TOKENS + BLACKLIST_AFTER_ROTATION), so a stolen one that
+  was already used cannot be reused, and the reuse of a rotated one is refused.
+- `POST auth/logout/` {refresh} -> 205: the refresh token is blacklisted and the access token of
+  the request (its `jti`) goes on a deny-list in the cache until it would expire anyway, so
+  logging out takes effect at once (`infrastructure/http/authentication.py`).
+"""
+
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from infrastructure.access.roles import roles_of
+from infrastructure.access.tills import TILL_CLAIM, bound_till
+from infrastructure.http.authentication import deny_access_token
+
+class DenyListJWTScheme(SimpleJWTScheme):
+    """OpenAPI: our bearer authentication is simplejwt's (registered on import of this module)."""
+
+    target_class = "infrastructure.http.authentication.DenyListJWTAuthentication"
+
+
+class TillTokenObtainSerializer(TokenObtainPairSerializer):
+    till_id = serializers.UUIDField(required=False, allow_null=True,
+                                    help_text="Log in at this till: the tokens are bound to it.")
+
+    def validate(self, attrs):
+        till_id = attrs.pop("till_id", None)
+        data = super().validate(attrs)  # checks the credentials, sets self.user
+        if till_id is not None:
+            refresh = self.get_token(self.user)
+            refresh[TILL_CLAIM] = str(till_id)  # copied into access tokens made from it (and on refresh)
+            data = {"refresh": str(refresh), "access": str(refresh.access_token), "till": str(till_id)}
+        return data
 
 
 class LoginThrottle(ScopedRateThrottle):
@@ -16,8 +52,21 @@ class LoginThrottle(ScopedRateThrottle):
 
 
 class ObtainTokenView(TokenObtainPairView):
+    serializer_class = TillTokenObtainSerializer
     throttle_classes = [LoginThrottle]
     throttle_scope = "login"
+
+    @extend_schema(
+        summary="Log in: access + refresh tokens (bound to a till when till_id is given)",
+        request=inline_serializer("TokenLogin", {
+            "username": serializers.CharField(), "password": serializers.CharField(),
+            "till_id": serializers.UUIDField(required=False, help_text="Log in at this till: the tokens are bound "
+                                                                        "to it.")}),
+        responses=inline_serializer("TokenPair", {
+            "access": serializers.CharField(), "refresh": serializers.CharField(),
+            "till": serializers.UUIDField(required=False, help_text="The till the tokens are bound to.")}))
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
 
 
 class RefreshTokenView(TokenRefreshView):
@@ -25,12 +74,42 @@ class RefreshTokenView(TokenRefreshView):
     throttle_scope = "login"
 
 
+class LogoutIn(serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)
+
+
+class LogoutView(APIView):
+    """Revoke the session of a till: its refresh token (blacklisted) and the access token in use."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=LogoutIn, responses={205: None}, summary="Log out: revoke the refresh and access tokens")
+    def post(self, request):
+        serializer = LogoutIn(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            refresh = RefreshToken(serializer.validated_data["refresh"])
+        except TokenError as exc:
+            raise AuthenticationFailed(str(exc), code="token_not_valid") from None
+        if str(refresh.get("user_id")) != str(request.user.pk):
+            raise serializers.ValidationError({"refresh": ["This refresh token belongs to someone else."]})
+        refresh.blacklist()
+        if request.auth is not None and hasattr(request.auth, "get") and request.auth.get("jti"):
+            deny_access_token(request.auth)
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
 class WhoAmIView(APIView):
-    """Who the token belongs to and which roles it carries (a till shows this after login)."""
+    """Who the token belongs to, which roles it carries and the till it is bound to (if any)."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses=inline_serializer("WhoAmI", {
-        "username": serializers.CharField(), "roles": serializers.ListField(child=serializers.CharField())}))
+        "username": serializers.CharField(), "roles": serializers.ListField(child=serializers.CharField()),
+        "till": serializers.UUIDField(required=False, help_text="Only for a till-bound token.")}))
     def get(self, request):
-        return Response({"username": request.user.get_username(), "roles": sorted(roles_of(request.user))})
+        body = {"username": request.user.get_username(), "roles": sorted(roles_of(request.user))}
+        till = bound_till(request)
+        if till:
+            body["till"] = till
+        return Response(body)

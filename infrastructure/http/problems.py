@@ -8,6 +8,7 @@ whose transaction is rolled back.
 import logging
 from http import HTTPStatus
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -67,6 +68,12 @@ def problem_exception_handler(exc, context):
         body = problem_body(exc.status, exc.message, title=exc.title, code=_kebab(exc.code), errors=errors,
                             instance=instance)
         return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
+        # Raised while the body is read (Django's own guard); never a 500.
+        set_rollback()
+        return Response(problem_body(413, "The request body is too large.", instance=instance), status=413,
+                        content_type=PROBLEM_CONTENT_TYPE)
 
     response = exception_handler(exc, context)
     if response is None:
@@ -131,6 +138,8 @@ def handler500(request):
 
 
 def handler400(request, exception=None):
+    if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent)):
+        return problem_response(request, 413, "The request body is too large.")
     if _is_api(request):
         return problem_response(request, 400, "Bad request.")
     from django.views.defaults import bad_request

@@ -10,6 +10,7 @@ import pytest
 from contexts.catalog.models import ProductView
 from contexts.sales.models import OrderView, TillSessionView
 from infrastructure.eventstore.models import StoredEvent
+from tests.helpers.auth import at_till
 from tests.helpers.delivery import embedded_delivery  # noqa: F401
 from tests.sales.support import make_product, make_till, sale_body
 
@@ -22,7 +23,7 @@ def shop(embedded_delivery, api_client, cashier_user, manager_user):
     soap = make_product("SOAP", "2.15", tax="20", stock=10)
     net = make_product("NET", "10.00", tax="20", stock=5, includes_tax=False)
     till = make_till()
-    api_client.force_authenticate(cashier_user)
+    at_till(api_client, cashier_user, till)  # the cashier's token is bound to this till
     return {"coffee": coffee, "soap": soap, "net": net, "till": till, "client": api_client}
 
 

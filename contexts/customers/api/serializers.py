@@ -7,13 +7,17 @@ from rest_framework import serializers
 from ..domain.customer import CUSTOMER_STATUSES
 from ..models import CustomerView
 
+# Hard caps on the size of input (well above what the domain's rules accept, so a too-long value
+# is still the domain's 422 with its message; these only stop absurd payloads early with a 400).
+MAX_TEXT = 1000
+
 
 class CustomerAddressSerializer(serializers.Serializer):
-    line1 = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    line2 = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
-    city = serializers.CharField(allow_blank=True, trim_whitespace=False)
-    postal_code = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
-    country = serializers.CharField(allow_blank=True, trim_whitespace=False,
+    line1 = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False)
+    line2 = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, trim_whitespace=False, default="")
+    city = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False)
+    postal_code = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, trim_whitespace=False, default="")
+    country = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False,
                                     help_text="ISO 3166-1 alpha-2 code, such as DE or FR.")
 
 
@@ -21,11 +25,11 @@ class CustomerInputSerializer(serializers.Serializer):
     """Register (POST) or replace (PUT) a customer's details; PATCH sends only what changes.
     Optional fields left out of a PUT, or sent as null, are cleared."""
 
-    name = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="1 to 200 characters.")
-    phone = serializers.CharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False,
+    name = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False, help_text="1 to 200 characters.")
+    phone = serializers.CharField(max_length=MAX_TEXT, required=False, allow_null=True, allow_blank=True, trim_whitespace=False,
                                   help_text="Digits with an optional leading +; spaces, dashes and parentheses "
                                             "are allowed and dropped; 7 to 15 digits.")
-    email = serializers.CharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False)
+    email = serializers.CharField(max_length=MAX_TEXT, required=False, allow_null=True, allow_blank=True, trim_whitespace=False)
     address = CustomerAddressSerializer(required=False, allow_null=True)
 
 

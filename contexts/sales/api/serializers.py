@@ -65,7 +65,7 @@ class PayIn(serializers.Serializer):
 
 
 class RefundLineIn(serializers.Serializer):
-    line_no = serializers.IntegerField(min_value=1)
+    line_no = serializers.IntegerField(min_value=1, max_value=MAX_LINES)
     quantity = serializers.IntegerField(min_value=1, max_value=10_000)
 
 
@@ -99,7 +99,8 @@ class CashMovementIn(serializers.Serializer):
 
 class CountedIn(serializers.Serializer):
     cash = serializers.DecimalField(**MONEY, min_value=0)
-    card = serializers.DecimalField(**MONEY, min_value=0, required=False)
+    card = serializers.DecimalField(**MONEY, required=False,
+                                    help_text="The terminal's total; negative when card refunds exceed card sales.")
 
 
 class CloseIn(serializers.Serializer):

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from infrastructure.access.permissions import IsCashier, IsManager
 from infrastructure.access.roles import MANAGER, roles_of
+from infrastructure.access.tills import check_till
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from infrastructure.errors import NotFound
@@ -93,6 +94,7 @@ class TillViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMode
     @extend_schema(request=s.OpenIn, responses={201: s.SessionState}, summary="Open a session on this till")
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
+        check_till(request, _uuid(pk))
         data = _valid(s.OpenIn, request)
         result = execute(c.OpenTillSession(session_id=uuid.uuid4(), till_id=_uuid(pk),
                                            cashier=request.user.get_username(),
@@ -102,6 +104,7 @@ class TillViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMode
     @extend_schema(request=s.CashMovementIn, responses={200: s.SessionState}, summary="Pay cash in or out")
     @action(detail=True, methods=["post"], url_path="cash-movements")
     def cash_movements(self, request, pk=None):
+        check_till(request, _uuid(pk))
         data = _valid(s.CashMovementIn, request)
         return Response(execute(c.RecordCashMovement(till_id=_uuid(pk), amount=data["amount"], reason=data["reason"],
                                                      cashier=request.user.get_username()), _meta(request)))
@@ -110,6 +113,7 @@ class TillViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMode
                    summary="Close the open session with the counted amounts; answers the Z-report")
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
+        check_till(request, _uuid(pk))
         data = _valid(s.CloseIn, request)
         return Response(execute(c.CloseTillSession(till_id=_uuid(pk), cashier=request.user.get_username(),
                                                    counted=dict(data["counted"])), _meta(request)))
@@ -152,8 +156,11 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
                                                 required=True, description="One per submission; a retry reuses it.")],
                    summary="Place a till sale (priced by the server) or a delivery order")
     def create(self, request):
+        check_till(request, None)  # a cashier sells only with a till-bound token
+
         def place():
             data = _valid(s.OrderIn, request)
+            check_till(request, data.get("till_id"))  # a delivery order names no till
             limits = _limits(request)
             lines = tuple(c.LineRequest(product_id=line["product_id"], quantity=line["quantity"],
                                         discount_percent=line["discount_percent"]) for line in data["lines"])
@@ -175,18 +182,22 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(request=s.PayIn, responses={200: s.OrderState}, summary="Pay (part of) an order")
     @action(detail=True, methods=["post"])
     def payments(self, request, pk=None):
+        check_till(request, None)
         data = _valid(s.PayIn, request)
+        check_till(request, data.get("till_id"))
         return Response(execute(c.PayOrder(order_id=_uuid(pk), till_id=data.get("till_id"), payments=tuple(
             c.PaymentRequest(method=p["method"], amount=p["amount"]) for p in data["payments"])), _meta(request)))
 
     @extend_schema(request=None, responses={200: s.OrderState}, summary="Ship a confirmed, paid delivery order")
     @action(detail=True, methods=["post"])
     def ship(self, request, pk=None):
+        check_till(request, None)
         return Response(execute(c.ShipOrder(order_id=_uuid(pk)), _meta(request)))
 
     @extend_schema(request=s.CancelIn, responses={200: s.OrderState}, summary="Cancel an unpaid delivery order")
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        check_till(request, None)
         reason = _valid(s.CancelIn, request)["reason"] or f"cancelled by {request.user.get_username()}"
         return Response(execute(c.CancelOrder(order_id=_uuid(pk), reasons=(reason,)), _meta(request)))
 
@@ -194,7 +205,9 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
                    summary="Refund lines (never more than sold minus already refunded)")
     @action(detail=True, methods=["post"])
     def refunds(self, request, pk=None):
+        check_till(request, None)
         data = _valid(s.RefundIn, request)
+        check_till(request, data.get("till_id"))
         result = execute(c.RefundOrder(
             order_id=_uuid(pk), refund_id=data.get("refund_id") or uuid.uuid4(),
             lines=tuple(c.RefundLineRequest(line_no=line["line_no"], quantity=line["quantity"])

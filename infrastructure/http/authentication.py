@@ -1,0 +1,34 @@
+"""Bearer-token authentication: simplejwt's, refusing access tokens revoked by a logout.
+
+A logout (`POST /api/v1/auth/logout/`) blacklists the refresh token (database) and puts the access
+token's `jti` on a deny-list in the cache until the token would have expired anyway, so the
+revocation takes effect at once in every process that shares the cache (Redis in full mode; in
+embedded mode, the one process's memory). Kept free of view imports: DRF imports it while its own
+`views` module is still loading.
+"""
+
+import time
+
+from django.core.cache import cache
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
+
+DENY_PREFIX = "jwt-denied:"
+
+
+def deny_access_token(token) -> None:
+    """Put an access token's jti on the deny-list until the token expires by itself."""
+    ttl = max(1, int(token["exp"] - time.time()))
+    cache.set(DENY_PREFIX + str(token["jti"]), 1, timeout=ttl)
+
+
+def is_denied(token) -> bool:
+    return bool(cache.get(DENY_PREFIX + str(token.get("jti"))))
+
+
+class DenyListJWTAuthentication(JWTAuthentication):
+    def get_validated_token(self, raw_token):
+        token = super().get_validated_token(raw_token)
+        if is_denied(token):
+            raise InvalidToken({"detail": "This token was revoked (logged out).", "code": "token_revoked"})
+        return token

@@ -1,0 +1,125 @@
+"""A till's day on the real services, through Kafka: PostgreSQL, the outbox relayed to Kafka,
+and the catalog, customers and sales consumer loops (each its own consumer group) applying the
+events. Open a session, sell (cash, card, split, one to a customer), refund, close: the Z-report
+equals the sum of what happened, catalog stock equals received - sold + refunded, and the
+customer's loyalty points follow their paid sale and its refund."""
+
+import threading
+from decimal import ROUND_FLOOR
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+
+from contexts.catalog.models import ProductView
+from contexts.customers.models import CustomerView
+from contexts.sales.models import CustomerDirectoryEntry, PriceListEntry, TillSessionView, TillView
+from infrastructure.outbox.relay import relay_pending
+from tests.customers.support import make_customer
+from tests.helpers import wait_until
+from tests.helpers.auth import at_till
+from tests.helpers.consumers import ConsumerThread
+from tests.sales.support import make_product, make_till, sale_body
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+CONTEXTS = ("catalog", "customers", "sales")
+WAIT_S = 60
+
+
+class RelayPump:
+    """The relay's job, done by a thread instead of a Celery worker: publish every context's
+    pending outbox to Kafka until stopped."""
+
+    def __init__(self):
+        self.stop_event = threading.Event()
+        self.error = None
+        self.thread = threading.Thread(target=self._main, name="relay-pump", daemon=True)
+
+    def _main(self):
+        try:
+            while not self.stop_event.is_set():
+                if not sum(relay_pending(context) for context in CONTEXTS):
+                    self.stop_event.wait(0.05)
+        except BaseException as exc:  # reported by stop()
+            self.error = exc
+        finally:
+            connection.close()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_event.set()
+        self.thread.join(30)
+        assert not self.thread.is_alive(), "the relay pump did not stop"
+        assert self.error is None, f"the relay pump failed: {self.error!r}"
+
+
+@pytest.fixture
+def pipeline():
+    consumers = [ConsumerThread(context, stop_timeout=30) for context in CONTEXTS]
+    with RelayPump():
+        try:
+            for consumer in consumers:
+                consumer.start(wait_assigned=45)
+            yield
+        finally:
+            for consumer in consumers:
+                consumer.stop()
+
+
+def test_a_day_at_the_till_through_kafka(pipeline, api_client, cashier_user):
+    coffee = make_product("K-COF", "4.99", tax="10", stock=20)
+    soap = make_product("K-SOAP", "2.15", tax="20", stock=10)
+    till = make_till("Kafka till", store="K1")
+    ann = make_customer("Ann Kafka")
+    # sales' own copies (price list, till, customer names) arrive through Kafka before it can sell
+    wait_until(lambda: PriceListEntry.objects.filter(product_id__in=[coffee, soap]).count() == 2
+               and TillView.objects.filter(till_id=till).exists()
+               and CustomerDirectoryEntry.objects.filter(customer_id=ann).exists(),
+               timeout=WAIT_S, message="sales' price list, till and customer directory via Kafka")
+
+    client = api_client
+    at_till(client, cashier_user, till)  # the cashier's token is bound to this till
+    key = iter(range(1000))
+
+    def sell(body):
+        response = client.post("/api/v1/sales/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY=f"kafka-{next(key):04d}-x")
+        assert response.status_code == 201, response.json()
+        return response.json()
+
+    assert client.post(f"/api/v1/sales/tills/{till}/open/", {"opening_float": "50.00"}, format="json").status_code == 201
+    cash = sell(sale_body(till, [(coffee, 2, None)], [("cash", "10.00")]))
+    card = sell(sale_body(till, [(soap, 3, None)], [("card", "6.45")], customer_id=str(ann)))
+    split = sell(sale_body(till, [(coffee, 1, None), (soap, 1, None)], [("card", "5.00"), ("cash", "5.00")]))
+    refund = client.post(f"/api/v1/sales/orders/{card['id']}/refunds/",
+                         {"lines": [{"line_no": 1, "quantity": 1}], "method": "card", "till_id": str(till)},
+                         format="json")
+    assert refund.status_code == 201, refund.json()
+    closed = client.post(f"/api/v1/sales/tills/{till}/close/", {"counted": {"cash": "70.00"}}, format="json")
+    assert closed.status_code == 200, closed.json()
+    z = closed.json()["z_report"]
+
+    # the Z-report is the sum of what happened
+    totals = [D(o["total"]) for o in (cash, card, split)]
+    assert z["sales_count"] == 3 and D(z["gross"]) - D(z["discounts"]) == sum(totals)
+    assert D(z["refunds"]) == D("2.15") and D(z["net"]) == sum(totals) - D("2.15")
+    expected_cash = D("50.00") + D(cash["paid"]) + (D(split["total"]) - D("5.00"))
+    methods = {m["method"]: m for m in z["methods"]}
+    assert D(methods["cash"]["expected"]) == expected_cash
+    assert D(methods["card"]["expected"]) == D("6.45") - D("2.15") + D("5.00")
+    assert D(z["cash_difference"]) == D("70.00") - expected_cash
+
+    # every context's read model follows through Kafka
+    def caught_up():
+        stock = dict(ProductView.objects.filter(id__in=[coffee, soap]).values_list("sku", "on_hand"))
+        session = TillSessionView.objects.filter(till_id=till, status="closed").first()
+        customer = CustomerView.objects.get(id=ann)
+        return stock, (session.z_report if session else None), customer.points_balance
+
+    earned = D(card["total"]).to_integral_value(rounding=ROUND_FLOOR)          # 6.45 -> 6 points
+    reversed_ = D("2.15").to_integral_value(rounding=ROUND_FLOOR)             # 2.15 -> 2 points back
+    expected = ({"K-COF": 20 - 2 - 1, "K-SOAP": 10 - 3 - 1 + 1}, z, int(earned - reversed_))
+    wait_until(lambda: caught_up() == expected, timeout=WAIT_S,
+               message=f"catalog stock, the session's Z-report and loyalty points via Kafka (last: {caught_up()})")

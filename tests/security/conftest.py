@@ -1,0 +1,53 @@
+"""Fixtures of the security tests: one user per role, real bearer tokens, a till."""
+
+import uuid
+
+import pytest
+
+from tests.conftest import _make_user
+from tests.helpers.throttling import clear_throttle_state, random_client_ip
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    """Password hashing is not under test here; PBKDF2's deliberate slowness would make these many
+    small tests slow (autouse: it must be in place before any user is made)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def role_users(db, django_user_model, fast_hashing, cashier_user, manager_user, admin_user):
+    return {"none": _make_user(django_user_model, "test-no-role"), "cashier": cashier_user,
+            "manager": manager_user, "admin": admin_user}
+
+
+@pytest.fixture
+def till_id():
+    return uuid.uuid4()
+
+
+@pytest.fixture
+def bearer(till_id):
+    """`bearer(user, till=...)`: an Authorization header with a real access token."""
+    from tests.helpers.auth import till_token
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    def make(user, till=None):
+        token = till_token(user, till) if till else AccessToken.for_user(user)
+        return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture
+def fresh_ip():
+    """`fresh_ip()`: a new client address per call (throttle counters are per address); all forgotten after."""
+    made = []
+
+    def make():
+        ip = random_client_ip()
+        made.append(ip)
+        return ip
+
+    yield make
+    clear_throttle_state(*made)
