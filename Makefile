@@ -29,6 +29,7 @@ run-full: $(STAMP)
 
 test: $(STAMP)
 	scripts/services up
+	scripts/browsers
 	VENV=$(VENV) scripts/run-tests $(PYTEST_ARGS)
 
 test-unit: $(STAMP)
@@ -51,3 +52,9 @@ constraints: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache
+
+# Benchmarks (bench/, docs/benchmarks.md): installs bench/requirements.txt into the venv, then runs all.
+.PHONY: bench
+bench: $(STAMP)
+	$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt -c constraints.txt
+	VENV=$(VENV) bench/run-all

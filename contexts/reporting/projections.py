@@ -1,0 +1,402 @@
+"""The reporting read models, projected by consumer `reporting` from sales and catalog events.
+
+- `CatalogDirectoryProjection` (catalog: categories, products, stock) -> `CategoryEntry`, `ProductEntry`.
+- `SalesFiguresProjection` (sales: `PaymentRecorded`, `OrderCompleted`, `OrderRefunded`) -> the daily
+  roll-ups by store, hour, cashier, product and payment method, and their fact rows.
+- `TillSessionsProjection` (sales: till and session streams) -> `TillEntry`, `TillSessionReport`,
+  `TillSessionMethod`: each session's Z-report from its own events.
+
+`envelope.data` is the event's JSON form (decimals and UUIDs as strings, times ISO 8601 UTC),
+shaped by the publisher's schema (`contexts/<ctx>/schemas/`); nothing here imports another
+context's code.
+
+Every projection handles a whole batch at once (a live batch, or 2000 inbox rows of a rebuild):
+it reads the rows the batch touches in one query, changes them in memory and writes them back
+in a few statements, so a rebuild runs at thousands of events per second.
+
+Exactly once, twice over: the inbox hands each event id over once; and a fact published again
+under a new id changes nothing either: directory and session rows remember the stream version
+they reflect (an event at or below it is skipped), and sales figures are added only when their
+fact row (order id, refund id) is new.
+
+Order between streams is not guaranteed (Kafka orders one stream's events only), so no
+projection here depends on another stream having arrived: a refund finds its order's store in
+`CompletedSale` (same order stream, so the completion came first); categories and current
+product names are joined when a report is read, not copied when a sale is projected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from decimal import Decimal
+
+from infrastructure.eventstore.envelope import Envelope
+from infrastructure.projections.projection import Projection
+
+from .models import (
+    CashierSales, CategoryEntry, CompletedSale, DailySales, HourlySales, Payment, PaymentMethodSales, ProductEntry,
+    ProductSales, Refund, TillEntry, TillSessionMethod, TillSessionReport,
+)
+from .sql import Rollup, insert_new
+
+REPORTING, SALES, CATALOG = "reporting", "sales", "catalog"
+ZERO = Decimal("0.00")
+
+
+def _money(value) -> Decimal:
+    return Decimal(str(value)) if value is not None else ZERO
+
+
+def _uuid(value) -> uuid.UUID | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _utc(value) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return value.astimezone(dt.timezone.utc)
+
+
+class _Rows:
+    """The rows of one table that a batch touches: read once (locked), changed in memory,
+    written back with one bulk insert and one bulk update."""
+
+    def __init__(self, model, db: str, keys, key=lambda row: row.pk, **lookup):
+        self.model, self.db, self.key = model, db, key
+        queryset = model.objects.using(db).select_for_update().filter(**lookup).order_by("pk") if keys else []
+        self.rows = {key(row): row for row in queryset}
+        self.new: dict = {}
+        self.dirty: set = set()
+
+    def get(self, key):
+        return self.rows.get(key)
+
+    def add(self, row) -> None:
+        key = self.key(row)
+        self.rows[key] = self.new[key] = row
+
+    def changed(self, row) -> None:
+        key = self.key(row)
+        if key not in self.new:
+            self.dirty.add(key)
+
+    def save(self, fields) -> None:
+        if self.new:
+            self.model.objects.using(self.db).bulk_create(list(self.new.values()), batch_size=500)
+        if self.dirty:
+            self.model.objects.using(self.db).bulk_update([self.rows[k] for k in self.dirty], fields, batch_size=500)
+
+
+def _missing(e: Envelope, what: str):
+    return LookupError(f"{e.source_context}.{e.event_type} {e.event_id} for {what} {e.stream_id}, which has no row: "
+                       "its first event was not applied before it")
+
+
+# --- the catalog directory -----------------------------------------------------------------------
+_CATEGORY_EVENTS = {"CategoryCreated", "CategoryRenamed", "CategoryDeleted"}
+_PRODUCT_EVENTS = {"ProductCreated", "ProductDetailsUpdated", "ProductPriceChanged", "ProductDiscontinued",
+                   "ProductReactivated"}
+_STOCK_EVENTS = {"StockReceived", "StockAdjusted", "StockSold", "StockReturned", "ProductStockReserved",
+                 "ProductReservationReleased", "ReservedStockShipped"}
+_PRODUCT_FIELDS = ["sku", "name", "category_id", "unit_price", "tax_rate", "price_includes_tax", "status", "on_hand",
+                   "reserved", "low_stock_threshold", "version", "updated_at"]
+
+
+class CatalogDirectoryProjection(Projection):
+    """Products (current sku, name, category, price, stock) and category names. Stock figures are
+    the events' own `on_hand_after` / `reserved_after`, so a movement sets, never adds."""
+
+    name = "directory"
+    consumer = REPORTING
+    tables = (CategoryEntry, ProductEntry)
+    subscriptions = {CATALOG: _CATEGORY_EVENTS | _PRODUCT_EVENTS | _STOCK_EVENTS}
+
+    def handle(self, envelopes: list[Envelope]) -> None:
+        category_ids = {_uuid(e.data["category_id"]) for e in envelopes if e.event_type in _CATEGORY_EVENTS}
+        product_ids = {_uuid(e.data["product_id"]) for e in envelopes if e.event_type not in _CATEGORY_EVENTS}
+        categories = _Rows(CategoryEntry, self.db, category_ids, category_id__in=category_ids)
+        products = _Rows(ProductEntry, self.db, product_ids, product_id__in=product_ids)
+        for e in envelopes:
+            if e.event_type in _CATEGORY_EVENTS:
+                self._category(categories, e)
+            else:
+                self._product(products, e)
+        categories.save(["name", "deleted", "version"])
+        products.save(_PRODUCT_FIELDS)
+
+    @staticmethod
+    def _category(rows: _Rows, e: Envelope) -> None:
+        d = e.data
+        key = _uuid(d["category_id"])
+        row = rows.get(key)
+        if e.event_type == "CategoryCreated":
+            if row is None:
+                rows.add(CategoryEntry(category_id=key, name=d["name"], version=e.version))
+            return
+        if row is None:
+            raise _missing(e, "category")
+        if e.version <= row.version:
+            return
+        if e.event_type == "CategoryRenamed":
+            row.name = d["name"]
+        else:
+            row.deleted = True
+        row.version = e.version
+        rows.changed(row)
+
+    @staticmethod
+    def _product(rows: _Rows, e: Envelope) -> None:
+        d = e.data
+        key = _uuid(d["product_id"])
+        row = rows.get(key)
+        if e.event_type == "ProductCreated":
+            if row is None:
+                rows.add(ProductEntry(
+                    product_id=key, sku=d["sku"], name=d["name"], category_id=_uuid(d.get("category_id")),
+                    unit_price=_money(d["unit_price"]), tax_rate=_money(d["tax_rate"]),
+                    price_includes_tax=d.get("price_includes_tax", True),
+                    low_stock_threshold=d.get("low_stock_threshold") or 0, version=e.version,
+                    updated_at=e.recorded_at))
+            return
+        if row is None:
+            raise _missing(e, "product")
+        if e.version <= row.version:
+            return
+        kind = e.event_type
+        if kind == "ProductDetailsUpdated":
+            row.sku, row.name, row.category_id = d["sku"], d["name"], _uuid(d.get("category_id"))
+            row.tax_rate, row.price_includes_tax = _money(d["tax_rate"]), d.get("price_includes_tax", True)
+            row.low_stock_threshold = d.get("low_stock_threshold") or 0
+        elif kind == "ProductPriceChanged":
+            row.unit_price = _money(d["new_price"])
+        elif kind == "ProductDiscontinued":
+            row.status = ProductEntry.DISCONTINUED
+        elif kind == "ProductReactivated":
+            row.status = ProductEntry.ACTIVE
+        else:  # a stock movement: the event states the figures after it
+            if "on_hand_after" in d:
+                row.on_hand = d["on_hand_after"]
+            if "reserved_after" in d:
+                row.reserved = d["reserved_after"]
+        row.version, row.updated_at = e.version, e.recorded_at
+        rows.changed(row)
+
+
+# --- sales figures ---------------------------------------------------------------------------------
+class SalesFiguresProjection(Projection):
+    """Sales count when an order completes (on the UTC date and hour of `completed_at`), refunds
+    when they are recorded (on the UTC date and hour of the event's `recorded_at`), each in the
+    store of its order. The payment mix takes an order's payments (money kept, after change)
+    when the order completes; a refund goes back by its own method."""
+
+    name = "sales_figures"
+    consumer = REPORTING
+    tables = (DailySales, HourlySales, CashierSales, ProductSales, PaymentMethodSales, CompletedSale, Refund,
+              Payment)
+    subscriptions = {SALES: {"PaymentRecorded", "OrderCompleted", "OrderRefunded"}}
+
+    def handle(self, envelopes: list[Envelope]) -> None:
+        payments = [e for e in envelopes if e.event_type == "PaymentRecorded"]
+        sales = [e for e in envelopes if e.event_type == "OrderCompleted"]
+        refunds = [e for e in envelopes if e.event_type == "OrderRefunded"]
+        rollup = Rollup()
+        # An order's payments come before its completion, and its refunds after it (one stream),
+        # so taking a batch's payments, then completions, then refunds keeps that order.
+        if payments:
+            insert_new(Payment, [{"payment_id": _uuid(e.data["payment_id"]), "order_id": _uuid(e.data["order_id"]),
+                                  "method": e.data["method"], "amount": _money(e.data["amount"])} for e in payments],
+                       using=self.db)
+        if sales:
+            self._sales(sales, rollup)
+        if refunds:
+            self._refunds(refunds, rollup)
+        rollup.flush(self.db)
+
+    def _sales(self, envelopes: list[Envelope], rollup: Rollup) -> None:
+        facts = {}
+        for e in envelopes:
+            d = e.data
+            at = _utc(d["completed_at"])
+            facts.setdefault(_uuid(d["order_id"]), {
+                "order_id": _uuid(d["order_id"]), "number": d["number"], "kind": d["kind"],
+                "store_code": d["store_code"], "cashier": d["cashier"], "session_id": _uuid(d.get("session_id")),
+                "total": _money(d["total"]), "completed_at": at, "day": at.date()})
+        new = insert_new(CompletedSale, list(facts.values()), using=self.db)
+        if not new:
+            return
+        paid = defaultdict(list)
+        for order_id, method, amount in (Payment.objects.using(self.db).filter(order_id__in=new)
+                                         .values_list("order_id", "method", "amount")):
+            paid[order_id].append((method, amount))
+        done = set()
+        for e in envelopes:
+            order_id = _uuid(e.data["order_id"])
+            if order_id in new and order_id not in done:
+                done.add(order_id)
+                self._sale(e.data, facts[order_id], paid[order_id], rollup)
+
+    @staticmethod
+    def _sale(d: dict, fact: dict, payments, rollup: Rollup) -> None:
+        day, store, hour = fact["day"], fact["store_code"], fact["completed_at"].hour
+        figures = {"orders": 1, "items": sum(line["quantity"] for line in d["lines"]), "gross": _money(d["gross"]),
+                   "discounts": _money(d["discount_total"]), "tax": _money(d["tax_total"]),
+                   "total": _money(d["total"])}
+        rollup.add(DailySales, (day, store), **figures)
+        rollup.add(HourlySales, (day, store, hour), **figures)
+        rollup.add(CashierSales, (day, store, d["cashier"]), **figures)
+        per_product: dict = {}
+        for line in d["lines"]:
+            product = per_product.setdefault(_uuid(line["product_id"]), {
+                "labels": {"sku": line["sku"], "name": line["name"]}, "orders": 1, "items": 0, "gross": ZERO,
+                "discounts": ZERO, "tax": ZERO, "total": ZERO})
+            product["items"] += line["quantity"]
+            product["gross"] += _money(line["gross"])
+            product["discounts"] += _money(line["discount"])
+            product["tax"] += _money(line["tax"])
+            product["total"] += _money(line["total"])
+        for product_id, product in per_product.items():
+            rollup.add(ProductSales, (day, store, product_id), **product)
+        for method, amount in payments:
+            rollup.add(PaymentMethodSales, (day, store, method), payments=1, amount=amount)
+
+    def _refunds(self, envelopes: list[Envelope], rollup: Rollup) -> None:
+        order_ids = {_uuid(e.data["order_id"]) for e in envelopes}
+        stores = dict(CompletedSale.objects.using(self.db).filter(order_id__in=order_ids)
+                      .values_list("order_id", "store_code"))
+        facts = {}
+        for e in envelopes:
+            d = e.data
+            order_id = _uuid(d["order_id"])
+            if order_id not in stores:
+                raise LookupError(f"sales.OrderRefunded {e.event_id} refunds order {order_id}, whose completion "
+                                  "was not applied before it")
+            at = _utc(e.recorded_at)
+            facts.setdefault(_uuid(d["refund_id"]), {
+                "refund_id": _uuid(d["refund_id"]), "order_id": order_id, "store_code": stores[order_id],
+                "cashier": d.get("cashier") or "", "method": d["method"], "total": _money(d["total"]),
+                "tax": _money(d["tax"]), "recorded_at": at, "day": at.date()})
+        new = insert_new(Refund, list(facts.values()), using=self.db)
+        done = set()
+        for e in envelopes:
+            refund_id = _uuid(e.data["refund_id"])
+            if refund_id in new and refund_id not in done:
+                done.add(refund_id)
+                self._refund(e.data, facts[refund_id], rollup)
+
+    @staticmethod
+    def _refund(d: dict, fact: dict, rollup: Rollup) -> None:
+        day, store, hour = fact["day"], fact["store_code"], fact["recorded_at"].hour
+        figures = {"refund_count": 1, "refunded_items": sum(line["quantity"] for line in d["lines"]),
+                   "refunds": fact["total"], "refund_tax": fact["tax"]}
+        rollup.add(DailySales, (day, store), **figures)
+        rollup.add(HourlySales, (day, store, hour), **figures)
+        rollup.add(CashierSales, (day, store, fact["cashier"]), **figures)
+        per_product: dict = {}
+        for line in d["lines"]:
+            product = per_product.setdefault(_uuid(line["product_id"]), {
+                "refund_count": 1, "refunded_items": 0, "refunds": ZERO, "refund_tax": ZERO})
+            product["refunded_items"] += line["quantity"]
+            product["refunds"] += _money(line["amount"])
+            product["refund_tax"] += _money(line["tax"])
+        for product_id, product in per_product.items():
+            rollup.add(ProductSales, (day, store, product_id), **product)
+        rollup.add(PaymentMethodSales, (day, store, fact["method"]), refund_count=1, refunds=fact["total"])
+
+
+# --- till sessions ---------------------------------------------------------------------------------
+_SESSION_FIELDS = ["status", "closed_at", "closed_by", "cash_in", "cash_out", "sales_count", "gross", "discounts",
+                   "tax", "refund_count", "refunds", "refund_tax", "published_z_report", "version"]
+
+
+class TillSessionsProjection(Projection):
+    """Each till session's Z-report figures from the session stream alone: float, cash in and
+    out, sales, refunds, money taken and given back per method; the closing adds what was counted."""
+
+    name = "z_reports"
+    consumer = REPORTING
+    tables = (TillEntry, TillSessionReport, TillSessionMethod)
+    subscriptions = {SALES: {"TillRegistered", "TillSessionOpened", "CashMovementRecorded", "SessionSaleRecorded",
+                             "SessionPaymentRecorded", "SessionRefundRecorded", "TillSessionClosed"}}
+
+    def handle(self, envelopes: list[Envelope]) -> None:
+        ids = {_uuid(e.data["session_id"]) for e in envelopes if e.event_type != "TillRegistered"}
+        sessions = _Rows(TillSessionReport, self.db, ids, session_id__in=ids)
+        methods = _Rows(TillSessionMethod, self.db, ids, key=lambda m: (m.session_id, m.method), session_id__in=ids)
+        tills = {}
+        for e in envelopes:
+            if e.event_type == "TillRegistered":
+                tills[_uuid(e.data["till_id"])] = e.data
+            else:
+                self._session_event(sessions, methods, e)
+        for till_id, d in tills.items():
+            TillEntry.objects.using(self.db).update_or_create(till_id=till_id, defaults={
+                "name": d["name"], "store_code": d["store_code"], "store_name": d["store_name"]})
+        sessions.save(_SESSION_FIELDS)
+        methods.save(["taken", "given_back", "counted"])
+
+    @staticmethod
+    def _method(methods: _Rows, session_id, method: str) -> TillSessionMethod:
+        row = methods.get((session_id, method))
+        if row is None:
+            row = TillSessionMethod(session_id=session_id, method=method)
+            methods.add(row)
+        else:
+            methods.changed(row)
+        return row
+
+    def _session_event(self, sessions: _Rows, methods: _Rows, e: Envelope) -> None:
+        d = e.data
+        key = _uuid(d["session_id"])
+        session = sessions.get(key)
+        if e.event_type == "TillSessionOpened":
+            if session is None:
+                sessions.add(TillSessionReport(
+                    session_id=key, till_id=_uuid(d["till_id"]), store_code=d["store_code"], cashier=d["cashier"],
+                    opened_at=_utc(d["opened_at"]), opening_float=_money(d["opening_float"]), version=e.version))
+            return
+        if session is None:
+            raise _missing(e, "till session")
+        if e.version <= session.version:
+            return
+        kind = e.event_type
+        if kind == "CashMovementRecorded":
+            amount = _money(d["amount"])
+            if amount > 0:
+                session.cash_in += amount
+            else:
+                session.cash_out -= amount
+        elif kind == "SessionSaleRecorded":
+            session.sales_count += 1
+            session.gross += _money(d["gross"])
+            session.discounts += _money(d["discount_total"])
+            session.tax += _money(d["tax_total"])
+        elif kind == "SessionPaymentRecorded":
+            self._method(methods, key, d["method"]).taken += _money(d["amount"])
+        elif kind == "SessionRefundRecorded":
+            session.refund_count += 1
+            session.refunds += _money(d["amount"])
+            session.refund_tax += _money(d["tax"])
+            self._method(methods, key, d["method"]).given_back += _money(d["amount"])
+        elif kind == "TillSessionClosed":
+            z = d["z_report"]
+            session.status, session.closed_at = TillSessionReport.CLOSED, _utc(d["closed_at"])
+            session.closed_by, session.published_z_report = d.get("cashier") or "", z
+            for line in z.get("methods") or ():
+                self._method(methods, key, line["method"]).counted = _money(line["counted"])
+        session.version = e.version
+        sessions.changed(session)
+
+
+def projections() -> list[Projection]:
+    return [CatalogDirectoryProjection(), SalesFiguresProjection(), TillSessionsProjection()]
+
+
+def register_projections() -> list[Projection]:
+    """Register the reporting projections with the `reporting` consumer (from `ReportingConfig.ready()`)."""
+    from infrastructure.consumers.registry import register
+
+    return [register(projection) for projection in projections()]

@@ -1,0 +1,344 @@
+"""The reports, read from the reporting tables: plain dicts with `Decimal` money, shared by the
+API (`api/`) and the admin dashboard (`dashboard.py`).
+
+Definitions (the same everywhere, and the same as the sales context's Z-report):
+- a sale counts on the UTC date and hour its order completed (`OrderCompleted.completed_at`),
+  in the order's store; a refund on the UTC date and hour it was recorded, in its order's store;
+- gross = list price x quantity (tax included); discounts; tax = tax contained in total;
+  total = what customers paid (gross - discounts); refunds = money given back (tax included);
+- net = gross - discounts - refunds;
+- average basket = total / orders, rounded half-up to cents (None without orders);
+- payment mix: money kept per method (after change) of the orders completed in the period, and
+  money given back per method; net = amount - refunds; share = amount / all amounts, in percent;
+- by cashier: sales by who rang them up, refunds by who gave them;
+- by category: each product under its *current* category (reporting's catalog directory);
+- stock value = on hand x current unit price (the catalog's list price), per product and in
+  total (negative stock counts negative); low stock = on hand < 0, or an active product whose
+  available (on hand - reserved) is at or under its threshold (the catalog's own rule).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from .models import (
+    CashierSales, CategoryEntry, DailySales, Figures, HourlySales, PaymentMethodSales, ProductEntry, ProductSales,
+    TillEntry, TillSessionMethod, TillSessionReport,
+)
+
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+HUNDRED = Decimal("100")
+FIGURES = Figures.ADDED
+MONEY_FIGURES = ("gross", "discounts", "tax", "total", "refunds", "refund_tax")
+METHOD_ORDER = ("cash", "card")
+UNCATEGORISED = "(uncategorised)"
+
+
+@dataclass(frozen=True)
+class Period:
+    """Dates are inclusive; `store` None means every store."""
+
+    start: dt.date
+    end: dt.date
+    store: str | None = None
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+    def filter(self, queryset):
+        queryset = queryset.filter(day__gte=self.start, day__lte=self.end)
+        return queryset.filter(store_code=self.store) if self.store else queryset
+
+
+def business_today() -> dt.date:
+    """Today's business date (UTC)."""
+    return timezone.now().astimezone(dt.timezone.utc).date()
+
+
+def round_cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _zero(name: str):
+    return ZERO if name in MONEY_FIGURES or name in ("amount",) else 0
+
+
+def _filled(row: dict, names=FIGURES) -> dict:
+    """Missing figures as zeros, money to cents (SQLite sums in binary floating point; PostgreSQL
+    keeps exact decimals either way)."""
+    out = dict(row)
+    for name in names:
+        value = row.get(name)
+        if value is None:
+            value = _zero(name)
+        elif isinstance(_zero(name), Decimal):
+            value = round_cents(Decimal(value))
+        out[name] = value
+    return out
+
+
+def derive(row: dict) -> dict:
+    """Add net and average basket to a row of figures (missing figures count as zero)."""
+    row = _filled(row)
+    row["net"] = row["gross"] - row["discounts"] - row["refunds"]
+    row["average_basket"] = round_cents(row["total"] / row["orders"]) if row["orders"] else None
+    return row
+
+
+def _sums(names=FIGURES) -> dict:
+    return {name: Sum(name) for name in names}
+
+
+def store_names() -> dict[str, str]:
+    return dict(TillEntry.objects.order_by("store_code", "till_id").values_list("store_code", "store_name"))
+
+
+def totals_of(queryset) -> dict:
+    return derive(queryset.aggregate(**_sums()))
+
+
+# --- sales ---------------------------------------------------------------------------------------
+def daily_sales(period: Period) -> dict:
+    rows = period.filter(DailySales.objects.all()).order_by("day", "store_code")
+    names = store_names()
+    return {
+        "rows": [derive({"day": r.day, "store_code": r.store_code, "store_name": names.get(r.store_code, ""),
+                         **{name: getattr(r, name) for name in FIGURES}}) for r in rows],
+        "totals": totals_of(period.filter(DailySales.objects.all())),
+    }
+
+
+def daily_series(period: Period) -> list[dict]:
+    """Every day of the period (all stores, or `period.store`), days without sales as zeros."""
+    by_day = {r["day"]: r for r in period.filter(DailySales.objects.all()).values("day").annotate(**_sums())}
+    return [derive({**by_day.get(day, {}), "day": day}) for day in period.days]
+
+
+def _directory(product_ids) -> dict:
+    return {p.product_id: p for p in ProductEntry.objects.filter(product_id__in=list(product_ids))}
+
+
+def _category_names() -> dict:
+    return dict(CategoryEntry.objects.values_list("category_id", "name"))
+
+
+def sales_by_product(period: Period, *, limit: int | None = None) -> dict:
+    grouped = list(period.filter(ProductSales.objects.all()).values("product_id").annotate(**_sums()))
+    labels = {}
+    # The name a sale gave the product: the last one seen in the period (for products the
+    # directory does not know).
+    for product_id, sku, name in (period.filter(ProductSales.objects.all()).order_by("day")
+                                  .values_list("product_id", "sku", "name")):
+        if sku or name:
+            labels[product_id] = (sku, name)
+    directory = _directory(r["product_id"] for r in grouped)
+    categories = _category_names()
+    rows = []
+    for r in grouped:
+        entry = directory.get(r["product_id"])
+        sku, name = (entry.sku, entry.name) if entry else labels.get(r["product_id"], ("", ""))
+        category_id = entry.category_id if entry else None
+        row = derive({"product_id": r["product_id"], "sku": sku, "name": name, "category_id": category_id,
+                      "category_name": categories.get(category_id, "") if category_id else "",
+                      **{name_: r[name_] for name_ in FIGURES}})
+        rows.append(row)
+    rows.sort(key=lambda row: (-row["net"], -row["items"], row["sku"], str(row["product_id"])))
+    totals = derive({name: sum((row[name] for row in rows), _zero(name)) for name in FIGURES})
+    return {"rows": rows[:limit] if limit else rows, "totals": totals}
+
+
+def sales_by_category(period: Period) -> dict:
+    products = sales_by_product(period)["rows"]
+    names = _category_names()
+    grouped: dict = defaultdict(lambda: {"products": 0, **{name: _zero(name) for name in FIGURES}})
+    for product in products:
+        row = grouped[product["category_id"]]
+        row["products"] += 1
+        for name in FIGURES:
+            row[name] += product[name]
+    rows = []
+    for category_id, row in grouped.items():
+        row = derive(row)
+        del row["orders"], row["refund_count"], row["average_basket"]  # not additive across products
+        rows.append({"category_id": category_id,
+                     "category_name": names.get(category_id, "(unknown category)") if category_id else UNCATEGORISED,
+                     **row})
+    rows.sort(key=lambda row: (-row["net"], row["category_name"]))
+    totals = derive({name: sum((row[name] for row in products), _zero(name)) for name in FIGURES})
+    del totals["orders"], totals["refund_count"], totals["average_basket"]
+    totals["products"] = len(products)
+    return {"rows": rows, "totals": totals}
+
+
+def sales_by_cashier(period: Period) -> dict:
+    queryset = period.filter(CashierSales.objects.all())
+    rows = [derive(r) for r in queryset.values("cashier").annotate(**_sums()).order_by("cashier")]
+    return {"rows": rows, "totals": totals_of(queryset)}
+
+
+def sales_by_hour(period: Period) -> dict:
+    queryset = period.filter(HourlySales.objects.all())
+    by_hour = {r["hour"]: r for r in queryset.values("hour").annotate(**_sums())}
+    return {"rows": [derive({**by_hour.get(hour, {}), "hour": hour}) for hour in range(24)],
+            "totals": totals_of(queryset)}
+
+
+PAYMENT_FIGURES = ("payments", "amount", "refund_count", "refunds")
+
+
+def _payment_row(row: dict, taken_total: Decimal) -> dict:
+    row = _filled(row, PAYMENT_FIGURES)
+    row["net"] = row["amount"] - row["refunds"]
+    row["share"] = round_cents(row["amount"] * HUNDRED / taken_total) if taken_total else ZERO
+    return row
+
+
+def payment_mix(period: Period) -> dict:
+    queryset = period.filter(PaymentMethodSales.objects.all())
+    grouped = list(queryset.values("method").annotate(**_sums(PAYMENT_FIGURES)))
+    taken = sum((r["amount"] or ZERO for r in grouped), ZERO)
+    order = {method: n for n, method in enumerate(METHOD_ORDER)}
+    grouped.sort(key=lambda r: (order.get(r["method"], len(order)), r["method"]))
+    totals = _payment_row(queryset.aggregate(**_sums(PAYMENT_FIGURES)), taken)
+    del totals["share"]
+    return {"rows": [_payment_row(r, taken) for r in grouped], "totals": totals}
+
+
+# --- Z-reports -----------------------------------------------------------------------------------
+def z_report(session: TillSessionReport, methods: dict[str, TillSessionMethod]) -> dict:
+    """The session's Z-report in the shape of the sales context's `ZReport` (cash and card
+    always, in that order, then any other method), from the session's events alone. While the
+    session is open, `counted` and the differences are None."""
+    lines = []
+    for method in [*METHOD_ORDER, *sorted(set(methods) - set(METHOD_ORDER))]:
+        row = methods.get(method)
+        taken, given_back = (row.taken, row.given_back) if row else (ZERO, ZERO)
+        base = session.opening_float + session.cash_in - session.cash_out if method == "cash" else ZERO
+        expected = base + taken - given_back
+        counted = row.counted if row else None
+        lines.append({"method": method, "expected": expected, "counted": counted,
+                      "difference": counted - expected if counted is not None else None})
+    return {
+        "sales_count": session.sales_count, "gross": session.gross, "discounts": session.discounts,
+        "tax": session.tax, "refunds": session.refunds, "refund_count": session.refund_count,
+        "net": session.gross - session.discounts - session.refunds, "opening_float": session.opening_float,
+        "cash_in": session.cash_in, "cash_out": session.cash_out, "methods": lines,
+        "cash_difference": lines[0]["difference"],
+    }
+
+
+def _canonical(value):
+    """A Z-report with every amount as a two-place string, for comparing ours with the published."""
+    if isinstance(value, dict):
+        return {key: _canonical(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    if isinstance(value, (Decimal, str)) and not isinstance(value, bool):
+        try:
+            return str(round_cents(Decimal(str(value))))
+        except ArithmeticError:
+            return value
+    return value
+
+
+def reconciled(ours: dict, published: dict | None) -> bool | None:
+    """True when the Z-report the sales context published at closing equals ours (None while open)."""
+    if published is None:
+        return None
+    return _canonical(ours) == _canonical(published)
+
+
+def session_report(session: TillSessionReport, methods: list[TillSessionMethod], tills: dict) -> dict:
+    by_method = {m.method: m for m in methods}
+    report = z_report(session, by_method)
+    till = tills.get(session.till_id)
+    return {
+        "session_id": session.session_id, "till_id": session.till_id, "till_name": till.name if till else "",
+        "store_code": session.store_code, "store_name": till.store_name if till else "",
+        "cashier": session.cashier, "closed_by": session.closed_by, "status": session.status,
+        "opened_at": session.opened_at, "closed_at": session.closed_at,
+        "z_report": report,
+        "payments": [{"method": line["method"],
+                      "taken": by_method[line["method"]].taken if line["method"] in by_method else ZERO,
+                      "given_back": by_method[line["method"]].given_back if line["method"] in by_method else ZERO}
+                     for line in report["methods"]],
+        "refund_tax": session.refund_tax,
+        "reconciled": reconciled(report, session.published_z_report),
+        "published_z_report": session.published_z_report,
+    }
+
+
+def z_reports(start: dt.date, end: dt.date, *, store: str | None = None, till=None,
+              status: str | None = None) -> list[dict]:
+    """Sessions opened between `start` and `end` (UTC dates, inclusive), newest first."""
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=dt.timezone.utc)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.timezone.utc)
+    sessions = TillSessionReport.objects.filter(opened_at__gte=since, opened_at__lt=until)
+    if store:
+        sessions = sessions.filter(store_code=store)
+    if till:
+        sessions = sessions.filter(till_id=till)
+    if status:
+        sessions = sessions.filter(status=status)
+    return _session_reports(sessions.order_by("-opened_at", "session_id"))
+
+
+def session_z_report(session_id) -> dict | None:
+    found = _session_reports(TillSessionReport.objects.filter(session_id=session_id))
+    return found[0] if found else None
+
+
+def _session_reports(sessions) -> list[dict]:
+    sessions = list(sessions)
+    methods = defaultdict(list)
+    for method in TillSessionMethod.objects.filter(session_id__in=[s.session_id for s in sessions]):
+        methods[method.session_id].append(method)
+    tills = {t.till_id: t for t in TillEntry.objects.filter(till_id__in={s.till_id for s in sessions})}
+    return [session_report(s, methods[s.session_id], tills) for s in sessions]
+
+
+# --- stock -----------------------------------------------------------------------------------------
+def _stock_row(product: ProductEntry, categories: dict) -> dict:
+    return {"product_id": product.product_id, "sku": product.sku, "name": product.name,
+            "category_id": product.category_id,
+            "category_name": categories.get(product.category_id, "") if product.category_id else "",
+            "status": product.status, "on_hand": product.on_hand, "reserved": product.reserved,
+            "available": product.available, "low_stock_threshold": product.low_stock_threshold,
+            "unit_price": product.unit_price, "value": round_cents(product.on_hand * product.unit_price)}
+
+
+def stock_valuation(*, category=None, status: str | None = None) -> dict:
+    products = ProductEntry.objects.order_by("sku", "product_id")
+    if category:
+        products = products.filter(category_id=category)
+    if status:
+        products = products.filter(status=status)
+    categories = _category_names()
+    rows = [_stock_row(p, categories) for p in products]
+    return {"rows": rows, "totals": {"products": len(rows), "on_hand": sum(r["on_hand"] for r in rows),
+                                     "value": sum((r["value"] for r in rows), ZERO)}}
+
+
+#: on hand < 0, or active with available (on hand - reserved) at or under the threshold
+LOW_STOCK = Q(on_hand__lt=0) | Q(status=ProductEntry.ACTIVE, on_hand__lte=F("reserved") + F("low_stock_threshold"))
+
+
+def low_stock(*, limit: int | None = None) -> dict:
+    products = ProductEntry.objects.filter(LOW_STOCK)
+    categories = _category_names()
+    rows = []
+    for product in products:
+        row = _stock_row(product, categories)
+        row["negative"] = product.on_hand < 0
+        row["shortfall"] = max(product.low_stock_threshold - product.available, 0)
+        rows.append(row)
+    rows.sort(key=lambda r: (r["available"], r["sku"]))
+    return {"rows": rows[:limit] if limit else rows, "totals": {"products": len(rows)}}
