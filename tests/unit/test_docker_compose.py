@@ -461,7 +461,7 @@ def test_gateway_answers_problem_details_itself(gateway):
 
     down = http_request("POST", gateway.url("/api/v1/customers/"), json={}, headers={"X-Request-ID": "till-1.x"},
                         timeout=5)
-    body = assert_problem(down, 502)
+    body = assert_problem(down, 503)  # an unreachable deployment is unavailable (issue #7)
     assert body["request_id"] == "till-1.x"
     assert down.headers["Retry-After"] == "1"
 

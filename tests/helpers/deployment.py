@@ -1,0 +1,347 @@
+"""A per-context deployment on the real services, as docker-compose.yml runs it but on 127.0.0.1:
+
+- fresh PostgreSQL databases: `default` (users, groups, and every context without a database of
+  its own) plus one of its own for each context in `own_databases` (`DATABASE_URL_<CONTEXT>`),
+  each migrated (`manage.py migrate --database <alias>`);
+- one gunicorn per context with `POS_CONTEXTS=<context>`, one consumer process per context
+  (`manage.py consume_events --context <context>`), the Celery worker and beat;
+- nginx from deploy/nginx/gateway.conf in front, with the upstreams pointed at those gunicorns.
+
+Every process shares one environment except `POS_CONTEXTS` (the Celery worker relays the outbox
+of every context, so it knows every database alias). Fresh Kafka topics (`KAFKA_TOPIC_PREFIX`), a
+Redis database of its own (broker and cache), and the databases are dropped at the end; every
+process is stopped by `stop()` (SIGTERM to its group, then SIGKILL).
+
+    with Deployment(services_env) as deployment:
+        deployment.gateway.get("/api/v1/catalog/products/")
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from .net import HttpResponse, free_port, http_get, http_request
+from .processes import REPO_ROOT, ManagedProcess, ServerProcess, child_env, venv_bin
+from .waiting import wait_until
+
+CONTEXTS = ("catalog", "customers", "sales", "reporting")
+NGINX_DIR = REPO_ROOT / "deploy" / "nginx"
+GATEWAY_CONF = NGINX_DIR / "gateway.conf"
+UPSTREAMS_COMPOSE = NGINX_DIR / "upstreams.compose.conf"
+SERVER_LINE = re.compile(r"(?<![\w-])server\s+([A-Za-z0-9._-]+):(\d+)\b")
+PASSWORD = "gateway-e2e-pass-7319"
+# Users made once in the default database; every context's process authenticates them (JWTs are
+# signed with the shared secret and the users table lives in `default`).
+USERS = {"gw-cashier": "cashier", "gw-manager": "manager", "gw-admin": None}  # gw-admin: a superuser
+# The Redis database numbers of this deployment (broker, and cache = broker + 1): not 0/1, which
+# the test process and other runs use.
+REDIS_DB = 6
+
+# Drop what a test run sets for the test process itself (pytest's test database, the lab app).
+DROPPED_ENV = ("DATABASE_TEST_NAME", "POS_EXTRA_APPS", "POS_CONTEXTS", "DJANGO_SETTINGS_MODULE",
+               *(f"DATABASE_URL_{c.upper()}" for c in CONTEXTS))
+
+
+def nginx_binary() -> str:
+    path = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin:/usr/local/nginx/sbin")
+    if not path:
+        raise AssertionError("nginx is not installed: `scripts/services up` installs it (Debian package nginx)")
+    return path
+
+
+def write_gateway_config(directory: Path, upstreams: Mapping[str, str], listen: str) -> Path:
+    """A top-level nginx.conf in `directory` that includes deploy/nginx/gateway.conf as it is, with
+    pos/upstreams.conf made from upstreams.compose.conf (compose host -> local address) and
+    pos/listen.conf; foreground, every writable path inside `directory`."""
+    pos_dir = directory / "pos"
+    pos_dir.mkdir(parents=True, exist_ok=True)
+
+    def replace(match: re.Match) -> str:
+        host = match.group(1)
+        if host not in upstreams:
+            raise AssertionError(f"no local address given for upstream host {host}")
+        return match.group(0).replace(f"{host}:{match.group(2)}", upstreams[host])
+
+    (pos_dir / "upstreams.conf").write_text(SERVER_LINE.sub(replace, UPSTREAMS_COMPOSE.read_text()))
+    (pos_dir / "listen.conf").write_text(f"listen {listen};\n")
+    temp_paths = "\n".join(f"    {kind}_temp_path {directory / kind};"
+                           for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    conf = directory / "nginx.conf"
+    conf.write_text(f"""daemon off;
+worker_processes 1;
+pid {directory / 'nginx.pid'};
+error_log stderr notice;
+events {{ worker_connections 512; }}
+http {{
+{temp_paths}
+    include {GATEWAY_CONF};
+}}
+""")
+    return conf
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _with_redis_db(url: str, number: int) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+class Deployment:
+    """The per-context deployment (see the module docstring). `start()` / `stop()`, or `with`."""
+
+    def __init__(self, services_env: Mapping[str, str], *, own_databases=("catalog", "sales"),
+                 gunicorn_workers: int = 1):
+        self.run_id = uuid.uuid4().hex[:10]
+        self.admin_url = services_env["DATABASE_URL"]
+        self.databases = {"default": f"pos_gw_{self.run_id}"}
+        self.databases.update({c: f"pos_gw_{self.run_id}_{c}" for c in own_databases})
+        self.topic_prefix = f"pos-gw-{self.run_id}"
+        self.gunicorn_workers = gunicorn_workers
+        self.dir = Path(tempfile.mkdtemp(prefix=f"pos-gw-{self.run_id}-"))
+        env = {
+            "POS_MODE": "full",
+            "DATABASE_URL": _with_database(self.admin_url, self.databases["default"]),
+            "CELERY_BROKER_URL": _with_redis_db(services_env["CELERY_BROKER_URL"], REDIS_DB),
+            "KAFKA_BOOTSTRAP_SERVERS": services_env["KAFKA_BOOTSTRAP_SERVERS"],
+            "KAFKA_TOPIC_PREFIX": self.topic_prefix,
+            "DJANGO_SECRET_KEY": services_env["DJANGO_SECRET_KEY"],
+            "DJANGO_SECURE_COOKIES": "false",
+            "POS_NUM_PROXIES": "1",          # behind the gateway: it sets X-Forwarded-For
+            "POS_RELAY_SWEEP_SECONDS": "1",
+            "POS_DATA_DIR": str(self.dir / "data"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        for context in own_databases:
+            env[f"DATABASE_URL_{context.upper()}"] = _with_database(self.admin_url, self.databases[context])
+        self.env = child_env(env, drop=DROPPED_ENV)
+        self.apis: dict[str, ServerProcess] = {}
+        self.workers: dict[str, ManagedProcess] = {}
+        self.gateway: ServerProcess | None = None
+        self._started: list[ManagedProcess] = []
+        self._databases_created: list[str] = []
+
+    # -- environment -----------------------------------------------------------------------------
+    def context_env(self, context: str) -> dict[str, str]:
+        return {**self.env, "POS_CONTEXTS": context}
+
+    def aliases(self) -> list[str]:
+        return list(self.databases)
+
+    # -- databases -------------------------------------------------------------------------------
+    def _admin_sql(self, statement: str) -> None:
+        import psycopg
+
+        parts = urlsplit(self.admin_url)
+        with psycopg.connect(host=parts.hostname, port=parts.port, user=parts.username, password=parts.password,
+                             dbname=parts.path.lstrip("/"), autocommit=True, connect_timeout=10) as conn:
+            conn.execute(statement)
+
+    def create_databases(self) -> None:
+        for name in self.databases.values():
+            self._admin_sql(f'CREATE DATABASE "{name}"')
+            self._databases_created.append(name)
+
+    def drop_databases(self) -> None:
+        while self._databases_created:
+            name = self._databases_created.pop()
+            self._admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def manage(self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120.0
+               ) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "manage.py", *args], cwd=REPO_ROOT, env=dict(env or self.env),
+                                capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        if result.returncode != 0:
+            raise AssertionError(f"manage.py {' '.join(args)} failed ({result.returncode}):\n"
+                                 f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        return result
+
+    def migrate(self) -> None:
+        """`migrate --database <alias>` for every alias, in parallel (different databases)."""
+        procs = {alias: subprocess.Popen([sys.executable, "manage.py", "migrate", "--noinput", "-v0",
+                                          "--database", alias], cwd=REPO_ROOT, env=self.env,
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                         stdin=subprocess.DEVNULL)
+                 for alias in self.aliases()}
+        failures = []
+        for alias, proc in procs.items():
+            out, _ = proc.communicate(timeout=180)
+            if proc.returncode != 0:
+                failures.append(f"migrate --database {alias} ({proc.returncode}):\n{out[-3000:]}")
+        if failures:
+            raise AssertionError("\n".join(failures))
+
+    def create_users(self) -> None:
+        script = (
+            "from django.contrib.auth.models import Group, User\n"
+            f"for name, role in {USERS!r}.items():\n"
+            f"    user = User.objects.create_user(name, password={PASSWORD!r}, is_staff=role is None,\n"
+            "                                    is_superuser=role is None)\n"
+            "    if role:\n"
+            "        user.groups.add(Group.objects.get(name=role))\n"
+        )
+        self.manage("shell", "-c", script)
+
+    # -- processes -------------------------------------------------------------------------------
+    def _launch(self, process: ManagedProcess) -> ManagedProcess:
+        self._started.append(process)
+        ManagedProcess.start(process)  # no readiness wait here: every process boots in parallel
+        return process
+
+    def start_api(self, context: str) -> ServerProcess:
+        port = self.apis[context].port if context in self.apis else None
+        server = ServerProcess(self.context_env(context), name=f"gw-api-{context}", port=port, start_timeout=60,
+                               cmd=None)
+        server.cmd = [venv_bin("gunicorn"), "pos_project.wsgi:application", "--bind", f"{server.host}:{server.port}",
+                      "--workers", str(self.gunicorn_workers), "--timeout", "30", "--graceful-timeout", "5",
+                      "--access-logfile", "-", "--error-logfile", "-",
+                      "--control-socket", str(self.dir / f"gunicorn-{context}.ctl")]
+        self.apis[context] = server
+        return self._launch(server)
+
+    def wait_api(self, context: str) -> None:
+        server = self.apis[context]
+
+        def answers():
+            server.assert_running()
+            return http_get(server.url("/health/live"), timeout=2).status == 200
+
+        wait_until(answers, timeout=server.start_timeout, interval=0.1, ignore=(OSError,),
+                   message=f"{server.name} to answer on /health/live (log {server.log_path})")
+
+    def stop_api(self, context: str) -> None:
+        self.apis[context].stop()
+
+    def start(self) -> "Deployment":
+        self.create_databases()
+        self.migrate()
+        self.create_users()
+        (self.dir / "data").mkdir(parents=True, exist_ok=True)
+        for context in CONTEXTS:
+            self.start_api(context)
+        for context in CONTEXTS:
+            self.workers[f"consumer-{context}"] = self._launch(ManagedProcess(
+                f"gw-consumer-{context}", [sys.executable, "manage.py", "consume_events", "--context", context],
+                self.context_env(context)))
+        self.workers["worker"] = self._launch(ManagedProcess(
+            "gw-celery-worker", [venv_bin("celery"), "-A", "pos_project", "worker", "--loglevel", "INFO",
+                                 "--concurrency", "2", "--hostname", f"gw-{self.run_id}@%h"], self.env))
+        self.workers["beat"] = self._launch(ManagedProcess(
+            "gw-celery-beat", [venv_bin("celery"), "-A", "pos_project", "beat", "--loglevel", "INFO",
+                               "--schedule", str(self.dir / "celerybeat-schedule")], self.env))
+        port = free_port()
+        conf = write_gateway_config(self.dir / "nginx", {f"api-{c}": f"127.0.0.1:{s.port}"
+                                                          for c, s in self.apis.items()}, f"127.0.0.1:{port}")
+        self.gateway = ServerProcess(child_env(), name="gw-nginx", port=port, ready_path="/health/gateway",
+                                     cmd=[nginx_binary(), "-p", str(conf.parent), "-c", str(conf), "-e", "stderr"],
+                                     start_timeout=15)
+        self._started.append(self.gateway)
+        self.gateway.start()
+        for context in CONTEXTS:
+            self.wait_api(context)
+        wait_until(self._celery_worker_ready, timeout=60, interval=0.2, message="the Celery worker to be ready")
+        return self
+
+    def _celery_worker_ready(self) -> bool:
+        for process in self.workers.values():
+            process.assert_running()
+        return " ready." in self.workers["worker"].log_text()
+
+    def assert_running(self) -> None:
+        for process in [*self.apis.values(), *self.workers.values(), self.gateway]:
+            if process is not None:
+                process.assert_running()
+
+    def stop(self) -> None:
+        errors = []
+
+        def stop_one(process: ManagedProcess) -> None:
+            try:
+                process.stop()
+            except Exception as exc:  # noqa: BLE001 - stop the rest, report after
+                errors.append(f"{process.name}: {exc!r}")
+
+        # All at once (each waits for its own graceful exit), so teardown takes the slowest, not the sum.
+        threads = [threading.Thread(target=stop_one, args=(p,), name=f"stop-{p.name}") for p in self._started]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self._started.clear()
+        try:
+            self.drop_databases()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"dropping databases: {exc!r}")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        if errors:
+            raise AssertionError("stopping the deployment: " + "; ".join(errors))
+
+    def __enter__(self) -> "Deployment":
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    # -- talking to it through the gateway -------------------------------------------------------
+    def url(self, path: str) -> str:
+        return self.gateway.url(path)
+
+    def request(self, method: str, path: str, *, token: str | None = None, headers: dict | None = None,
+                **kwargs) -> HttpResponse:
+        headers = dict(headers or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return http_request(method, self.url(path), headers=headers, **kwargs)
+
+    def token(self, username: str, till: str | None = None) -> str:
+        """An access token from the gateway's auth route (bound to `till` if given: cashiers need one)."""
+        body = {"username": username, "password": PASSWORD, **({"till_id": till} if till else {})}
+        response = self.request("POST", "/api/v1/auth/token/", json=body)
+        assert response.status == 200, (response.status, response.text)
+        return response.json()["access"]
+
+
+# --- one deployment shared by the gateway test modules ------------------------------------------
+_shared: dict = {"deployment": None, "users": 0}
+
+
+def shared_deployment_fixture(services_env):
+    """Body of the `gateway_deployment` fixture: the first module to ask starts the deployment, the
+    last one to finish stops it (each module imports the fixture, so pytest holds one per module)."""
+    if _shared["deployment"] is None:
+        deployment = Deployment(services_env)
+        deployment.__enter__()
+        _shared["deployment"] = deployment
+    _shared["users"] += 1
+    try:
+        yield _shared["deployment"]
+    finally:
+        _shared["users"] -= 1
+        if _shared["users"] == 0:
+            deployment, _shared["deployment"] = _shared["deployment"], None
+            deployment.stop()
+
+
+def _fixture():
+    import pytest
+
+    return pytest.fixture(scope="session", name="gateway_deployment")(shared_deployment_fixture)
+
+
+gateway_deployment = _fixture()
