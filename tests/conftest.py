@@ -6,6 +6,9 @@ import pytest
 
 from tests.helpers.throttling import clear_throttle_state, random_client_ip
 
+# Shared fixtures: in-process event delivery (embedded_delivery) and API clients per role.
+pytest_plugins = ["tests.helpers.delivery", "tests.helpers.clients"]
+
 SERVICES_ENV_NAMES = ("DATABASE_URL", "CELERY_BROKER_URL", "KAFKA_BOOTSTRAP_SERVERS", "DJANGO_SECRET_KEY")
 TEST_PASSWORD = "correct-horse-battery-staple-42"
 

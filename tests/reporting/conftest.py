@@ -6,8 +6,6 @@ import datetime as dt
 import pytest
 
 from tests.conftest import _make_user
-from tests.helpers.delivery import embedded_delivery  # noqa: F401  (re-exported fixture)
-from tests.helpers.throttling import clear_throttle_state, random_client_ip
 
 from .story import Clock, run_known_days
 
@@ -20,31 +18,6 @@ def clock(monkeypatch):
     fake = Clock(dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc))
     monkeypatch.setattr(timezone, "now", fake)
     return fake
-
-
-@pytest.fixture
-def make_client():
-    """`make_client(user or None)`: a DRF APIClient from an address of its own, authenticated as `user`."""
-    from rest_framework.test import APIClient
-
-    made = []
-
-    def make(user=None):
-        ip = random_client_ip()
-        clear_throttle_state(ip)
-        client = APIClient(REMOTE_ADDR=ip)
-        if user is not None:
-            client.force_authenticate(user)
-        made.append(ip)
-        return client
-
-    yield make
-    clear_throttle_state(*made)
-
-
-@pytest.fixture
-def manager(make_client, manager_user):
-    return make_client(manager_user)
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""Fixtures of the catalog tests: API clients per role (each from an address of its own)."""
+"""API clients per role, each from a client address of its own (so throttle counters are never
+shared between tests). Registered for every test by tests/conftest.py."""
 
 import pytest
 
-from tests.helpers.delivery import embedded_delivery  # noqa: F401  (re-exported fixture)
 from tests.helpers.throttling import clear_throttle_state, random_client_ip
 
 
