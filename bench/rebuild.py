@@ -25,10 +25,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 REPO_ROOT = Path(__file__).absolute().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "bench"))
+
+from common import bench_database_url, ensure_database  # noqa: E402
 
 FILL_SQL = """
 INSERT INTO es_inbox (consumer, event_id, source_context, stream_type, stream_id, version, event_type,
@@ -55,23 +57,6 @@ SELECT 'lab',
                  AS event_type
           FROM generate_series(%s, %s) AS i) AS g
 """
-
-
-def bench_database_url(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        raise SystemExit(f"DATABASE_URL must be PostgreSQL, not {parts.scheme}")
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def ensure_database(url: str, name: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(host=parts.hostname, port=parts.port, user=parts.username, password=parts.password,
-                         dbname=parts.path.lstrip("/"), autocommit=True, connect_timeout=10) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup_django(database_url: str) -> None:
