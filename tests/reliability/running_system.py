@@ -1,6 +1,6 @@
 """The whole system running as separate processes, for the fault tests on the real services.
 
-`running_system` (a session fixture, imported by each module that uses it) is the per-context
+`running_system` (a fixture imported by each module that uses it) is the per-context
 deployment of tests/helpers/deployment.py (gunicorns behind nginx, consumer processes, Celery
 worker and beat) with several gunicorn workers for sales. `TillFloor` sets up a product and
 tills through the API; `SalesLoad` drives sales from several threads, one till each, and
@@ -33,23 +33,30 @@ ORDER_EVENTS = ["OrderPlaced", "PaymentRecorded", "OrderCompleted"]
 # (The inbox records every event of the topics a consumer reads, whether a subscriber wants it or not.)
 SALES_CONSUMERS = {"catalog": "catalog", "customers": "default", "reporting": "default", "sales": "sales"}
 
-_shared: dict = {"deployment": None, "users": 0}
+_shared: dict = {"deployment": None}
 
 
-@pytest.fixture(scope="session")
-def running_system(services_env):
-    """One deployment for every module that imports this fixture: started by the first, stopped
-    after the last (each importing module holds a fixture of its own, hence the count)."""
+def _next_module_needs_it(request) -> bool:
+    """Whether the item run right after this module's last one uses `running_system` too."""
+    items = request.session.items
+    mine = [i for i, item in enumerate(items) if item.module is request.module]
+    after = mine[-1] + 1 if mine else len(items)
+    return after < len(items) and "running_system" in items[after].fixturenames
+
+
+@pytest.fixture(scope="module")
+def running_system(request, services_env):
+    """The deployment, for the modules that import this fixture. Modules that run one after the
+    other share one (the disruptive ones do: pytest runs them last, together); otherwise it is
+    stopped after the module, so it never idles through the rest of the suite."""
     if _shared["deployment"] is None:
         deployment = Deployment(services_env, gunicorn_workers={"sales": SALES_WORKERS})
         deployment.__enter__()
         _shared["deployment"] = deployment
-    _shared["users"] += 1
     try:
         yield _shared["deployment"]
     finally:
-        _shared["users"] -= 1
-        if _shared["users"] == 0:
+        if not _next_module_needs_it(request):
             deployment, _shared["deployment"] = _shared["deployment"], None
             deployment.stop()
 
