@@ -161,6 +161,8 @@ CELERY_TIMEZONE = "UTC"
 POS_RELAY_SWEEP_SECONDS = env.float("POS_RELAY_SWEEP_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-outboxes": {"task": "infrastructure.outbox.tasks.sweep_outboxes", "schedule": POS_RELAY_SWEEP_SECONDS},
+    # Expired outstanding/blacklisted JWTs (simplejwt's tables grow with every refresh otherwise).
+    "flush-expired-tokens": {"task": "infrastructure.http.tasks.flush_expired_tokens", "schedule": 24 * 3600.0},
 }
 
 # --- Kafka ----------------------------------------------------------------------------------
