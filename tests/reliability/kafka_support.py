@@ -15,12 +15,14 @@ import re
 import signal
 import socket
 import sys
+import threading
 import time
 import uuid
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from infrastructure.consumers.models import InboxEvent
@@ -117,14 +119,29 @@ class Fleet:
     def kill(self, role: str) -> float:
         return sigkill(self.current.pop(role))
 
+    def pause(self, role: str) -> None:
+        """SIGSTOP: the process holds still (a backlog builds up) until `resume`."""
+        os.killpg(self.current[role].pid, signal.SIGSTOP)
+
+    def resume(self, role: str) -> None:
+        os.killpg(self.current[role].pid, signal.SIGCONT)
+
     def assert_running(self) -> None:
         for process in self.current.values():
             process.assert_running()
 
     def stop_all(self) -> None:
-        while self.current:
-            _, process = self.current.popitem()
-            process.stop()
+        processes = list(self.current.values())
+        self.current.clear()
+        for process in processes:
+            if process.is_running():
+                os.killpg(process.pid, signal.SIGCONT)  # a paused process could not act on SIGTERM
+        # All at once: each waits for its own graceful exit, so teardown takes the slowest, not the sum.
+        threads = [threading.Thread(target=p.stop, name=f"stop-{p.name}") for p in processes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def consumer_batches(self, context: str) -> tuple[int, int, int]:
         """(messages, applied, duplicates) summed over the batch lines of every `context` consumer
@@ -177,6 +194,27 @@ def group_assignment(consumer: str) -> dict[str, list[int]]:
                 partitions += list(part["partitions"] if isinstance(part, dict) else part.partitions)
         members[member["member_id"]] = sorted(partitions)
     return members
+
+
+class TopicEnds:
+    """How many records a topic holds (the sum of its partitions' end offsets), read quickly and
+    often by a client of its own that joins no group."""
+
+    def __init__(self, topic: str):
+        from kafka import KafkaConsumer, TopicPartition
+
+        self._consumer = KafkaConsumer(bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS, group_id=None,
+                                       enable_auto_commit=False, request_timeout_ms=10_000,
+                                       bootstrap_timeout_ms=10_000)
+        partitions = wait_until(lambda: self._consumer.partitions_for_topic(topic), timeout=30,
+                                message=f"the partitions of {topic}")
+        self._partitions = [TopicPartition(topic, p) for p in sorted(partitions)]
+
+    def records(self) -> int:
+        return sum(self._consumer.end_offsets(self._partitions).values())
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
 
 
 # --- the database: events, inboxes, figures -------------------------------------------------------
