@@ -107,7 +107,9 @@ class Fleet:
     def _new(self, role: str) -> ManagedProcess:
         if role == "relay":
             return relay_worker_process(self.env, self.schedule_dir)
-        return consumer_process(role.removeprefix("consumer:"), self.env, name=role.replace(":", "-"))
+        # "consumer:<context>" or, for a second process of the same context, "consumer:<context>#2"
+        context = role.removeprefix("consumer:").partition("#")[0]
+        return consumer_process(context, self.env, name=re.sub(r"[:#]", "-", role))
 
     def start(self, role: str) -> ManagedProcess:
         process = self._new(role)
@@ -147,13 +149,17 @@ class Fleet:
         """(messages, applied, duplicates) summed over the batch lines of every `context` consumer
         process this test ran, killed ones included (a batch whose log line the kill cut off is
         not counted: the figures are a lower bound)."""
-        totals = [0, 0, 0]
-        for process in self.history:
-            if "consume_events" in process.cmd and process.cmd[4] == context:
-                for match in BATCH_LINE.finditer(process.log_text()):
-                    for i in range(3):
-                        totals[i] += int(match.group(i + 1))
-        return tuple(totals)
+        counted = [batch_totals(p) for p in self.history if "consume_events" in p.cmd and p.cmd[4] == context]
+        return tuple(sum(column) for column in zip(*counted)) if counted else (0, 0, 0)
+
+
+def batch_totals(process: ManagedProcess) -> tuple[int, int, int]:
+    """(messages, applied, duplicates) over the batch lines of one consumer process's log."""
+    totals = [0, 0, 0]
+    for match in BATCH_LINE.finditer(process.log_text()):
+        for i in range(3):
+            totals[i] += int(match.group(i + 1))
+    return tuple(totals)
 
 
 @pytest.fixture
@@ -177,8 +183,8 @@ def kafka_restarter():
 
 
 # --- Kafka: the group's assignment, records on a topic -----------------------------------------
-def group_assignment(consumer: str) -> dict[str, list[int]]:
-    """member id -> the partitions it holds, as the group coordinator reports them."""
+def group_assignment(consumer: str) -> dict[str, list[tuple[str, int]]]:
+    """member id -> the (topic, partition)s it holds, as the group coordinator reports them."""
     admin = clients.admin()
     try:
         described = admin.describe_groups([group_id_for(consumer)])[group_id_for(consumer)]
@@ -191,7 +197,9 @@ def group_assignment(consumer: str) -> dict[str, list[int]]:
         if assignment:
             for part in (assignment.get("assigned_partitions") if isinstance(assignment, dict)
                          else assignment.assigned_partitions):
-                partitions += list(part["partitions"] if isinstance(part, dict) else part.partitions)
+                topic, numbers = ((part["topic"], part["partitions"]) if isinstance(part, dict)
+                                  else (part.topic, part.partitions))
+                partitions += [(topic, n) for n in numbers]
         members[member["member_id"]] = sorted(partitions)
     return members
 
