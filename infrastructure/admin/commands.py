@@ -120,7 +120,7 @@ class CommandAdmin(admin.ModelAdmin):
         execute(self.delete_command(obj), Metadata.from_request(request))
 
     def delete_view(self, request, object_id, extra_context=None):
-        trailing = self._trailing_read_row_redirect(request, object_id)
+        trailing = self._trailing_read_row_redirect(request, object_id, self.has_delete_permission)
         if trailing is not None:
             return trailing
         try:
@@ -143,15 +143,18 @@ class CommandAdmin(admin.ModelAdmin):
 
     # -- the read model trails the command side in full mode ----------------------------------
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        trailing = self._trailing_read_row_redirect(request, object_id)
+        trailing = self._trailing_read_row_redirect(request, object_id, self.has_view_or_change_permission)
         if trailing is not None:
             return trailing
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def _trailing_read_row_redirect(self, request, object_id):
+    def _trailing_read_row_redirect(self, request, object_id, permitted):
         """A redirect to the list when there is no read row yet but the stream exists (its events
-        are not projected yet); None otherwise, and Django answers as usual."""
-        if self.history_context is None or self.get_object(request, unquote(object_id)) is not None:
+        are not projected yet); None otherwise, and Django answers as usual (also with its 403 to
+        a user without the page's permission, which Django checks before the object's existence)."""
+        if self.history_context is None or not permitted(request):
+            return None
+        if self.get_object(request, unquote(object_id)) is not None:
             return None
         try:
             stream_id = str(uuid.UUID(str(unquote(object_id))))  # stream ids are the aggregates' UUIDs
