@@ -7,6 +7,7 @@ class InfrastructureConfig(AppConfig):
     verbose_name = "Infrastructure"
 
     def ready(self):
+        import infrastructure.http.tasks  # noqa: F401  (registers the token housekeeping task)
         import infrastructure.outbox.tasks  # noqa: F401  (registers the relay tasks with Celery)
         from infrastructure.access.roles import ensure_role_groups
 

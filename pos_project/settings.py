@@ -161,6 +161,8 @@ CELERY_TIMEZONE = "UTC"
 POS_RELAY_SWEEP_SECONDS = env.float("POS_RELAY_SWEEP_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-outboxes": {"task": "infrastructure.outbox.tasks.sweep_outboxes", "schedule": POS_RELAY_SWEEP_SECONDS},
+    # Expired outstanding/blacklisted JWTs (simplejwt's tables grow with every refresh otherwise).
+    "flush-expired-tokens": {"task": "infrastructure.http.tasks.flush_expired_tokens", "schedule": 24 * 3600.0},
 }
 
 # --- Kafka ----------------------------------------------------------------------------------
@@ -249,7 +251,7 @@ if CELERY_BROKER_URL.startswith("redis"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                           "LOCATION": env.str("POS_CACHE_URL", default=_cache_default),
                           # A Redis that is down or hangs costs a request a fraction of a second, not
-                          # the OS's TCP timeouts: its callers fail open or answer 503 (docs/reliability.md).
+                          # the OS's TCP timeouts: its callers fail open or answer 503 (docs/security.md).
                           "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,16 +1,29 @@
-"""Admin pages over read models whose every write is a command.
+"""Admin pages over read models whose every write is a command. The back office's one pattern:
+catalog, sales and customers all use it.
 
 - `CommandModelForm`: a ModelForm (the admin requires one) that never writes its model. Its
-  `clean()` builds a command and executes it through the same handler as the API; a
-  `DomainError` becomes a form error on the field it names. Model validation is skipped: the
-  read row is not what is being saved.
-- `CommandAdmin`: saving and deleting only execute commands; delete errors become messages;
-  after an add it returns to the list (in full mode the read row arrives a moment later).
+  `clean()` builds a command and executes it through the same handler as the API, so a refusal
+  that only the handler can know (a taken email or SKU, a concurrent change, a row removed
+  meanwhile) is a form error like any other: the admin answers 200 with the input kept, and the
+  handler's transaction (a savepoint in the admin's) has rolled back, so nothing was written.
+  A `DomainError` lands on the form field its `field` names (`form_field_for` maps names that
+  differ, such as "address.city" to "address_city"), else on the form as a whole. Field rules
+  run first (`clean_<field>`); with any error the command is not executed. Model validation is
+  skipped: the read row is not what is being saved.
+- `CommandAdmin`: saving and deleting only execute commands (`delete_command`); delete refusals
+  become messages, and bulk deletion (where an admin enables it) reports each refusal. After an
+  add it returns to the list. In full mode the read row arrives a moment after the command
+  commits: with `history_context` set, a change or delete page asked for before then redirects to
+  the list with "saved; it will appear in a moment" instead of Django's "doesn't exist".
 - `command_form_view`: an extra admin page (e.g. "receive stock") for a plain command form.
 """
 
+import uuid
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.forms.models import construct_instance
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,6 +31,7 @@ from django.urls import reverse
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from infrastructure.errors import DomainError
+from infrastructure.eventstore.store import EventStore
 
 
 class CommandFormMixin:
@@ -28,6 +42,14 @@ class CommandFormMixin:
     def build_command(self, data: dict):
         raise NotImplementedError
 
+    def form_field_for(self, name: str | None) -> str | None:
+        """The form field that shows a domain error about input `name` (None: the whole form).
+        Override when the domain's names differ from the form's."""
+        return name if name in self.fields else None
+
+    def add_domain_error(self, error: DomainError) -> None:
+        self.add_error(self.form_field_for(error.field), error.message)
+
     def clean(self):
         data = super().clean()
         if self.errors:
@@ -35,14 +57,16 @@ class CommandFormMixin:
         try:
             self.result = execute(self.build_command(data), Metadata.from_request(self.request))
         except DomainError as exc:
-            field = exc.field if exc.field in self.fields else None
-            self.add_error(field, exc.message)
+            self.add_domain_error(exc)
         return data
 
 
 class CommandModelForm(CommandFormMixin, forms.ModelForm):
     def _post_clean(self):
-        pass  # no model validation, no instance construction: the command is the write
+        # No model validation: the command is the write. The unsaved instance only takes the
+        # accepted values so that the log entry and the success message name the object.
+        if not self.errors:
+            construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
 
 
 class CommandForm(CommandFormMixin, forms.Form):
@@ -52,7 +76,8 @@ class CommandForm(CommandFormMixin, forms.Form):
 class CommandAdmin(admin.ModelAdmin):
     """Base for the back office's read-model admins."""
 
-    actions = None  # no bulk delete: each change is a command with its own rules
+    actions = None  # no bulk delete unless an admin opts in (`actions = []`): each is a command
+    history_context: str | None = None  # the event-store context of this admin's streams
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_cls = super().get_form(request, obj, change, **kwargs)
@@ -78,12 +103,16 @@ class CommandAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         pass
 
-    def response_add(self, request, obj, post_url_continue=None):
-        self.message_user(request, f"Saved {self.model._meta.verbose_name}; the list shows it as soon as its "
-                                   "events are projected (at once in embedded mode).", messages.SUCCESS)
-        return HttpResponseRedirect(reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}"
-                                            "_changelist"))
+    def _changelist_url(self) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
 
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(request, f"The {self.opts.verbose_name} “{obj}” was added successfully; the list "
+                                   "shows it as soon as its events are projected (at once in embedded mode).",
+                          messages.SUCCESS)
+        return HttpResponseRedirect(self._changelist_url())
+
+    # -- deleting ------------------------------------------------------------------------------
     def delete_command(self, obj):
         raise NotImplementedError
 
@@ -91,12 +120,50 @@ class CommandAdmin(admin.ModelAdmin):
         execute(self.delete_command(obj), Metadata.from_request(request))
 
     def delete_view(self, request, object_id, extra_context=None):
+        trailing = self._trailing_read_row_redirect(request, object_id, self.has_delete_permission)
+        if trailing is not None:
+            return trailing
         try:
             return super().delete_view(request, object_id, extra_context)
-        except DomainError as exc:
+        except DomainError as exc:  # Django's delete transaction (with its log entry) rolled back
             self.message_user(request, exc.message, messages.ERROR)
             return HttpResponseRedirect(reverse(
-                f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change", args=[object_id]))
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[object_id]))
+
+    def delete_queryset(self, request, queryset):
+        """The bulk delete action: one command per object; refusals are reported, the rest done."""
+        refused = []
+        for obj in queryset:
+            try:
+                execute(self.delete_command(obj), Metadata.from_request(request))
+            except DomainError as exc:
+                refused.append(f"{obj}: {exc.message}")
+        if refused:
+            self.message_user(request, "Not deleted: " + "; ".join(refused), messages.WARNING)
+
+    # -- the read model trails the command side in full mode ----------------------------------
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        trailing = self._trailing_read_row_redirect(request, object_id, self.has_view_or_change_permission)
+        if trailing is not None:
+            return trailing
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _trailing_read_row_redirect(self, request, object_id, permitted):
+        """A redirect to the list when there is no read row yet but the stream exists (its events
+        are not projected yet); None otherwise, and Django answers as usual (also with its 403 to
+        a user without the page's permission, which Django checks before the object's existence)."""
+        if self.history_context is None or not permitted(request):
+            return None
+        if self.get_object(request, unquote(object_id)) is not None:
+            return None
+        try:
+            stream_id = str(uuid.UUID(str(unquote(object_id))))  # stream ids are the aggregates' UUIDs
+        except ValueError:
+            return None
+        if EventStore(self.history_context).current_version(stream_id) == 0:
+            return None
+        self.message_user(request, f"Saved; the {self.opts.verbose_name} will appear in a moment.", messages.INFO)
+        return HttpResponseRedirect(self._changelist_url())
 
 
 def command_form_view(model_admin, request, object_id, form_cls, title: str):
