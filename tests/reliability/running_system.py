@@ -47,8 +47,9 @@ def _next_module_needs_it(request) -> bool:
 @pytest.fixture(scope="module")
 def running_system(request, services_env):
     """The deployment, for the modules that import this fixture. Modules that run one after the
-    other share one (the disruptive ones do: pytest runs them last, together); otherwise it is
-    stopped after the module, so it never idles through the rest of the suite."""
+    other share one (test_outage_*: disruptive, so pytest runs them last, and named to sort next
+    to each other); otherwise it is stopped after the module, so it never idles through the rest
+    of the suite."""
     if _shared["deployment"] is None:
         deployment = Deployment(services_env, gunicorn_workers={"sales": SALES_WORKERS})
         deployment.__enter__()
