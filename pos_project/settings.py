@@ -196,8 +196,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "infrastructure.http.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's, failing open while the cache (Redis) is down: infrastructure/http/throttling.py
+        "infrastructure.http.throttling.AnonRateThrottle",
+        "infrastructure.http.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("POS_THROTTLE_ANON", default="60/min"),
@@ -248,7 +249,10 @@ if CELERY_BROKER_URL.startswith("redis"):
     _cache_default = (CELERY_BROKER_URL.rstrip("/").rpartition("/")[0] + f"/{int(_broker_db) + 1}"
                       if _broker_db.isdigit() else CELERY_BROKER_URL)
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": env.str("POS_CACHE_URL", default=_cache_default)}}
+                          "LOCATION": env.str("POS_CACHE_URL", default=_cache_default),
+                          # A Redis that is down or hangs costs a request a fraction of a second, not
+                          # the OS's TCP timeouts: its callers fail open or answer 503 (docs/security.md).
+                          "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

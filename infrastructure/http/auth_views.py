@@ -16,7 +16,6 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
@@ -26,6 +25,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from infrastructure.access.roles import roles_of
 from infrastructure.access.tills import TILL_CLAIM, bound_till
 from infrastructure.http.authentication import deny_access_token
+from infrastructure.http.throttling import LoginThrottle, RefreshThrottle
 
 class DenyListJWTScheme(SimpleJWTScheme):
     """OpenAPI: our bearer authentication is simplejwt's (registered on import of this module)."""
@@ -47,10 +47,6 @@ class TillTokenObtainSerializer(TokenObtainPairSerializer):
         return data
 
 
-class LoginThrottle(ScopedRateThrottle):
-    scope_attr = "throttle_scope"
-
-
 class ObtainTokenView(TokenObtainPairView):
     serializer_class = TillTokenObtainSerializer
     throttle_classes = [LoginThrottle]
@@ -70,7 +66,7 @@ class ObtainTokenView(TokenObtainPairView):
 
 
 class RefreshTokenView(TokenRefreshView):
-    throttle_classes = [LoginThrottle]
+    throttle_classes = [RefreshThrottle]  # same counters as login; fails open while the cache is down
     throttle_scope = "login"
 
 

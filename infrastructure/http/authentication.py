@@ -3,15 +3,21 @@
 A logout (`POST /api/v1/auth/logout/`) blacklists the refresh token (database) and puts the access
 token's `jti` on a deny-list in the cache until the token would have expired anyway, so the
 revocation takes effect at once in every process that shares the cache (Redis in full mode; in
-embedded mode, the one process's memory). Kept free of view imports: DRF imports it while its own
+embedded mode, the one process's memory); while Redis is down the check is skipped (fails open,
+logged). Kept free of view imports: DRF imports it while its own
 `views` module is still loading.
 """
 
+import logging
 import time
 
 from django.core.cache import cache
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
+
+from infrastructure.http.throttling import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 DENY_PREFIX = "jwt-denied:"
 
@@ -23,7 +29,13 @@ def deny_access_token(token) -> None:
 
 
 def is_denied(token) -> bool:
-    return bool(cache.get(DENY_PREFIX + str(token.get("jti"))))
+    try:
+        return bool(cache.get(DENY_PREFIX + str(token.get("jti"))))
+    except CACHE_ERRORS as exc:
+        # Fail open: tills keep selling while Redis is down. What lapses is only the early end of a
+        # logged-out access token (15 min at most); its refresh token is blacklisted in the database.
+        logger.warning("token deny-list not checked: the cache is unreachable (%s: %s)", type(exc).__name__, exc)
+        return False
 
 
 class DenyListJWTAuthentication(JWTAuthentication):

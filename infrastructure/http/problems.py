@@ -1,14 +1,16 @@
 """RFC 9457 problem details for every error the API can answer with.
 
 DRF's own handler decides status and headers (e.g. `Retry-After` on 429, `WWW-Authenticate` on
-401); we reshape the body, map domain errors, and turn anything unexpected into a logged 500
-whose transaction is rolled back.
+401); we reshape the body, map domain errors, answer a database that cannot be reached (restart,
+failover, connection lost mid-request) with a 503 and `Retry-After`, and turn anything else
+unexpected into a logged 500 whose transaction is rolled back.
 """
 
 import logging
 from http import HTTPStatus
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -21,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://pos.example/problems/"
+# Seconds a client should wait before retrying after the database was unavailable: about what a
+# PostgreSQL restart takes. Django opens a fresh connection on the next request by itself.
+DATABASE_RETRY_AFTER_S = 2
 
 
 def problem_body(status_code: int, detail: str, *, title: str | None = None, code: str | None = None,
@@ -74,6 +79,18 @@ def problem_exception_handler(exc, context):
         set_rollback()
         return Response(problem_body(413, "The request body is too large.", instance=instance), status=413,
                         content_type=PROBLEM_CONTENT_TYPE)
+
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database went away (restart, lost connection, deadlock): transient, not a bug, so no
+        # traceback. The transaction rolled back unless the connection died during COMMIT itself,
+        # which is why the answer points at the Idempotency-Key: a retry applies a write once.
+        logger.warning("Database unavailable in %s: %s: %s", instance, type(exc).__name__, str(exc).strip())
+        set_rollback()
+        body = problem_body(503, "The database is unavailable right now. Retry shortly; a write retried with "
+                            "the same Idempotency-Key is applied at most once.", code="database-unavailable",
+                            instance=instance)
+        return Response(body, status=503, content_type=PROBLEM_CONTENT_TYPE,
+                        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)})
 
     response = exception_handler(exc, context)
     if response is None:

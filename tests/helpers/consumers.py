@@ -96,12 +96,14 @@ class Producer:
         self._producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", max_block_ms=15_000,
                                        request_timeout_ms=10_000, linger_ms=0)
 
-    def send_message(self, topic: str, key: bytes | None, value: bytes, headers: list):
-        return self._producer.send(topic, key=key, value=value, headers=headers).get(timeout=15)
+    def send_message(self, topic: str, key: bytes | None, value: bytes, headers: list, *,
+                     partition: int | None = None):
+        return self._producer.send(topic, key=key, value=value, headers=headers, partition=partition
+                                   ).get(timeout=15)
 
-    def send(self, topic: str, envelope: Envelope):
+    def send(self, topic: str, envelope: Envelope, *, partition: int | None = None):
         key, value, headers = to_message(envelope)
-        return self.send_message(topic, key, value, headers)
+        return self.send_message(topic, key, value, headers, partition=partition)
 
     def close(self) -> None:
         self._producer.close(timeout=5)

@@ -103,13 +103,15 @@ class Deployment:
     """The per-context deployment (see the module docstring). `start()` / `stop()`, or `with`."""
 
     def __init__(self, services_env: Mapping[str, str], *, own_databases=("catalog", "sales"),
-                 gunicorn_workers: int = 1):
+                 gunicorn_workers: int | Mapping[str, int] = 1):
         self.run_id = uuid.uuid4().hex[:10]
         self.admin_url = services_env["DATABASE_URL"]
         self.databases = {"default": f"pos_gw_{self.run_id}"}
         self.databases.update({c: f"pos_gw_{self.run_id}_{c}" for c in own_databases})
         self.topic_prefix = f"pos-gw-{self.run_id}"
-        self.gunicorn_workers = gunicorn_workers
+        # One number for every context's gunicorn, or {context: workers} (1 for a context not named).
+        self.gunicorn_workers = (dict(gunicorn_workers) if isinstance(gunicorn_workers, Mapping)
+                                 else dict.fromkeys(CONTEXTS, gunicorn_workers))
         self.dir = Path(tempfile.mkdtemp(prefix=f"pos-gw-{self.run_id}-"))
         env = {
             "POS_MODE": "full",
@@ -205,7 +207,7 @@ class Deployment:
         server = ServerProcess(self.context_env(context), name=f"gw-api-{context}", port=port, start_timeout=60,
                                cmd=None)
         server.cmd = [venv_bin("gunicorn"), "pos_project.wsgi:application", "--bind", f"{server.host}:{server.port}",
-                      "--workers", str(self.gunicorn_workers), "--timeout", "30", "--graceful-timeout", "5",
+                      "--workers", str(self.gunicorn_workers.get(context, 1)), "--timeout", "30", "--graceful-timeout", "5",
                       "--access-logfile", "-", "--error-logfile", "-",
                       "--control-socket", str(self.dir / f"gunicorn-{context}.ctl")]
         self.apis[context] = server

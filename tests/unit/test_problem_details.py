@@ -1,10 +1,11 @@
 """RFC 9457 problem details: flattening DRF's nested validation errors and the body's shape."""
 
 import pytest
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, serializers
 
-from infrastructure.http.problems import (PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, _flatten, problem_body,
-                                          problem_exception_handler)
+from infrastructure.http.problems import (DATABASE_RETRY_AFTER_S, PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, _flatten,
+                                          problem_body, problem_exception_handler)
 from infrastructure.http.request_id import current_request_id
 
 pytestmark = pytest.mark.unit
@@ -117,3 +118,17 @@ def test_validation_error_becomes_a_400_problem_with_field_errors():
     assert response.data["errors"] == [
         {"field": "lines.0.quantity", "message": "Ensure this value is greater than or equal to 1."}]
     assert response.data["detail"] == "lines.0.quantity: Ensure this value is greater than or equal to 1."
+
+
+# --- the database unavailable ---------------------------------------------------------------
+@pytest.mark.parametrize("error", [OperationalError("server closed the connection unexpectedly"),
+                                   InterfaceError("connection already closed")])
+def test_a_database_that_went_away_is_a_503_problem_with_retry_after(error):
+    response = problem_exception_handler(error, {})
+
+    assert response.status_code == 503
+    assert response.content_type == PROBLEM_CONTENT_TYPE
+    assert response["Retry-After"] == str(DATABASE_RETRY_AFTER_S)
+    assert response.data["type"] == PROBLEM_TYPE_BASE + "database-unavailable"
+    assert "Idempotency-Key" in response.data["detail"]
+    assert "connection" not in response.data["detail"]  # the driver's message stays in the log
