@@ -86,3 +86,21 @@ def test_a_successful_login_clears_the_usernames_failures(client, admin_user, ad
     for _ in range(2):
         assert post_login(client, admin_user.username, "wrong", fresh_ip()).status_code == 200
     reset(admin_user.username)
+
+
+def test_admin_login_fails_closed_while_its_counters_are_unreachable(client, admin_user, fresh_ip):
+    # A real Redis client pointed at a port nothing listens on: what the app sees while Redis is down.
+    # (A context manager, not the settings fixture: the counters' own fixture must reach the real cache.)
+    from django.test import override_settings
+
+    from tests.helpers.net import free_port
+
+    unreachable = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                               "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+                               "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}}}
+    with override_settings(CACHES=unreachable):
+        refused = post_login(client, admin_user.username, admin_user.plain_password, fresh_ip())
+
+    assert refused.status_code == 503 and int(refused["Retry-After"]) > 0
+    assert "unavailable" in refused.content.decode()
+    assert client.get("/admin/").status_code == 302  # not logged in
