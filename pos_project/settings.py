@@ -143,6 +143,8 @@ for _context in ALL_CONTEXTS:
     _url = env.str(f"DATABASE_URL_{_context.upper()}", default="")
     if _url:
         DATABASES[_context] = env.db_url_config(_url)
+        # Persistent connections, as for `default`: a sale must not pay for a new connection.
+        DATABASES[_context].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
         DATABASES[_context]["CONN_HEALTH_CHECKS"] = True
         POS_CONTEXT_DATABASES[_context] = _context
 DATABASE_ROUTERS = ["infrastructure.eventstore.databases.ContextRouter"]
