@@ -157,7 +157,7 @@ def event_totals(deployment, stores: list[str]) -> dict:
                                  "AND event_type = 'PaymentRecorded'"):
         if stream_id in completed:
             by_method[(data["method"], "amount")] += money(data["amount"])
-    return {"figures": dict(totals), "by_method": dict(by_method)}
+    return {"figures": nonzero(totals), "by_method": nonzero(by_method)}
 
 
 def reporting_totals(deployment, stores: list[str]) -> dict:
@@ -167,13 +167,17 @@ def reporting_totals(deployment, stores: list[str]) -> dict:
                 "FROM reporting_daily_sales WHERE store_code = ANY(%s)", (stores,))[0]
     figures = {name: (value if name in ("orders", "items", "refund_count", "refunded_items") else money(value))
                for name, value in zip(names, row)}
-    figures = {name: value for name, value in figures.items() if value}  # as a Counter drops zeros
     by_method = {}
     for method, amount, refunds in query(deployment, "default", "SELECT method, sum(amount), sum(refunds) FROM "
                                          "reporting_payment_method_sales WHERE store_code = ANY(%s) GROUP BY method",
                                          (stores,)):
         by_method.update({(method, "amount"): money(amount), (method, "refunds"): money(refunds)})
-    return {"figures": figures, "by_method": {k: v for k, v in by_method.items() if v}}
+    return {"figures": nonzero(figures), "by_method": nonzero(by_method)}
+
+
+def nonzero(figures) -> dict:
+    """Zero figures dropped: a roll-up has no row (or a zero) where the events have nothing."""
+    return {key: value for key, value in figures.items() if value}
 
 
 def stock_ledger(orders: dict[str, dict], received: dict[str, int]) -> dict[str, int]:
