@@ -210,10 +210,11 @@ def ship_order(cmd: c.ShipOrder, uow: UnitOfWork) -> dict:
     return order.state()
 
 
-@handles(c.RefundOrder)
+@handles(c.RefundOrder, retry_on_conflict=True)
 def refund_order(cmd: c.RefundOrder, uow: UnitOfWork) -> dict:
-    """Not retried on a version conflict: two refunds racing for the same line must not both
-    pass; the loser gets a 409 and can look again."""
+    """Retried on a version conflict with a fresh load, so the decision is re-taken on what is left:
+    of two refunds racing for the same line only one passes, the loser gets a 409 saying what was
+    refunded already (RefundExceedsSale), and a refund racing a sale on the same session passes."""
     orders = uow.repository(Order)
     order = orders.get(cmd.order_id, label="order")
     sessions = uow.repository(TillSession)

@@ -162,9 +162,12 @@ class Order(Aggregate):
             sold = self.lines[line_no]
             done_qty, done_amount, done_tax = self.refunded_lines.get(line_no, (0, ZERO, ZERO))
             if done_qty + quantity > sold.quantity:
-                raise DomainError(f"Line {line_no} ({sold.name}): {sold.quantity} sold, {done_qty} already refunded; "
-                                  f"at most {sold.quantity - done_qty} more can be refunded.",
-                                  field=f"lines.{index}.quantity", code="RefundExceedsSale")
+                # More than was ever sold is bad input (422); what earlier refunds took back already
+                # is a conflict with the order's state (409), e.g. the loser of two refunds at once.
+                error = Conflict if quantity <= sold.quantity else DomainError
+                raise error(f"Line {line_no} ({sold.name}): {sold.quantity} sold, {done_qty} already refunded; "
+                            f"at most {sold.quantity - done_qty} more can be refunded.",
+                            field=f"lines.{index}.quantity", code="RefundExceedsSale")
             amount, tax = refund_share(sold, quantity, done_qty, done_amount, done_tax)
             refund_lines.append(RefundLine(line_no=line_no, product_id=sold.product_id, quantity=quantity,
                                            amount=amount, tax=tax))
