@@ -167,10 +167,10 @@ class ProductViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def lookup(self, request):
         code = request.query_params.get("code", "").strip()
-        if not code:
+        if not code or "\x00" in code:  # NUL: PostgreSQL refuses it in a query (was a 500)
             from rest_framework.exceptions import ValidationError
 
-            raise ValidationError({"code": ["Give a barcode or SKU to look up."]})
+            raise ValidationError({"code": ["Give a barcode or SKU to look up (without NUL characters)."]})
         product = ProductView.objects.filter(Q(barcode=code) | Q(sku=code.upper())).order_by("status").first()
         if product is None:
             raise NotFound(f"No product with barcode or SKU {code}.")
