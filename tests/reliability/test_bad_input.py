@@ -27,6 +27,13 @@ LONG_DECIMAL = "1." + "1" * 50
 NAME_10K = "n" * 10_000
 
 
+def _oversized(field: str) -> str:
+    """A body just over the request limit (256 KB): refused (413) before anything parses it."""
+    from django.conf import settings
+
+    return json.dumps({field: "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)})
+
+
 def _stored() -> dict[str, int]:
     """Row counts of every table a write could touch: events, outbox, inbox, idempotency, read models, tokens."""
     from django.apps import apps
@@ -144,6 +151,7 @@ def test_catalog_writes_refuse_bad_numbers_and_text(client, world):
         "update-threshold-negative": ("PATCH", f"{product}/", {"low_stock_threshold": -1}, {400},
                                       "low_stock_threshold"),
         "update-name-10k-emoji": ("PATCH", f"{product}/", {"name": "☕" * 10_000}, {400}, "name"),
+        "oversized": ("POST", "/api/v1/catalog/products/", _oversized("name"), {413}, None),
         "category-name-rtl-10k": ("POST", "/api/v1/catalog/categories/", {"name": "\u202e" * 10_000}, {400}, "name"),
     }
     _check(client, cases, world, user=world["manager"])
@@ -169,6 +177,7 @@ def test_customer_writes_refuse_bad_text_and_types(client, world):
         "put-name-10k": ("PUT", customer, {"name": NAME_10K}, {400, 422}, "name"),
         "patch-email-nul": ("PATCH", customer, {"email": "a\x00@example.org"}, {400}, "email"),
         "malformed": ("POST", "/api/v1/customers/", '{"name": "Ann",', {400}, None),
+        "oversized": ("POST", "/api/v1/customers/", _oversized("name"), {413}, None),
         "top-level-list": ("POST", "/api/v1/customers/", '[{"name": "Ann"}]', {400}, None),
     }
     _check(client, cases, world, user=world["manager"])
@@ -236,6 +245,8 @@ def test_sales_writes_refuse_bad_quantities_money_and_text(client, world):
                                      {400}, "reason"),
         "close-counted-negative": ("POST", f"{tills}/close/", {"counted": {"cash": "-1.00"}}, {400},
                                    "counted.cash"),
+        "sale-oversized": ("POST", orders, _oversized("till_id"), {413}, None),
+        "refund-oversized": ("POST", refund, _oversized("reason"), {413}, None),
         "close-counted-as-number-list": ("POST", f"{tills}/close/", {"counted": [1, 2]}, {400}, "counted"),
     }
     _check(client, cases, world, user=world["manager"])
@@ -275,6 +286,7 @@ def test_auth_endpoints_refuse_bad_input_and_issue_no_token(client, world):
         "refresh-garbage": ("POST", "/api/v1/auth/token/refresh/", {"refresh": "\u202e" + "x" * 5000}, {401}, None),
         "refresh-as-number": ("POST", "/api/v1/auth/token/refresh/", '{"refresh": 1e400}', {400, 401}, None),
         "malformed": ("POST", "/api/v1/auth/token/", '{"username": ', {400}, None),
+        "oversized": ("POST", "/api/v1/auth/token/", _oversized("password"), {413}, None),
     }
     _check(client, cases, world)
     logout = {"logout-refresh-10k": ("POST", "/api/v1/auth/logout/", {"refresh": NAME_10K}, {400}, "refresh"),
