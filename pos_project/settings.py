@@ -195,7 +195,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "infrastructure.http.openapi.ProblemAutoSchema",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "infrastructure.http.negotiation.ProblemContentNegotiation",
     "EXCEPTION_HANDLER": "infrastructure.http.problems.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         # DRF's, failing open while the cache (Redis) is down: infrastructure/http/throttling.py

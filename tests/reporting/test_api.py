@@ -98,7 +98,9 @@ def test_bad_parameters_are_clear_400s(manager):
             response = manager.get(f"{API}/{path}{fmt}")
             assert response.status_code == 400 and response["Content-Type"] == PROBLEM, (path, response.content)
             assert field in [e["field"] for e in response.json()["errors"]], (path, response.json())
-    assert manager.get(f"{API}/daily-sales/?format=xml").status_code == 404  # an unknown format
+    unknown_format = manager.get(f"{API}/daily-sales/?format=xml")  # not a missing resource: 406, naming the formats
+    assert unknown_format.status_code == 406 and unknown_format["Content-Type"] == PROBLEM
+    assert "csv, json" in unknown_format.json()["detail"]
     missing = manager.get(f"{API}/z-reports/{uuid.uuid4()}/")
     assert missing.status_code == 404 and missing["Content-Type"] == PROBLEM
 

@@ -14,6 +14,7 @@ from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from infrastructure.errors import NotFound
 from infrastructure.http.history import StreamHistoryMixin
+from infrastructure.http.openapi import problem
 
 from .. import commands as c
 from ..models import CategoryView, ProductView, StockMovementView
@@ -151,7 +152,8 @@ class ProductViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveM
         page = self.paginate_queryset(StockMovementView.objects.filter(product_id=product.id).order_by("-id"))
         return self.get_paginated_response(s.StockMovementOut(page, many=True).data)
 
-    @extend_schema(summary="Products at or under their low-stock threshold, and any with negative stock")
+    @extend_schema(responses={200: s.ProductOut(many=True)},
+                   summary="Products at or under their low-stock threshold, and any with negative stock")
     @action(detail=False, methods=["get"], url_path="low-stock")
     def low_stock(self, request):
         queryset = self.filter_queryset(self.get_queryset().filter(is_low_stock=True).order_by("available", "name"))
@@ -160,14 +162,15 @@ class ProductViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveM
 
     @extend_schema(parameters=[OpenApiParameter("code", OpenApiTypes.STR, required=True,
                                                 description="A barcode (EAN-13 / UPC-A) or a SKU")],
-                   responses={200: s.ProductOut}, summary="Find one product by barcode or SKU (a till scans)")
+                   responses={200: s.ProductOut, 404: problem("No product with this barcode or SKU")},
+                   summary="Find one product by barcode or SKU (a till scans)")
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def lookup(self, request):
         code = request.query_params.get("code", "").strip()
-        if not code:
+        if not code or "\x00" in code:  # NUL: PostgreSQL refuses it in a query (was a 500)
             from rest_framework.exceptions import ValidationError
 
-            raise ValidationError({"code": ["Give a barcode or SKU to look up."]})
+            raise ValidationError({"code": ["Give a barcode or SKU to look up (without NUL characters)."]})
         product = ProductView.objects.filter(Q(barcode=code) | Q(sku=code.upper())).order_by("status").first()
         if product is None:
             raise NotFound(f"No product with barcode or SKU {code}.")

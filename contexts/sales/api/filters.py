@@ -1,11 +1,13 @@
 import django_filters
 
+from infrastructure.http.filters import UTCIsoDateTimeFilter
+
 from ..models import OrderView
 
 
 class OrderFilter(django_filters.FilterSet):
-    placed_after = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
-    placed_before = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
+    placed_after = UTCIsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
+    placed_before = UTCIsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
 
     class Meta:
         model = OrderView
