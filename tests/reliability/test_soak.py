@@ -39,15 +39,6 @@ def ok(response, status=200):
     return response.json()
 
 
-class SoakDeployment(Deployment):
-    """Several gunicorn workers for sales only: 4 x 3 workers booting would cost the 2-core
-    machine more start-up time than the other contexts' light load needs."""
-
-    def start_api(self, context: str):
-        self.gunicorn_workers = SALES_WORKERS if context == "sales" else 1
-        return super().start_api(context)
-
-
 def in_parallel(fn, items, workers: int = SALES_WORKERS) -> list:
     """fn over items on as many threads as sales has workers (set-up and checks: 50 tills one by
     one would take minutes; more at once only queue at the gateway, each login hashes a password)."""
@@ -57,7 +48,9 @@ def in_parallel(fn, items, workers: int = SALES_WORKERS) -> list:
 
 @pytest.fixture(scope="module")
 def deployment(services_env):
-    d = SoakDeployment(services_env)
+    # Several gunicorn workers for sales only: 4 x 3 workers booting would cost the 2-core
+    # machine more start-up time than the other contexts' light load needs.
+    d = Deployment(services_env, gunicorn_workers={"sales": SALES_WORKERS})
     # 50 till logins come from one address (the test): lift the per-address login limit for it.
     d.env["POS_THROTTLE_LOGIN"] = "1000/min"
     with d:
