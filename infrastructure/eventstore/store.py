@@ -54,6 +54,17 @@ SELECT position FROM ins ORDER BY version
 _VALUES_ROW = "(%s::uuid, %s::integer, %s::varchar, %s::smallint, %s::jsonb)"
 _CHECK = "WHERE EXISTS (SELECT 1 FROM es_event WHERE stream_id = %s AND version = %s)"
 
+_LOAD_SQL = """
+SELECT position, event_id, context, stream_type, stream_id, version, event_type, schema_version, data, metadata,
+       recorded_at
+  FROM es_event WHERE stream_id = %s AND version > %s ORDER BY version
+"""
+
+
+def _json(value):
+    # Django's psycopg 3 set-up hands jsonb over as text (its JSONField parses it).
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
 
 class EventStore:
     def __init__(self, context: str):
@@ -155,6 +166,18 @@ class EventStore:
             f"{expected_version}); reload it and try again.")
 
     def load(self, stream_id: str, after_version: int = 0) -> list[Envelope]:
+        connection = connections[self.db]
+        if connection.vendor == "postgresql":
+            # A plain cursor: every command loads its aggregate, and the ORM's model instances
+            # and per-field converters cost more than the query itself.
+            with connection.cursor() as cursor:
+                cursor.execute(_LOAD_SQL, [str(stream_id), after_version])
+                return [Envelope(position=position, event_id=event_id, source_context=context,
+                                 stream_type=stream_type, stream_id=sid, version=version, event_type=event_type,
+                                 schema_version=schema_version, data=_json(data), metadata=_json(metadata),
+                                 recorded_at=recorded_at)
+                        for (position, event_id, context, stream_type, sid, version, event_type, schema_version,
+                             data, metadata, recorded_at) in cursor.fetchall()]
         rows = (StoredEvent.objects.using(self.db)
                 .filter(stream_id=str(stream_id), version__gt=after_version).order_by("version"))
         return [Envelope.from_stored(row) for row in rows]
