@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
@@ -151,6 +152,8 @@ class EventStore:
         return [row.position for row in rows]
 
     def _kick_after_commit(self) -> None:
+        if settings.POS_RELAY_LISTENER and not settings.CELERY_TASK_ALWAYS_EAGER:
+            return  # the relay listener hears the commit from PostgreSQL (outbox/listener.py)
         # Outside a transaction Django runs it at once (the statement has committed).
         transaction.on_commit(lambda: _kick_relay(self.context), using=self.db)
 
