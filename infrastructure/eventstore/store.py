@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
@@ -108,7 +107,11 @@ class EventStore:
                 else:
                     positions = self._insert_orm(envelopes, expected_version)
                 self._kick_after_commit()
-        return [replace(envelope, position=position) for envelope, position in zip(envelopes, positions, strict=True)]
+        for envelope, position in zip(envelopes, positions, strict=True):
+            # Made above and not handed out yet: set the position in place (dataclasses.replace
+            # took ~8% of the client's CPU in a profile of 10-event appends).
+            object.__setattr__(envelope, "position", position)
+        return envelopes
 
     def _insert_postgresql(self, connection, envelopes: list[Envelope], expected_version: int) -> list[int]:
         first = envelopes[0]
