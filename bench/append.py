@@ -7,10 +7,13 @@ Configurations: 1 writer and 8 concurrent writers (separate processes, one conne
 starts a new stream (aggregate) with versions 1..k. Each (configuration, store) is run for
 `--seconds` seconds; stores alternate so machine noise hits both alike.
 
-  ours      `EventStore("bench").append(...)`: a `DomainEvent` dataclass serialised to JSON,
-            `es_event` rows (bulk insert, savepoint for the conflict check) and their `es_outbox`
-            rows in one transaction. The after-commit relay kick (a Celery message to Redis)
-            is switched off: it is not part of the store, and no relay runs here.
+  ours      `EventStore("bench").append(...)` called on its own (autocommit): a `DomainEvent`
+            dataclass serialised to JSON, then ONE statement that checks the expected version and
+            inserts the `es_event` rows and their `es_outbox` rows. The after-commit relay kick
+            (a Celery message to Redis) is switched off: it is not part of the store, and no
+            relay runs here.
+  ours-uow  the same append as the command bus makes it: inside `transaction.atomic()` with
+            `savepoint=False` (BEGIN, the statement, COMMIT).
   lib-app   eventsourcing `PostgresApplicationRecorder` (what an eventsourcing Application uses
             with PERSISTENCE_MODULE=eventsourcing.postgres): events plus a notification id that
             gives downstream readers total order; it takes a table lock per transaction.
@@ -61,10 +64,11 @@ def _our_event_class():
     return BenchItemAdded
 
 
-def worker_ours(per_txn: int, start_at: float, seconds: float, out) -> None:
+def worker_ours(per_txn: int, start_at: float, seconds: float, out, in_transaction: bool = False) -> None:
+    from contextlib import nullcontext
     from decimal import Decimal
 
-    from django.db import connection
+    from django.db import connection, transaction
 
     import infrastructure.eventstore.store as store_module
 
@@ -81,7 +85,9 @@ def worker_ours(per_txn: int, start_at: float, seconds: float, out) -> None:
         stream = uuid.uuid4()
         events = [Event(tally_id=stream, item=f"Item {i} coffee beans 1kg", quantity=1 + i,
                         amount=Decimal("12.50"), note=NOTE) for i in range(per_txn)]
-        store.append("Tally", str(stream), 0, events, metadata={"correlation_id": str(stream), "user": "bench"})
+        with transaction.atomic() if in_transaction else nullcontext():
+            store.append("Tally", str(stream), 0, events, metadata={"correlation_id": str(stream), "user": "bench"},
+                         savepoint=not in_transaction)
         n += per_txn
     out.put((n, time.perf_counter() - began))
 
@@ -142,8 +148,8 @@ def run_config(store: str, writers: int, per_txn: int, seconds: float, url: str)
     start_at = time.time() + 0.5 + 0.05 * writers
     procs = []
     for _ in range(writers):
-        if store == "ours":
-            p = ctx.Process(target=worker_ours, args=(per_txn, start_at, seconds, out))
+        if store in ("ours", "ours-uow"):
+            p = ctx.Process(target=worker_ours, args=(per_txn, start_at, seconds, out, store == "ours-uow"))
         else:
             p = ctx.Process(target=worker_lib, args=(store, url, per_txn, start_at, seconds, out))
         p.start()
@@ -176,7 +182,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="runs per store and configuration (median reported)")
     parser.add_argument("--writers", default="1,8")
     parser.add_argument("--per-txn", default="1,10")
-    parser.add_argument("--stores", default="ours,lib-app,lib-agg")
+    parser.add_argument("--stores", default="ours,ours-uow,lib-app,lib-agg")
     parser.add_argument("--database", default="pos_bench")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
@@ -222,16 +228,20 @@ def main() -> None:
             result = {store: {"eps": statistics.median(v), "runs": v} for store, v in runs.items()}
             rows.append((writers, per_txn, result))
     print(f"\nmedian of {args.rounds} runs of {args.seconds:g}s each:")
-    print("\n| writers | events/txn | ours events/s | eventsourcing app recorder events/s | ratio ours/lib-app "
-          "| eventsourcing aggregate recorder events/s | ratio ours/lib-agg |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| writers | events/txn | ours events/s | ours-uow events/s | eventsourcing app recorder events/s "
+          "| ratio ours/lib-app | ratio ours-uow/lib-app | eventsourcing aggregate recorder events/s "
+          "| ratio ours/lib-agg |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for writers, per_txn, r in rows:
-        ours = r["ours"]["eps"]
+        def eps(kind):
+            return f"{r[kind]['eps']:,.0f}" if kind in r else "n/a"
 
-        def cell(kind):
-            return (f"{r[kind]['eps']:,.0f} | {ours / r[kind]['eps']:.2f}x" if kind in r else "n/a | n/a")
+        def ratio(a, b):
+            return f"**{r[a]['eps'] / r[b]['eps']:.2f}x**" if a in r and b in r else "n/a"
 
-        print(f"| {writers} | {per_txn} | {ours:,.0f} | {cell('lib-app')} | {cell('lib-agg')} |")
+        print(f"| {writers} | {per_txn} | {eps('ours')} | {eps('ours-uow')} | {eps('lib-app')} "
+              f"| {ratio('ours', 'lib-app')} | {ratio('ours-uow', 'lib-app')} | {eps('lib-agg')} "
+              f"| {ratio('ours', 'lib-agg')} |")
     if args.json:
         Path(args.json).write_text(json.dumps(
             [{"writers": w, "per_txn": k, **{s: v for s, v in r.items()}} for w, k, r in rows]))

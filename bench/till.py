@@ -2,16 +2,18 @@
 """Benchmark: till sales through the API in full mode, against a plain-insert baseline, then the
 freshness of the reporting read model at a steady rate.
 
-Starts the full stack with `scripts/run-full` (gunicorn with its 3 workers, Celery worker + beat
-running the outbox relay to Kafka, one Kafka consumer per context) on a private port, with
+Starts the full stack with `scripts/run-full` (gunicorn with its 3 workers, Celery worker + beat,
+the outbox relay to Kafka, one Kafka consumer per context) on a private port. The relay is
+`--relay listener` (default: POS_RELAY_LISTENER=1, `relay_outbox --listen` woken by PostgreSQL
+NOTIFY, no Celery kick per commit) or `--relay celery` (a Celery task kicked after each commit). With
 POS_EXTRA_APPS=bench.baseline (the baseline endpoint) and the per-user API throttle raised
 (POS_THROTTLE_USER; and the login throttle, POS_THROTTLE_LOGIN, for the set-up's logins) so
 that the throttles do not cap the load. Each till logs in with its `till_id` (till-bound tokens). Then, from other processes:
 
-1. wrk (C connections, one registered till with an open session per connection) posts till
+1. wrk (C connections for each C of --connections, one registered till with an open session per connection) posts till
    sales (2 lines, cash) with a fresh Idempotency-Key each, for D seconds; and, alternating,
    posts to the baseline endpoint (one row insert) with the same token, connections and time.
-2. Freshness: a paced client sends R sales/s for F seconds; a poller (its own connection,
+2. Freshness: a paced client (--fresh-senders threads, one till each) sends R sales/s for F seconds; a poller (its own connection,
    every 5 ms) watches `reporting_completed_sale` (written by the reporting consumer from
    Kafka) for the order ids. Freshness is reported two ways: from the moment the API answered
    (after the commit: a slight underestimate) and from the order's `completed_at` (set in the
@@ -126,10 +128,10 @@ class Api:
         return data["access"]
 
 
-def start_stack(port: int, data_dir: str, log_path: str) -> subprocess.Popen:
-    env = {**os.environ, "POS_PORT": str(port), "POS_DATA_DIR": data_dir, "POS_EXTRA_APPS": "bench.baseline",
+def start_stack(port: int, data_dir: str, log_path: str, relay: str = "listener") -> subprocess.Popen:
+    env = {**os.environ, "POS_RELAY_LISTENER": "1" if relay == "listener" else "", "POS_PORT": str(port), "POS_DATA_DIR": data_dir, "POS_EXTRA_APPS": "bench.baseline",
            "POS_THROTTLE_USER": "10000000/min", "POS_THROTTLE_LOGIN": "100000/min", "DJANGO_SECRET_KEY": "bench-only-secret-" + "x" * 40,
-           "POS_LOG_LEVEL": "WARNING", "VENV": str(REPO_ROOT / ".venv")}
+           "POS_LOG_LEVEL": "WARNING", "VENV": os.environ.get("VENV", str(REPO_ROOT / ".venv"))}
     log = open(log_path, "w")
     proc = subprocess.Popen([str(REPO_ROOT / "scripts" / "run-full")], cwd=REPO_ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -300,7 +302,11 @@ def freshness(api: Api, port: int, tills, prods, tokens, rate: float, seconds: f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=18469)
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections = tills")
+    parser.add_argument("--connections", default="8,2", help="wrk connections (= tills), one run set per value")
+    parser.add_argument("--relay", choices=("listener", "celery"), default="listener",
+                        help="listener: relay_outbox --listen woken by NOTIFY (POS_RELAY_LISTENER=1); "
+                             "celery: a Celery task kicked after each commit")
+    parser.add_argument("--fresh-senders", type=int, default=16, help="sender threads (= tills) of the freshness runs")
     parser.add_argument("--seconds", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=2, help="baseline/sale pairs, alternating")
     parser.add_argument("--rates", default="100,20", help="sales/s of the freshness runs (each on fresh tills)")
@@ -314,8 +320,10 @@ def main() -> None:
         raise SystemExit('DATABASE_URL is not set: eval "$(scripts/services env)" first')
     data_dir = tempfile.mkdtemp(prefix="pos-bench-")
     log_path = os.path.join(data_dir, "run-full.log")
-    print(f"till benchmark: full mode via scripts/run-full on {HOST}:{args.port} (log {log_path})", flush=True)
-    proc = start_stack(args.port, data_dir, log_path)
+    print(f"till benchmark: full mode via scripts/run-full on {HOST}:{args.port}, relay {args.relay} "
+          f"(log {log_path})", flush=True)
+    proc = start_stack(args.port, data_dir, log_path, args.relay)
+    levels = [int(c) for c in args.connections.split(",") if c]
     results = {"wrk": [], "freshness": None}
     try:
         api = Api(args.port)
@@ -326,7 +334,7 @@ def main() -> None:
             return api.login("cashier", "cashier-demo-pass", till)
 
         store = f"B{uuid.uuid4().hex[:5].upper()}"
-        tills, tokens = open_tills(api, manager, cashier_login, args.connections, store)
+        tills, tokens = open_tills(api, manager, cashier_login, max(levels), store)
         # One warm-up sale per till (and a check that sales go through).
         for till, token in zip(tills, tokens):
             status, data = api.call("POST", "/api/v1/sales/orders/", {
@@ -337,20 +345,19 @@ def main() -> None:
                 raise SystemExit(f"sales answer 403 about the till; log in with till_id: {data}")
             assert status == 201, (status, data)
         if not args.skip_wrk:
-            for _ in range(args.rounds):
-                for mode in ("baseline", "sale"):
-                    r = run_wrk(args.port, mode, tills, prods, tokens, args.connections, args.seconds)
-                    r["mode"] = mode
+            for conns, _, mode in ((c, n, m) for c in levels for n in range(args.rounds) for m in ("baseline", "sale")):
+                    r = run_wrk(args.port, mode, tills[:conns], prods, tokens[:conns], conns, args.seconds)
+                    r["mode"], r["connections"], r["load"] = mode, conns, os.getloadavg()[0]
                     results["wrk"].append(r)
-                    print(f"  {mode:8s} c={args.connections}: {r['rps']:7.1f} req/s ({r['requests']} requests, "
+                    print(f"  {mode:8s} c={conns}: {r['rps']:7.1f} req/s ({r['requests']} requests, "
                           f"{r['non2xx']} non-2xx, {r['timeouts']} timeouts); latency p50 {r['p50'] / 1000:.1f} ms, "
                           f"p95 {r['p95'] / 1000:.1f} ms, p99 {r['p99'] / 1000:.1f} ms, max {r['max'] / 1000:.1f} ms "
                           f"(load {os.getloadavg()[0]:.1f})", flush=True)
         results["freshness"] = []
         for n, rate in enumerate(float(r) for r in args.rates.split(",") if r):
-            fresh_tills, fresh_token = open_tills(api, manager, cashier_login, args.connections, f"{store[:6]}{n}")
+            fresh_tills, fresh_token = open_tills(api, manager, cashier_login, args.fresh_senders, f"{store[:6]}{n}")
             f = freshness(api, args.port, fresh_tills, prods, fresh_token, rate, args.fresh_seconds)
-            f["rate"] = rate
+            f["rate"], f["load"] = rate, os.getloadavg()[0]
             results["freshness"].append(f)
             print(f"  freshness at {rate:g} sales/s for {args.fresh_seconds:g}s: {f['sent']} sales "
                   f"(achieved {f['achieved_rate']:.1f}/s, {f['errors']} errors, {f['late']} sent >50 ms late, "
@@ -361,25 +368,27 @@ def main() -> None:
     finally:
         stop_stack(proc)
     if results["wrk"]:
-        def agg(mode, key):
-            vals = [r[key] for r in results["wrk"] if r["mode"] == mode]
+        def agg(mode, conns, key):
+            vals = [r[key] for r in results["wrk"] if r["mode"] == mode and r["connections"] == conns]
             return statistics.median(vals)
 
-        base, sale = agg("baseline", "rps"), agg("sale", "rps")
-        print(f"\n| endpoint | connections | req/s (median of {args.rounds}) | p50 ms | p95 ms | p99 ms | ratio |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
-        for mode, rps in (("plain DRF insert (baseline)", base), ("till sale", sale)):
-            key = "baseline" if "baseline" in mode else "sale"
-            print(f"| {mode} | {args.connections} | {rps:.1f} | {agg(key, 'p50') / 1000:.1f} | "
-                  f"{agg(key, 'p95') / 1000:.1f} | {agg(key, 'p99') / 1000:.1f} | "
-                  f"{'1.00' if key == 'baseline' else f'{sale / base:.2f}'}x |")
+        print(f"\n| endpoint | connections | req/s (median of {args.rounds}) | p50 ms | p95 ms | p99 ms | ratio "
+              "| load average |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for conns in levels:
+            base, sale = agg("baseline", conns, "rps"), agg("sale", conns, "rps")
+            for label, key in (("plain DRF insert (baseline)", "baseline"), ("till sale", "sale")):
+                rps = base if key == "baseline" else sale
+                print(f"| {label} | {conns} | {rps:.1f} | {agg(key, conns, 'p50') / 1000:.1f} | "
+                      f"{agg(key, conns, 'p95') / 1000:.1f} | {agg(key, conns, 'p99') / 1000:.1f} | "
+                      f"{'1.00x' if key == 'baseline' else f'**{sale / base:.2f}x**'} | {agg(key, conns, 'load'):.1f} |")
     if results["freshness"]:
         print("\n| target rate sales/s | achieved sales/s | sales | freshness p50 ms (from answer / from completed_at) "
-              "| p99 ms (from answer / from completed_at) | max ms (from answer) |")
-        print("|---:|---:|---:|---:|---:|---:|")
+              "| p99 ms (from answer / from completed_at) | max ms (from answer) | load average |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
         for f in results["freshness"]:
             print(f"| {f['rate']:g} | {f['achieved_rate']:.1f} | {f['sent']} | {f['answer_p50']:.0f} / {f['completed_p50']:.0f} "
-                  f"| {f['answer_p99']:.0f} / {f['completed_p99']:.0f} | {f['answer_max']:.0f} |")
+                  f"| {f['answer_p99']:.0f} / {f['completed_p99']:.0f} | {f['answer_max']:.0f} | {f['load']:.1f} |")
     if args.json:
         Path(args.json).write_text(json.dumps(results, default=str))
 

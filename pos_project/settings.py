@@ -161,6 +161,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # The outbox sweep: the safety net that publishes events whose after-commit kick was lost.
 POS_RELAY_SWEEP_SECONDS = env.float("POS_RELAY_SWEEP_SECONDS", default=5.0)
+# Full mode: a `manage.py relay_outbox --listen` process relays on PostgreSQL NOTIFY, so appends
+# do not queue a Celery kick (the sweep still runs). scripts/run-full starts that process.
+POS_RELAY_LISTENER = env.bool("POS_RELAY_LISTENER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-outboxes": {"task": "infrastructure.outbox.tasks.sweep_outboxes", "schedule": POS_RELAY_SWEEP_SECONDS},
     # Expired outstanding/blacklisted JWTs (simplejwt's tables grow with every refresh otherwise).

@@ -63,7 +63,7 @@ def _utc(value) -> dt.datetime:
 
 class _Rows:
     """The rows of one table that a batch touches: read once (locked), changed in memory,
-    written back with one bulk insert and one bulk update."""
+    written back with one bulk insert and one bulk upsert."""
 
     def __init__(self, model, db: str, keys, key=lambda row: row.pk, **lookup):
         self.model, self.db, self.key = model, db, key
@@ -88,7 +88,13 @@ class _Rows:
         if self.new:
             self.model.objects.using(self.db).bulk_create(list(self.new.values()), batch_size=500)
         if self.dirty:
-            self.model.objects.using(self.db).bulk_update([self.rows[k] for k in self.dirty], fields, batch_size=500)
+            # The changed rows exist (read above, locked): INSERT ... ON CONFLICT (pk) DO UPDATE
+            # writes them back. Not bulk_update: its CASE WHEN per row and field took half of
+            # the reporting consumer's CPU (py-spy, docs/benchmarks.md) and delayed the read models.
+            pk = self.model._meta.pk.name
+            self.model.objects.using(self.db).bulk_create(
+                [self.rows[k] for k in self.dirty], batch_size=500, update_conflicts=True, unique_fields=[pk],
+                update_fields=[f for f in fields if f != pk])
 
 
 def _missing(e: Envelope, what: str):

@@ -3,7 +3,7 @@
 import uuid
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from infrastructure.commands.bus import UnitOfWork, handles
@@ -79,13 +79,20 @@ def close_session(cmd: c.CloseTillSession, uow: UnitOfWork) -> dict:
 
 
 # --- orders -----------------------------------------------------------------------------------
+# One statement (PostgreSQL and SQLite >= 3.35): creates the store's counter or takes the next
+# number, and holds the row lock until commit, so numbers have no gaps and no duplicates.
+_NEXT_NUMBER_SQL = f"""
+INSERT INTO {OrderNumberCounter._meta.db_table} (store_code, last_number) VALUES (%s, 1)
+ON CONFLICT (store_code) DO UPDATE SET last_number = {OrderNumberCounter._meta.db_table}.last_number + 1
+RETURNING last_number
+"""
+
+
 def _next_number(uow: UnitOfWork, store_code: str) -> str:
-    counters = OrderNumberCounter.objects.using(uow.db)
-    counters.get_or_create(store_code=store_code)
-    counter = counters.select_for_update().get(store_code=store_code)
-    counter.last_number += 1
-    counter.save(using=uow.db, update_fields=["last_number"])
-    return f"{store_code}-{counter.last_number:06d}"
+    with connections[uow.db].cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER_SQL, [store_code])
+        (number,) = cursor.fetchone()
+    return f"{store_code}-{number:06d}"
 
 
 def _priced_lines(uow: UnitOfWork, requests, max_discount: Decimal):

@@ -2,13 +2,8 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from infrastructure.access.roles import ADMIN, CASHIER, MANAGER, roles_of
-
-
-def _cached_roles(request) -> set[str]:
-    if not hasattr(request, "_pos_roles"):
-        request._pos_roles = roles_of(request.user)
-    return request._pos_roles
+from infrastructure.access.roles import ADMIN, CASHIER, MANAGER
+from infrastructure.access.roles import request_roles as _cached_roles
 
 
 class IsCashier(BasePermission):

@@ -22,6 +22,14 @@ def ensure_role_groups(app_config=None, using="default", **kwargs):
         groups[MANAGER].permissions.add(*perms)
 
 
+def request_roles(request) -> set[str]:
+    """`roles_of(request.user)`, looked up once per request (permission checks and views ask
+    several times; each lookup is a query)."""
+    if not hasattr(request, "_pos_roles"):
+        request._pos_roles = roles_of(request.user)
+    return request._pos_roles
+
+
 def roles_of(user) -> set[str]:
     if not user or not user.is_authenticated:
         return set()

@@ -19,7 +19,7 @@ import uuid
 
 from rest_framework.exceptions import PermissionDenied
 
-from infrastructure.access.roles import MANAGER, roles_of
+from infrastructure.access.roles import MANAGER, request_roles
 
 TILL_CLAIM = "till"
 
@@ -47,7 +47,7 @@ def check_till(request, till_id: uuid.UUID | str | None) -> None:
     """Raise a 403 unless this request may act on `till_id` (None: the write names no till)."""
     bound = bound_till(request)
     if bound is None:
-        if MANAGER not in roles_of(request.user):
+        if MANAGER not in request_roles(request):
             raise TillTokenRequired()
         return
     if till_id is not None and str(till_id).lower() != bound.lower():

@@ -17,10 +17,12 @@ A = TypeVar("A", bound=Aggregate)
 
 
 class Repository(Generic[A]):
-    def __init__(self, aggregate_cls: type[A], metadata: dict | None = None, store: EventStore | None = None):
+    def __init__(self, aggregate_cls: type[A], metadata: dict | None = None, store: EventStore | None = None,
+                 *, savepoint: bool = True):
         self.cls = aggregate_cls
         self.store = store or EventStore(aggregate_cls.context)
         self.metadata = metadata or {}
+        self.savepoint = savepoint  # passed to EventStore.append (see there)
 
     def get(self, stream_id, *, label: str | None = None) -> A:
         aggregate = self.get_or_new(stream_id)
@@ -44,13 +46,16 @@ class Repository(Generic[A]):
     def save(self, aggregate: A) -> list[Envelope]:
         pending = aggregate.collect_pending()
         expected = aggregate.version - len(pending)
-        recorded = self.store.append(self.cls.stream_type, aggregate.id, expected, pending, self.metadata)
+        recorded = self.store.append(self.cls.stream_type, aggregate.id, expected, pending, self.metadata,
+                                     savepoint=self.savepoint)
         every = self.cls.snapshot_every
         if every and pending and aggregate.version - getattr(aggregate, "_snapshot_version", 0) >= every:
-            Snapshot.objects.using(self.store.db).update_or_create(
-                stream_id=aggregate.id,
-                defaults={"context": self.cls.context, "stream_type": self.cls.stream_type,
-                          "version": aggregate.version, "state": aggregate.to_snapshot(),
-                          "taken_at": timezone.now()})
+            # One upsert statement (INSERT ... ON CONFLICT DO UPDATE), not update_or_create's
+            # savepoint + SELECT FOR UPDATE + UPDATE.
+            Snapshot.objects.using(self.store.db).bulk_create(
+                [Snapshot(stream_id=aggregate.id, context=self.cls.context, stream_type=self.cls.stream_type,
+                          version=aggregate.version, state=aggregate.to_snapshot(), taken_at=timezone.now())],
+                update_conflicts=True, unique_fields=["stream_id"],
+                update_fields=["context", "stream_type", "version", "state", "taken_at"])
             aggregate._snapshot_version = aggregate.version
         return recorded

@@ -38,7 +38,9 @@ class UnitOfWork:
     def repository(self, aggregate_cls) -> Repository:
         if aggregate_cls.context != self.context:
             raise TypeError(f"{aggregate_cls.__name__} belongs to {aggregate_cls.context}, not {self.context}")
-        return Repository(aggregate_cls, self.metadata.as_dict())
+        # No savepoint around each append: on ConcurrencyConflict `execute` rolls the handler's
+        # whole transaction back (and retries it), so a savepoint would only cost round trips.
+        return Repository(aggregate_cls, self.metadata.as_dict(), savepoint=False)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 
 from infrastructure.aggregates import Repository
 from infrastructure.commands.bus import execute, handles
@@ -160,6 +162,56 @@ def test_appending_beyond_the_end_of_the_stream_is_a_conflict(expected):
 @pytest.mark.django_db
 def test_appending_nothing_is_a_no_op():
     assert EventStore("lab").append("Tally", new_stream(), 0, []) == []
+
+
+# --- round trips ------------------------------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_an_append_outside_a_transaction_is_one_statement_with_its_outbox_rows():
+    store = EventStore("lab")
+    stream = new_stream()
+    store.append("Tally", stream, 0, [opened(stream)])
+
+    with CaptureQueriesContext(connection) as queries:
+        appended = store.append("Tally", stream, 1, [added(stream, "a"), added(stream, "b")])
+
+    assert len(queries.captured_queries) == 1, [q["sql"][:80] for q in queries.captured_queries]
+    events = store.load(stream)
+    assert [e.version for e in events] == [1, 2, 3]
+    assert [e.position for e in events[1:]] == [e.position for e in appended]
+    assert events[1].position < events[2].position  # position order is version order
+    assert sorted(OutboxEntry.objects.filter(stream_id=stream).values_list("position", flat=True)) == [
+        e.position for e in events]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_conflict_without_savepoint_dooms_the_surrounding_transaction():
+    """`savepoint=False` (the command bus): the conflict leaves nothing written, and the
+    transaction cannot be used by mistake afterwards."""
+    store = EventStore("lab")
+    stream = new_stream()
+    store.append("Tally", stream, 0, [opened(stream)])
+    store.append("Tally", stream, 1, [added(stream)])
+
+    with transaction.atomic():
+        with pytest.raises(ConcurrencyConflict):
+            store.append("Tally", stream, 1, [added(stream, "late")], savepoint=False)
+        with pytest.raises(TransactionManagementError):
+            store.load(stream)
+
+    assert [e.version for e in store.load(stream)] == [1, 2]
+    assert OutboxEntry.objects.filter(stream_id=stream).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bus_appends_without_savepoints(interference):
+    stream = open_tally()
+
+    with CaptureQueriesContext(connection) as queries:
+        execute(AddToTally(stream, "apple", 2))
+
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in statements if "SAVEPOINT" in s.upper()], statements
+    assert sum("INSERT INTO es_event" in s for s in statements) == 1, statements
 
 
 # --- two sessions racing for the same version ------------------------------------------------

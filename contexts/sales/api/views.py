@@ -14,7 +14,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 
 from infrastructure.access.permissions import IsCashier, IsManager
-from infrastructure.access.roles import MANAGER, roles_of
+from infrastructure.access.roles import MANAGER, request_roles
 from infrastructure.access.tills import check_till
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
@@ -60,7 +60,7 @@ def _meta(request) -> Metadata:
 
 
 def _is_manager(request) -> bool:
-    return MANAGER in roles_of(request.user)
+    return MANAGER in request_roles(request)
 
 
 def _limits(request) -> dict:

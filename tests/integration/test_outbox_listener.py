@@ -1,0 +1,117 @@
+"""The relay woken by PostgreSQL LISTEN/NOTIFY (`relay_outbox --listen`), on real PostgreSQL and
+Kafka: the outbox trigger notifies at commit, the listener publishes what a commit added without
+any Celery kick, and it survives losing its listening connection."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from django.db import connection, connections, transaction
+from django.test import override_settings
+
+import infrastructure.eventstore.store as store_module
+from infrastructure.eventstore.store import EventStore
+from infrastructure.outbox.listener import CHANNEL, listen_and_relay
+from infrastructure.outbox.models import OutboxEntry
+from tests.helpers import wait_until
+from tests.integration.test_outbox_relay import LAB, PassLog, added, opened, records_of
+
+pytestmark = pytest.mark.integration
+
+TIMEOUT_S = 15
+
+
+@pytest.fixture
+def kicks(monkeypatch):
+    """Every after-commit Celery kick the store asks for (there must be none with the listener)."""
+    calls: list[str] = []
+    monkeypatch.setattr(store_module, "_kick_relay", calls.append)
+    return calls
+
+
+@pytest.fixture
+def listener():
+    """Run listen_and_relay for the lab context in a thread; stopped and joined at teardown."""
+    stop, listening, log = threading.Event(), threading.Event(), PassLog()
+    errors: list[BaseException] = []
+
+    def body():
+        try:
+            # A sweep far in the future: within the test only a notification can wake it.
+            listen_and_relay([LAB], stop, sweep_every=600, on_published=log.recorder("listener"), listening=listening)
+        except BaseException as exc:  # noqa: BLE001 - reported at teardown
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=body, name="relay-listener", daemon=True)
+    thread.start()
+    assert listening.wait(TIMEOUT_S), "the listener never started listening"
+    yield log
+    stop.set()
+    thread.join(TIMEOUT_S)
+    assert not thread.is_alive(), "the listener did not stop"
+    assert not errors, errors
+
+
+def listen_connection():
+    conn = connection.get_new_connection(connection.get_connection_params())
+    conn.autocommit = True
+    conn.execute(f"LISTEN {CHANNEL}")
+    return conn
+
+
+def published(stream: str) -> bool:
+    rows = OutboxEntry.objects.filter(stream_id=stream)
+    return rows.exists() and not rows.filter(published_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(POS_RELAY_LISTENER=True)
+def test_the_outbox_notifies_its_context_when_the_append_commits(kicks):
+    conn = listen_connection()
+    try:
+        stream = str(uuid.uuid4())
+        with transaction.atomic():
+            EventStore(LAB).append("Tally", stream, 0, [opened(stream), added(stream, 1)])
+            EventStore(LAB).append("Tally", stream, 2, [added(stream, 2)])
+            assert list(conn.notifies(timeout=0.3)) == []  # nothing before the commit
+        notes = list(conn.notifies(timeout=TIMEOUT_S, stop_after=1)) + list(conn.notifies(timeout=0.3))
+        assert [n.payload for n in notes] == [LAB]  # one per context and transaction
+    finally:
+        conn.close()
+    assert kicks == []  # POS_RELAY_LISTENER: no Celery kick
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(POS_RELAY_LISTENER=True)
+def test_the_listener_publishes_a_commit_without_a_kick(listener, kicks):
+    stream = str(uuid.uuid4())
+    EventStore(LAB).append("Tally", stream, 0, [opened(stream), added(stream, 1)])
+
+    wait_until(lambda: published(stream), timeout=TIMEOUT_S, message="the listener to publish the commit")
+    assert kicks == []
+    assert [e.version for e in listener.published() if e.stream_id == stream] == [1, 2]
+    assert len(records_of([stream])) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(POS_RELAY_LISTENER=True)
+def test_the_listener_reconnects_when_its_connection_is_killed(listener, kicks):
+    def listening_pids():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND query = %s AND pid <> pg_backend_pid()", [f"LISTEN {CHANNEL}"])
+            return [pid for (pid,) in cursor.fetchall()]
+
+    [pid] = listening_pids()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    wait_until(lambda: listening_pids() not in ([], [pid]), timeout=TIMEOUT_S, message="the listener to reconnect")
+
+    stream = str(uuid.uuid4())
+    EventStore(LAB).append("Tally", stream, 0, [opened(stream)])
+    wait_until(lambda: published(stream), timeout=TIMEOUT_S, message="the reconnected listener to publish")
+    assert len(records_of([stream])) == 1
