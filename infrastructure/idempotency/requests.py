@@ -43,8 +43,14 @@ def required_key(request) -> str:
     return key
 
 
-def run_idempotent(request, context: str, run, success_status: int = 201) -> Response:
-    """Run `run()` (which executes a command and returns the answer's data) at most once per key."""
+def run_idempotent(request, context: str, run, success_status: int = 201, *, required: bool = True) -> Response:
+    """Run `run()` (which executes a command and returns the answer's data) at most once per key.
+
+    With `required=False` a request without the header simply runs (for writes whose older clients
+    send none); one that sends it gets the same at-most-once guarantee.
+    """
+    if not required and not request.headers.get("Idempotency-Key", "").strip():
+        return Response(run(), status=success_status)
     key, print_ = required_key(request), fingerprint(request)
     user = request.user.get_username()
     db = db_for(context)

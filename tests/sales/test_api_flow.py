@@ -99,6 +99,33 @@ def test_idempotency_key_replays_the_first_answer_and_refuses_a_different_body(s
     assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
+def test_a_retried_payment_or_cash_movement_with_its_key_is_applied_once(shop):
+    client, till = shop["client"], shop["till"]
+    client.post(f"/api/v1/sales/tills/{till}/open/", {"opening_float": "100.00"}, format="json")
+    order = sell(client, sale_body(till, [(shop["coffee"], 3, None)])).json()  # 14.97, pay later
+    pay_url = f"/api/v1/sales/orders/{order['id']}/payments/"
+    part = {"payments": [{"method": "cash", "amount": "5.00"}], "till_id": str(till)}
+
+    first = client.post(pay_url, part, format="json", HTTP_IDEMPOTENCY_KEY="pay-0001-till-1")
+    again = client.post(pay_url, part, format="json", HTTP_IDEMPOTENCY_KEY="pay-0001-till-1")  # the answer was lost
+    assert first.status_code == again.status_code == 200, again.json()
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert OrderView.objects.get(order_id=order["id"]).paid == D("5.00")  # taken once, not twice
+    other = client.post(pay_url, {**part, "payments": [{"method": "cash", "amount": "6.00"}]}, format="json",
+                        HTTP_IDEMPOTENCY_KEY="pay-0001-till-1")
+    assert other.status_code == 422 and other["Content-Type"] == "application/problem+json"
+
+    drop_url = f"/api/v1/sales/tills/{till}/cash-movements/"
+    drop = {"amount": "-40.00", "reason": "bank drop"}
+    for _ in range(2):
+        answer = client.post(drop_url, drop, format="json", HTTP_IDEMPOTENCY_KEY="drop-0001-till-1")
+        assert answer.status_code == 200, answer.json()
+    assert StoredEvent.objects.filter(event_type="CashMovementRecorded").count() == 1
+    closed = client.post(f"/api/v1/sales/tills/{till}/close/", {"counted": {"cash": "65.00"}}, format="json").json()
+    cash_line = next(m for m in closed["z_report"]["methods"] if m["method"] == "cash")
+    assert D(cash_line["expected"]) == D("100.00") + D("5.00") - D("40.00")
+
+
 def test_offline_order_keeps_the_tills_time(shop):
     client, till = shop["client"], shop["till"]
     client.post(f"/api/v1/sales/tills/{till}/open/", {"opening_float": "0.00"}, format="json")

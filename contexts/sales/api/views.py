@@ -29,6 +29,11 @@ from . import read_serializers as r
 from . import serializers as s
 from .filters import OrderFilter
 
+# Writes that would take effect twice if retried (money, cash) accept a key; sales require one.
+OPTIONAL_IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="Recommended: one per submission; a retry with the same key is answered, not applied again.")
+
 
 class PlainTextRenderer(BaseRenderer):
     media_type, format, charset = "text/plain", "text", "utf-8"
@@ -101,13 +106,18 @@ class TillViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMode
                                            opening_float=data["opening_float"]), _meta(request))
         return Response(result, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.CashMovementIn, responses={200: s.SessionState}, summary="Pay cash in or out")
+    @extend_schema(request=s.CashMovementIn, responses={200: s.SessionState}, parameters=[OPTIONAL_IDEMPOTENCY_KEY],
+                   summary="Pay cash in or out")
     @action(detail=True, methods=["post"], url_path="cash-movements")
     def cash_movements(self, request, pk=None):
         check_till(request, _uuid(pk))
-        data = _valid(s.CashMovementIn, request)
-        return Response(execute(c.RecordCashMovement(till_id=_uuid(pk), amount=data["amount"], reason=data["reason"],
-                                                     cashier=request.user.get_username()), _meta(request)))
+
+        def record():
+            data = _valid(s.CashMovementIn, request)
+            return execute(c.RecordCashMovement(till_id=_uuid(pk), amount=data["amount"], reason=data["reason"],
+                                                cashier=request.user.get_username()), _meta(request))
+
+        return run_idempotent(request, "sales", record, status.HTTP_200_OK, required=False)
 
     @extend_schema(request=s.CloseIn, responses={200: s.SessionState},
                    summary="Close the open session with the counted amounts; answers the Z-report")
@@ -179,14 +189,19 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
         return run_idempotent(request, "sales", place)
 
-    @extend_schema(request=s.PayIn, responses={200: s.OrderState}, summary="Pay (part of) an order")
+    @extend_schema(request=s.PayIn, responses={200: s.OrderState}, parameters=[OPTIONAL_IDEMPOTENCY_KEY],
+                   summary="Pay (part of) an order")
     @action(detail=True, methods=["post"])
     def payments(self, request, pk=None):
         check_till(request, None)
-        data = _valid(s.PayIn, request)
-        check_till(request, data.get("till_id"))
-        return Response(execute(c.PayOrder(order_id=_uuid(pk), till_id=data.get("till_id"), payments=tuple(
-            c.PaymentRequest(method=p["method"], amount=p["amount"]) for p in data["payments"])), _meta(request)))
+
+        def pay():
+            data = _valid(s.PayIn, request)
+            check_till(request, data.get("till_id"))
+            return execute(c.PayOrder(order_id=_uuid(pk), till_id=data.get("till_id"), payments=tuple(
+                c.PaymentRequest(method=p["method"], amount=p["amount"]) for p in data["payments"])), _meta(request))
+
+        return run_idempotent(request, "sales", pay, status.HTTP_200_OK, required=False)
 
     @extend_schema(request=None, responses={200: s.OrderState}, summary="Ship a confirmed, paid delivery order")
     @action(detail=True, methods=["post"])
