@@ -238,8 +238,10 @@ class Deployment:
                 f"gw-consumer-{context}", [sys.executable, "manage.py", "consume_events", "--context", context],
                 self.context_env(context)))
         self.workers["worker"] = self._launch(ManagedProcess(
-            "gw-celery-worker", [venv_bin("celery"), "-A", "pos_project", "worker", "--loglevel", "INFO",
-                                 "--concurrency", "2", "--hostname", f"gw-{self.run_id}@%h"], self.env))
+            # Supervised as in production (docker-compose restarts it): see scripts/supervise.
+            "gw-celery-worker", ["scripts/supervise", venv_bin("celery"), "-A", "pos_project", "worker",
+                                 "--loglevel", "INFO", "--concurrency", "2", "--hostname", f"gw-{self.run_id}@%h"],
+            self.env))
         self.workers["beat"] = self._launch(ManagedProcess(
             "gw-celery-beat", [venv_bin("celery"), "-A", "pos_project", "beat", "--loglevel", "INFO",
                                "--schedule", str(self.dir / "celerybeat-schedule")], self.env))
