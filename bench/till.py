@@ -18,6 +18,9 @@ that the throttles do not cap the load. Each till logs in with its `till_id` (ti
    Kafka) for the order ids. Freshness is reported two ways: from the moment the API answered
    (after the commit: a slight underestimate) and from the order's `completed_at` (set in the
    handler before the commit: a slight overestimate).
+3. Pipeline freshness (--pipeline-rates, bench/freshness_pipeline.py): clones of a real sale's Order
+   stream appended straight to the event store at R sales/s (the API cannot reach 100/s here), timed
+   from their commit to `reporting_completed_sale` through the same relay, Kafka and consumers.
 
     eval "$(scripts/services env)"; .venv/bin/python bench/till.py
 """
@@ -32,6 +35,7 @@ import shutil
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -39,6 +43,7 @@ import uuid
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).absolute().parents[1]
+sys.path.insert(0, str(REPO_ROOT))  # bench.freshness_pipeline and, through it, the Django project
 HOST = "127.0.0.1"
 
 LUA = r"""
@@ -311,6 +316,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="baseline/sale pairs, alternating")
     parser.add_argument("--rates", default="100,20", help="sales/s of the freshness runs (each on fresh tills)")
     parser.add_argument("--fresh-seconds", type=float, default=15.0)
+    parser.add_argument("--pipeline-rates", default="100",
+                        help="sales/s of the pipeline freshness runs (clones appended straight to the event store, "
+                             "bench/freshness_pipeline.py); empty to skip")
+    parser.add_argument("--pipeline-seconds", type=float, default=15.0)
+    parser.add_argument("--pipeline-senders", type=int, default=4, help="appending threads of the pipeline runs")
     parser.add_argument("--skip-wrk", action="store_true")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
@@ -324,7 +334,7 @@ def main() -> None:
           f"(log {log_path})", flush=True)
     proc = start_stack(args.port, data_dir, log_path, args.relay)
     levels = [int(c) for c in args.connections.split(",") if c]
-    results = {"wrk": [], "freshness": None}
+    results = {"wrk": [], "freshness": None, "pipeline": []}
     try:
         api = Api(args.port)
         manager = api.login("manager", "manager-demo-pass")
@@ -365,6 +375,19 @@ def main() -> None:
                   f"p99 {f['answer_p99']:.0f} ms max {f['answer_max']:.0f} ms; from completed_at p50 "
                   f"{f['completed_p50']:.0f} ms p99 {f['completed_p99']:.0f} ms; sale latency p50 "
                   f"{f['latency_p50']:.0f} ms (load {os.getloadavg()[0]:.1f})", flush=True)
+        for rate in (float(r) for r in args.pipeline_rates.split(",") if r):
+            from bench.freshness_pipeline import pipeline_freshness
+
+            f = pipeline_freshness(db, rate, args.pipeline_seconds, args.pipeline_senders, args.relay == "listener")
+            f["load"] = os.getloadavg()[0]
+            results["pipeline"].append(f)
+            print(f"  pipeline freshness (direct appends, not HTTP) at {rate:g} sales/s for {args.pipeline_seconds:g}s: "
+                  f"{f['committed']} clones of {'+'.join(f['events_per_clone'])} (achieved {f['achieved_rate']:.1f}/s, "
+                  f"{f['errors']} errors {f['error_sample']}, {f['late']} appended >50 ms late, {f['missing']} never "
+                  f"seen); commit -> reporting_completed_sale p50 {f['p50']:.0f} ms p99 {f['p99']:.0f} ms max "
+                  f"{f['max']:.0f} ms; catalog stock policy applied {f['catalog_applied']}/{f['committed']} "
+                  f"({f['catalog_wait_after_reporting_s']:.1f} s after reporting); {f['dead_letters']} new dead "
+                  f"letters (load {f['load']:.1f})", flush=True)
     finally:
         stop_stack(proc)
     if results["wrk"]:
@@ -389,6 +412,15 @@ def main() -> None:
         for f in results["freshness"]:
             print(f"| {f['rate']:g} | {f['achieved_rate']:.1f} | {f['sent']} | {f['answer_p50']:.0f} / {f['completed_p50']:.0f} "
                   f"| {f['answer_p99']:.0f} / {f['completed_p99']:.0f} | {f['answer_max']:.0f} | {f['load']:.1f} |")
+    if results["pipeline"]:
+        print("\n| pipeline freshness, direct appends (no HTTP, no Session-stream events) | target sales/s "
+              "| achieved sales/s | clones | late | missing | p50 ms | p99 ms | max ms | catalog applied "
+              "| dead letters | load average |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for f in results["pipeline"]:
+            print(f"| commit -> reporting_completed_sale | {f['rate']:g} | {f['achieved_rate']:.1f} | {f['committed']} "
+                  f"| {f['late']} | {f['missing']} | {f['p50']:.0f} | {f['p99']:.0f} | {f['max']:.0f} "
+                  f"| {f['catalog_applied']}/{f['committed']} | {f['dead_letters']} | {f['load']:.1f} |")
     if args.json:
         Path(args.json).write_text(json.dumps(results, default=str))
 

@@ -1,6 +1,7 @@
 """The catalog's rules as pure domain code: value rules (barcodes, SKUs, prices, tax rates,
 quantities) and the Category / Product / StockReservation aggregates. No database."""
 
+import json
 import uuid
 from decimal import Decimal
 
@@ -383,6 +384,23 @@ def test_replaying_the_events_gives_the_same_state():
     product.update(barcode=None)
     assert replayed(product).state() == product.state()
     assert replayed(product).reservations == {order: 2}
+
+
+def test_a_snapshot_restores_the_same_state_and_the_same_decisions():
+    product = new_product(stock=3, category_id=uuid.uuid4(), barcode=None)
+    order = uuid.uuid4()
+    product.reserve(order, 2)
+    product.sell(uuid.uuid4(), 1)
+    product.discontinue()
+    snapshot = json.loads(json.dumps(product.to_snapshot()))  # stored as JSON
+    restored = Product.from_snapshot(product.id, snapshot)
+    restored.version = product.version
+    assert restored.state() == product.state() and restored.reservations == {order: 2}
+    assert restored.state()["status"] == "discontinued" and restored.state()["available"] == 0
+    # the reservation is still known: shipping it takes the units from on hand
+    restored.ship_reserved(order)
+    (shipped,) = restored.pending_events
+    assert isinstance(shipped, ReservedStockShipped) and (shipped.quantity, shipped.on_hand_after) == (2, 0)
 
 
 # --- the reservation of one delivery order ----------------------------------------------------
