@@ -173,6 +173,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- Kafka ----------------------------------------------------------------------------------
 KAFKA_ENABLED = bool(KAFKA_BOOTSTRAP_SERVERS)
 KAFKA_TOPIC_PREFIX = env.str("KAFKA_TOPIC_PREFIX", default="pos")
+# The most a consumer's fetch waits for more records to batch (infrastructure/kafka/clients.py).
+KAFKA_CONSUMER_FETCH_WAIT_MS = env.int("KAFKA_CONSUMER_FETCH_WAIT_MS", default=50)
 
 # --- Auth, API ------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -4,17 +4,17 @@ One consumer group per consuming context, `<KAFKA_TOPIC_PREFIX>.<context>`, subs
 events topic of every context it consumes from. The loop:
 
     poll (up to 500 records, 500 ms)
-    for each partition's records, oldest first:
-        decode each message (CloudEvents binary mode); a message that is not an event goes to
-            the dead-letter topic at once, with the parse error, and is recorded nowhere else
-        deliver the events (consumers/inbox.py: one transaction records and applies them;
-            an event that keeps failing is recorded DEAD and sent to the dead-letter topic)
-    commit the offsets of the partitions delivered (after their database commit)
+    decode each message (CloudEvents binary mode), each partition's oldest first; a message that
+        is not an event goes to the dead-letter topic at once, with the parse error, and is
+        recorded nowhere else
+    deliver the poll's events (consumers/inbox.py: one transaction records and applies them;
+        an event that keeps failing is recorded DEAD and sent to the dead-letter topic)
+    commit the offsets of the poll (after the database commit)
 
 So an offset is committed only for events whose effects are committed: a crash between the two
 means a redelivery, which the inbox turns into a no-op. If the database is in trouble (`deliver`
-raises), that partition is rewound to the first record of its batch and tried again after a
-pause; nothing is committed for it meanwhile. Dead letters are sent (and acknowledged) before
+raises), every partition of the poll is rewound to its first record and tried again after a
+pause; nothing is committed meanwhile. Dead letters are sent (and acknowledged) before
 the offset commit, so they are at least once too: a rewound batch may dead-letter a
 non-event message a second time.
 
@@ -63,7 +63,7 @@ class RunStats:
     dead: int = 0  # events that kept failing: recorded DEAD and dead-lettered
     not_events: int = 0  # messages that were not events: dead-lettered
     batches: int = 0
-    retried_batches: int = 0  # partition batches rewound because of database trouble
+    retried_batches: int = 0  # polls rewound because of database trouble
     commit_failures: int = 0
     assigned: frozenset = frozenset()
     started: float = field(default_factory=time.monotonic)
@@ -154,44 +154,52 @@ def _connect(consumer: str, stats: RunStats, stop_event: threading.Event, kafka_
 
 def _handle_poll(kafka_consumer, consumer: str, records: dict, stats: RunStats, max_attempts: int,
                  stop_event: threading.Event, retry_backoff: float) -> None:
-    offsets = {}
-    trouble = False
-    for tp, batch in records.items():
-        started = time.monotonic()
-        try:
-            counts = _handle_partition_batch(consumer, batch, max_attempts)
-        except Exception:  # noqa: BLE001 - the database (or the dead-letter topic) is in trouble
-            logger.exception("%s: %s[%d] offsets %d-%d failed; rewinding to retry them", consumer, tp.topic,
-                             tp.partition, batch[0].offset, batch[-1].offset)
+    """Deliver every record of one poll in ONE database transaction, then commit the offsets.
+
+    A poll at a till's pace holds a record or two per partition; a transaction (and its lock,
+    inbox insert and commit) per partition cost more than the events themselves. Each partition's
+    records stay in offset order, and a stream lives in one partition, so per-stream order holds.
+    If the database is in trouble, every partition of the poll is rewound and retried."""
+    records = {tp: batch for tp, batch in records.items() if batch}
+    if not records:
+        return
+    started = time.monotonic()
+    messages = sum(len(batch) for batch in records.values())
+    try:
+        applied, duplicates, dead, not_events = _handle_records(
+            consumer, [record for batch in records.values() for record in batch], max_attempts)
+    except Exception:  # noqa: BLE001 - the database (or the dead-letter topic) is in trouble
+        logger.exception("%s: a poll of %d messages (%s) failed; rewinding to retry them", consumer, messages,
+                         _describe(records))
+        for tp, batch in records.items():
             kafka_consumer.seek(tp, batch[0].offset)
-            stats.retried_batches += 1
-            trouble = True
-            continue
-        offsets[tp] = OffsetAndMetadata(batch[-1].offset + 1, "", -1)
-        applied, duplicates, dead, not_events = counts
-        stats.batches += 1
-        stats.applied += applied
-        stats.duplicates += duplicates
-        stats.dead += dead
-        stats.not_events += not_events
-        logger.debug("%s: %s[%d] offsets %d-%d: %d messages, %d applied, %d duplicates, %d dead, %d not events "
-                     "in %.0f ms", consumer, tp.topic, tp.partition, batch[0].offset, batch[-1].offset, len(batch),
-                     applied, duplicates, dead, not_events, (time.monotonic() - started) * 1000)
-    if offsets:
-        try:
-            kafka_consumer.commit(offsets)
-        except (CommitFailedError, KafkaError) as exc:
-            # Typically a rebalance took the partitions away: their new owner re-reads from the last
-            # committed offset, and the inbox makes those redeliveries no-ops.
-            stats.commit_failures += 1
-            logger.warning("%s: committing offsets failed (%s); the events will be redelivered and deduplicated",
-                           consumer, exc)
-        stats.messages += sum(len(records[tp]) for tp in offsets)
-    if trouble:
+        stats.retried_batches += 1
         stop_event.wait(retry_backoff)
+        return
+    stats.batches += 1
+    stats.applied += applied
+    stats.duplicates += duplicates
+    stats.dead += dead
+    stats.not_events += not_events
+    logger.debug("%s: %d messages (%s): %d applied, %d duplicates, %d dead, %d not events in %.0f ms", consumer,
+                 messages, _describe(records), applied, duplicates, dead, not_events,
+                 (time.monotonic() - started) * 1000)
+    try:
+        kafka_consumer.commit({tp: OffsetAndMetadata(batch[-1].offset + 1, "", -1) for tp, batch in records.items()})
+    except (CommitFailedError, KafkaError) as exc:
+        # Typically a rebalance took the partitions away: their new owner re-reads from the last
+        # committed offset, and the inbox makes those redeliveries no-ops.
+        stats.commit_failures += 1
+        logger.warning("%s: committing offsets failed (%s); the events will be redelivered and deduplicated",
+                       consumer, exc)
+    stats.messages += messages
 
 
-def _handle_partition_batch(consumer: str, batch: list, max_attempts: int) -> tuple[int, int, int, int]:
+def _describe(records: dict) -> str:
+    return ", ".join(f"{tp.topic}[{tp.partition}] {batch[0].offset}-{batch[-1].offset}" for tp, batch in records.items())
+
+
+def _handle_records(consumer: str, batch: list, max_attempts: int) -> tuple[int, int, int, int]:
     envelopes, message_of, positions = [], {}, {}
     not_events = 0
     for record in batch:

@@ -263,3 +263,36 @@ def test_consume_events_applies_events_and_exits_0_on_sigterm(prefix, producer, 
     assert "lab: 2 messages" in log  # the summary
     assert offsets.all_committed(topic)
     assert count_rows() == {"TallyOpened": 1, "ItemAdded": 1}
+
+
+def _transaction_of(event_ids) -> set[str]:
+    """The ids of the transactions that wrote these events' inbox rows (PostgreSQL's xmin)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT xmin::text FROM {InboxEvent._meta.db_table} WHERE event_id = ANY(%s)",
+                       [list(event_ids)])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_one_poll_over_several_partitions_is_applied_in_one_transaction(prefix, producer, offsets):
+    topic = topic_for("lab")
+    tallies = [TallyScript() for _ in range(3)]
+    first, second, third = (tally.opened() for tally in tallies)
+
+    with ConsumerThread() as consumer, _other_session() as blocker, _other_session() as observer:
+        observer.autocommit = True
+        blocker.execute("SELECT pg_advisory_xact_lock(%s)", [consumer_lock_key("lab")])
+        producer.send(topic, first, partition=0)
+        wait_until(lambda: observer.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                                            ).fetchone()[0] > 0, timeout=30, message="the consumer to wait for the lock")
+        # While its transaction waits, records arrive on two other partitions: the next poll holds both.
+        producer.send(topic, second, partition=1)
+        producer.send(topic, third, partition=2)
+        blocker.rollback()
+        consumer.wait_messages(3)
+        wait_until(lambda: all(offsets.committed(TopicPartition(topic, p)) == 1 for p in (0, 1, 2)), timeout=30,
+                   message="the three partitions' offsets to be committed")
+
+    assert inbox_count() == 3 and len(tally_rows()) == 3
+    assert _transaction_of([second.event_id, third.event_id]) != _transaction_of([first.event_id])
+    assert len(_transaction_of([second.event_id, third.event_id])) == 1  # one transaction for both partitions
+    assert consumer.stats.batches == 2

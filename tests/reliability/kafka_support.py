@@ -33,8 +33,8 @@ from infrastructure.kafka import clients
 from tests.helpers import ManagedProcess, child_env, services, venv_bin, wait_until
 
 START_TIMEOUT = 60.0
-# One DEBUG line per partition batch (runner._handle_poll, `consume_events --verbosity 3`).
-BATCH_LINE = re.compile(r"offsets \d+-\d+: (\d+) messages, (\d+) applied, (\d+) duplicates")
+# One DEBUG line per poll delivered (runner._handle_poll, `consume_events --verbosity 3`).
+BATCH_LINE = re.compile(r": (\d+) messages \([^)]*\): (\d+) applied, (\d+) duplicates")
 
 
 # --- this test's own topics and database ----------------------------------------------------------
@@ -69,10 +69,15 @@ def sigkill(process: ManagedProcess) -> float:
     return killed_at
 
 
+# A poll is one database transaction; a few records per poll make a backlog span several, so a
+# SIGKILL can land between them (the production default, 500, would apply these backlogs at once).
+MAX_RECORDS = 20
+
+
 def consumer_process(context: str, env: dict, name: str | None = None) -> ManagedProcess:
     return ManagedProcess(name or f"consume-{context}",
-                          [sys.executable, "manage.py", "consume_events", "--context", context, "--verbosity", "3"],
-                          env, stop_timeout=15)
+                          [sys.executable, "manage.py", "consume_events", "--context", context, "--verbosity", "3",
+                           "--max-records", str(MAX_RECORDS)], env, stop_timeout=15)
 
 
 def relay_worker_process(env: dict, schedule_dir: Path) -> ManagedProcess:

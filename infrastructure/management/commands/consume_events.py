@@ -19,8 +19,12 @@ class Command(BaseCommand):
                             help="stop after handling this many messages")
         parser.add_argument("--idle-exit", type=float, default=None, metavar="SECONDS",
                             help="stop after this many seconds without a message")
+        parser.add_argument("--max-records", type=int, default=runner.MAX_RECORDS,
+                            help="records per poll, and so per database transaction (default %(default)s)")
 
-    def handle(self, *args, context, max_messages, idle_exit, verbosity, **options):
+    def handle(self, *args, context, max_messages, idle_exit, max_records, verbosity, **options):
+        if max_records < 1:
+            raise CommandError("--max-records must be at least 1")
         if not registry.subscribers_of(context):
             raise CommandError(f"No subscribers are registered for {context!r}; known consumers: "
                                f"{', '.join(registry.consumers()) or 'none'}")
@@ -28,6 +32,6 @@ class Command(BaseCommand):
             logging.getLogger("infrastructure.consumers").setLevel(logging.DEBUG)
         stop = threading.Event()
         runner.install_signal_handlers(stop)
-        stats = runner.run(context, stop, max_messages=max_messages, idle_exit=idle_exit)
+        stats = runner.run(context, stop, max_messages=max_messages, idle_exit=idle_exit, max_records=max_records)
         if verbosity >= 1:
             self.stdout.write(stats.summary())
