@@ -44,6 +44,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).absolute().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # bench.freshness_pipeline and, through it, the Django project
+
+from bench import cpu_accounting  # noqa: E402
 HOST = "127.0.0.1"
 
 LUA = r"""
@@ -211,13 +213,17 @@ def run_wrk(port: int, mode: str, tills, prods, tokens, connections: int, second
         f.write(script)
     cmd = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
            "-s", f.name, f"http://{HOST}:{port}/"]
+    cpu_before = cpu_accounting.snapshot()
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    cpu_after = cpu_accounting.snapshot()
     os.unlink(f.name)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if line is None:
         raise SystemExit(f"wrk gave no result: {out.stdout}\n{out.stderr}")
     r = json.loads(line[len("RESULT "):])
-    r["rps"] = (r["requests"] - r["non2xx"]) / (r["duration_us"] / 1e6)
+    ok = r["requests"] - r["non2xx"]
+    r["rps"] = ok / (r["duration_us"] / 1e6)
+    r["cpu_ms"] = {group: s * 1000 / max(ok, 1) for group, s in cpu_accounting.per_group(cpu_before, cpu_after).items()}
     return r
 
 
@@ -363,6 +369,9 @@ def main() -> None:
                           f"{r['non2xx']} non-2xx, {r['timeouts']} timeouts); latency p50 {r['p50'] / 1000:.1f} ms, "
                           f"p95 {r['p95'] / 1000:.1f} ms, p99 {r['p99'] / 1000:.1f} ms, max {r['max'] / 1000:.1f} ms "
                           f"(load {os.getloadavg()[0]:.1f})", flush=True)
+                    print("    CPU ms per request: " + ", ".join(
+                        f"{g} {ms:.1f}" for g, ms in sorted(r["cpu_ms"].items(), key=lambda kv: -kv[1]) if ms >= 0.05)
+                        + f"; all {sum(r['cpu_ms'].values()):.1f}", flush=True)
         results["freshness"] = []
         for n, rate in enumerate(float(r) for r in args.rates.split(",") if r):
             fresh_tills, fresh_token = open_tills(api, manager, cashier_login, args.fresh_senders, f"{store[:6]}{n}")
@@ -405,6 +414,16 @@ def main() -> None:
                 print(f"| {label} | {conns} | {rps:.1f} | {agg(key, conns, 'p50') / 1000:.1f} | "
                       f"{agg(key, conns, 'p95') / 1000:.1f} | {agg(key, conns, 'p99') / 1000:.1f} | "
                       f"{'1.00x' if key == 'baseline' else f'**{sale / base:.2f}x**'} | {agg(key, conns, 'load'):.1f} |")
+        groups = [g for _, g in cpu_accounting.GROUPS] + ["other"]
+        print(f"\n| CPU ms per request (mean of {args.rounds}) | connections | "
+              + " | ".join(groups) + " | all |")
+        print("|---|---:|" + "---:|" * (len(groups) + 1))
+        for conns in levels:
+            for label, key in (("plain DRF insert (baseline)", "baseline"), ("till sale", "sale")):
+                runs = [r["cpu_ms"] for r in results["wrk"] if r["mode"] == key and r["connections"] == conns]
+                means = {g: statistics.mean(run.get(g, 0.0) for run in runs) for g in groups}
+                print(f"| {label} | {conns} | " + " | ".join(f"{means[g]:.1f}" for g in groups)
+                      + f" | {sum(means.values()):.1f} |")
     if results["freshness"]:
         print("\n| target rate sales/s | achieved sales/s | sales | freshness p50 ms (from answer / from completed_at) "
               "| p99 ms (from answer / from completed_at) | max ms (from answer) | load average |")
