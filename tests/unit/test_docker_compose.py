@@ -38,7 +38,7 @@ CONTEXTS = ("catalog", "customers", "sales", "reporting")
 BACKING_SERVICES = {"postgres", "redis", "kafka"}
 API_SERVICES = {f"api-{context}": context for context in CONTEXTS}
 CONSUMER_SERVICES = {f"consumer-{context}": context for context in CONTEXTS}
-APP_SERVICES = sorted({"migrate", "worker", "beat", *API_SERVICES, *CONSUMER_SERVICES})
+APP_SERVICES = sorted({"migrate", "worker", "beat", "relay", *API_SERVICES, *CONSUMER_SERVICES})
 EXPECTED_SERVICES = BACKING_SERVICES | set(APP_SERVICES) | {"gateway"}
 API_PORT = 8000
 DEPENDS_ON_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
@@ -189,6 +189,7 @@ def test_each_service_runs_the_expected_process(services):
         assert services[name]["command"][0] == "gunicorn", name
     assert services["worker"]["command"][:4] == ["celery", "-A", "pos_project", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "pos_project", "beat"]
+    assert services["relay"]["command"] == ["python", "manage.py", "relay_outbox", "--listen"]
     for name, context in CONSUMER_SERVICES.items():
         assert services[name]["command"] == ["python", "manage.py", "consume_events", "--context", context], name
 
@@ -246,6 +247,8 @@ def test_app_environment_is_full_mode_on_the_compose_services(services):
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
     assert env["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?"), "compose must refuse to start without a key"
     assert env["DJANGO_SECURE_COOKIES"] == "false"
+    # The APIs skip the Celery kick only because a listener relays their commits.
+    assert env["POS_RELAY_LISTENER"] == "true" and "relay" in services
     postgres_env = service_env(services["postgres"])
     assert (postgres_env["POSTGRES_USER"], postgres_env["POSTGRES_PASSWORD"], postgres_env["POSTGRES_DB"]) == (
         "pos", "pos", "pos")
