@@ -151,6 +151,15 @@ class Deployment:
                              dbname=parts.path.lstrip("/"), autocommit=True, connect_timeout=10) as conn:
             conn.execute(statement)
 
+    def query(self, alias: str, sql: str, params=()) -> list[tuple]:
+        """Rows of `sql` on one of the deployment's databases ("default", "catalog", ...)."""
+        import psycopg
+
+        url = urlsplit(self.env["DATABASE_URL" if alias == "default" else f"DATABASE_URL_{alias.upper()}"])
+        with psycopg.connect(host=url.hostname, port=url.port, user=url.username, password=url.password,
+                             dbname=url.path.lstrip("/"), connect_timeout=10) as conn:
+            return conn.execute(sql, params).fetchall()
+
     def create_databases(self) -> None:
         for name in self.databases.values():
             self._admin_sql(f'CREATE DATABASE "{name}"')

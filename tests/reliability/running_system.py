@@ -16,7 +16,6 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -64,12 +63,7 @@ def running_system(request, services_env):
 
 # --- reading the deployment's databases -----------------------------------------------------------
 def query(deployment: Deployment, alias: str, sql: str, params=()) -> list[tuple]:
-    import psycopg
-
-    url = urlsplit(deployment.env["DATABASE_URL" if alias == "default" else f"DATABASE_URL_{alias.upper()}"])
-    with psycopg.connect(host=url.hostname, port=url.port, user=url.username, password=url.password,
-                         dbname=url.path.lstrip("/"), connect_timeout=5) as conn:
-        return conn.execute(sql, params).fetchall()
+    return deployment.query(alias, sql, params)
 
 
 def order_streams(deployment: Deployment, till_ids) -> dict[str, list[str]]:

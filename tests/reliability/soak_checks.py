@@ -5,18 +5,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from decimal import Decimal as D
-from urllib.parse import urlsplit
 
 ZERO = D("0.00")
 
 
 def query(deployment, alias: str, sql: str, params=()) -> list[tuple]:
-    import psycopg
-
-    url = urlsplit(deployment.env["DATABASE_URL" if alias == "default" else f"DATABASE_URL_{alias.upper()}"])
-    with psycopg.connect(host=url.hostname, port=url.port, user=url.username, password=url.password,
-                         dbname=url.path.lstrip("/"), connect_timeout=10) as conn:
-        return conn.execute(sql, params).fetchall()
+    return deployment.query(alias, sql, params)
 
 
 def money(value) -> D:
