@@ -158,6 +158,9 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_U
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker or beat that lost Redis keeps retrying (with back-off) however long it is away; the
+# default gives up after 100 tries and the process exits.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = "UTC"
 # The outbox sweep: the safety net that publishes events whose after-commit kick was lost.
 POS_RELAY_SWEEP_SECONDS = env.float("POS_RELAY_SWEEP_SECONDS", default=5.0)

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 from django.db import close_old_connections, connections
 
+from infrastructure.backoff import Backoff
 from infrastructure.eventstore.databases import db_for
 from infrastructure.outbox.relay import OnPublished, relay_pending
 
@@ -30,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "pos_outbox"
 SWEEP_EVERY_S = 5.0
-RECONNECT_DELAY_S = 1.0
 
 
 def _listen_connection(alias: str):
@@ -41,16 +41,34 @@ def _listen_connection(alias: str):
     return conn
 
 
-def _relay(contexts: Iterable[str], on_published: OnPublished | None) -> int:
-    close_old_connections()  # a connection broken since the last pass is replaced, not reused
-    total = 0
-    for context in sorted(contexts):
-        try:
-            total += relay_pending(context, on_published=on_published)
-        except Exception:  # database or broker trouble: log, keep listening; the next wake retries
-            logger.exception("relay of %s failed; its events stay pending", context)
-            connections[db_for(context)].close()
-    return total
+class _Relays:
+    """Runs `relay_pending` per context; a context whose relay raised (its database is away) waits
+    out a back-off before it is tried again, so an outage costs one log line per step, not one
+    per commit notified meanwhile (the pass after the wait takes whatever was notified)."""
+
+    def __init__(self, on_published: OnPublished | None):
+        self.on_published = on_published
+        self.backoff: dict[str, Backoff] = {}
+        self.retry_at: dict[str, float] = {}
+
+    def __call__(self, contexts: Iterable[str]) -> int:
+        close_old_connections()  # a connection broken since the last pass is replaced, not reused
+        total = 0
+        for context in sorted(contexts):
+            if time.monotonic() < self.retry_at.get(context, 0.0):
+                continue
+            try:
+                total += relay_pending(context, on_published=self.on_published)
+            except Exception as exc:  # database trouble: log, keep listening; retried after the back-off
+                delay = self.backoff.setdefault(context, Backoff()).next_delay()
+                self.retry_at[context] = time.monotonic() + delay
+                logger.warning("relay of %s failed (%s: %s); its events stay pending; retrying in %.0fs", context,
+                               type(exc).__name__, exc, delay)
+                connections[db_for(context)].close()
+            else:
+                self.backoff.pop(context, None)
+                self.retry_at.pop(context, None)
+        return total
 
 
 def listen_and_relay(contexts: Iterable[str], stop_event: threading.Event, *, sweep_every: float = SWEEP_EVERY_S,
@@ -64,6 +82,7 @@ def listen_and_relay(contexts: Iterable[str], stop_event: threading.Event, *, sw
                          "run one listener per database")
     (alias,) = aliases
     total, conn = 0, None
+    backoff, relay = Backoff(), _Relays(on_published)
     while not stop_event.is_set():
         try:
             if conn is None:
@@ -71,7 +90,7 @@ def listen_and_relay(contexts: Iterable[str], stop_event: threading.Event, *, sw
                 if listening is not None:
                     listening.set()
                 logger.info("relay listener: listening on %s for %s", CHANNEL, ", ".join(sorted(contexts)))
-                total += _relay(contexts, on_published)  # what was committed while nobody listened
+                total += relay(contexts)  # what was committed while nobody listened
                 next_sweep = time.monotonic() + sweep_every
             timeout = max(0.0, min(next_sweep - time.monotonic(), 0.5))  # 0.5 s: notice stop_event soon
             woken = {notify.payload for notify in conn.notifies(timeout=timeout, stop_after=1)}
@@ -81,17 +100,18 @@ def listen_and_relay(contexts: Iterable[str], stop_event: threading.Event, *, sw
                 woken |= contexts
                 next_sweep = time.monotonic() + sweep_every
             if woken & contexts:
-                total += _relay(woken & contexts, on_published)
+                total += relay(woken & contexts)
+            backoff.reset()
         except Exception as exc:  # the listening connection broke (server restart): reconnect
-            logger.warning("relay listener: %s: %s; reconnecting in %.0fs", type(exc).__name__, exc,
-                           RECONNECT_DELAY_S)
+            delay = backoff.next_delay()
+            logger.warning("relay listener: %s: %s; reconnecting in %.0fs", type(exc).__name__, exc, delay)
             if conn is not None:
                 try:
                     conn.close()
                 except Exception:  # already broken
                     logger.debug("closing the listening connection failed", exc_info=True)
             conn = None
-            stop_event.wait(RECONNECT_DELAY_S)
+            stop_event.wait(delay)
     if conn is not None:
         conn.close()
     return total
