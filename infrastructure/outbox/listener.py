@@ -1,17 +1,17 @@
-"""A long-running relay woken by PostgreSQL LISTEN/NOTIFY (`manage.py relay_outbox --listen`).
+"""The relay's one wake-up path in full mode: PostgreSQL LISTEN/NOTIFY.
 
 Every statement that inserts outbox rows notifies channel `pos_outbox` with its context (a
-trigger, migration 0005), delivered when the writer commits. This loop waits on that channel
-and runs `relay_pending(context)` for each context it hears about, in this one process, which
-keeps its database connection and Kafka producer warm. Compared with the Celery kick (commit ->
-Redis -> worker -> relay pass) it takes one hop and nothing from the request that wrote.
+trigger, migration 0005), delivered when the writer commits. `listen_and_relay` waits on that
+channel and runs `relay_pending(context)` for each context it hears about, keeping its database
+connection and Kafka producer warm: commit -> NOTIFY -> relay pass, one hop, and nothing on the
+request's path. It also makes a pass every POS_RELAY_SWEEP_SECONDS, and one for every context
+after (re)connecting: the safety net for what could not go out at the time (broker down) or was
+committed while nobody listened.
 
-It is an addition, not a replacement: `relay_pending` does the work (same lock, same ordering
-guarantees), the Celery tasks and the periodic sweep stay as they are, and a relay started by
-either simply waits for the other's lock. With POS_RELAY_LISTENER set, appends skip the
-Celery kick (see eventstore/store.py). The loop also makes a pass every `sweep_every`
-seconds, and one for every context after (re)connecting, for whatever was notified while it
-was not listening.
+It runs as a thread of each context's Celery worker (worker/bootstep.py); `manage.py
+relay_outbox --listen` runs the same loop in the foreground. Two relays of one context are safe
+(the relay's lock), just useless. Embedded mode relays inline after each commit instead
+(eventstore/store.py), through the same `relay_pending`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import close_old_connections, connections
 
 from infrastructure.backoff import Backoff
@@ -30,7 +31,6 @@ from infrastructure.outbox.relay import OnPublished, relay_pending
 logger = logging.getLogger(__name__)
 
 CHANNEL = "pos_outbox"
-SWEEP_EVERY_S = 5.0
 
 
 def _listen_connection(alias: str):
@@ -71,16 +71,20 @@ class _Relays:
         return total
 
 
-def listen_and_relay(contexts: Iterable[str], stop_event: threading.Event, *, sweep_every: float = SWEEP_EVERY_S,
+def listen_and_relay(contexts: Iterable[str], stop_event: threading.Event, *, sweep_every: float | None = None,
                      on_published: OnPublished | None = None, listening: threading.Event | None = None) -> int:
     """Relay `contexts` whenever one of them is notified, until `stop_event` is set; return how
     many events went out. `listening` is set once the LISTEN is in place (for tests)."""
     contexts = frozenset(contexts)
+    sweep_every = settings.POS_RELAY_SWEEP_SECONDS if sweep_every is None else sweep_every
     aliases = {db_for(context) for context in contexts}
     if len(aliases) != 1:
         raise ValueError(f"listen_and_relay takes contexts of one database; got {sorted(aliases)}: "
                          "run one listener per database")
     (alias,) = aliases
+    if connections[alias].vendor != "postgresql":
+        raise ValueError(f"the relay listener needs PostgreSQL (LISTEN/NOTIFY); database {alias!r} is "
+                         f"{connections[alias].vendor}")
     total, conn = 0, None
     backoff, relay = Backoff(), _Relays(on_published)
     while not stop_event.is_set():
