@@ -8,6 +8,7 @@ class InfrastructureConfig(AppConfig):
 
     def ready(self):
         import infrastructure.http.tasks  # noqa: F401  (registers the token housekeeping task)
+        import infrastructure.idempotency.tasks  # noqa: F401  (registers the purge of old answers)
         import infrastructure.outbox.tasks  # noqa: F401  (registers the relay tasks with Celery)
         from infrastructure.access.roles import ensure_role_groups
 

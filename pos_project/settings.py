@@ -177,7 +177,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "sweep-outboxes": {"task": "infrastructure.outbox.tasks.sweep_outboxes", "schedule": POS_RELAY_SWEEP_SECONDS},
     # Expired outstanding/blacklisted JWTs (simplejwt's tables grow with every refresh otherwise).
     "flush-expired-tokens": {"task": "infrastructure.http.tasks.flush_expired_tokens", "schedule": 24 * 3600.0},
+    "purge-idempotency-keys": {"task": "infrastructure.idempotency.tasks.purge_expired_idempotency_keys",
+                               "schedule": 3600.0},
 }
+# How long a stored answer to an Idempotency-Key is kept (a retry within it replays the answer).
+POS_IDEMPOTENCY_DAYS = env.int("POS_IDEMPOTENCY_DAYS", default=7)
 
 # --- Kafka ----------------------------------------------------------------------------------
 KAFKA_ENABLED = bool(KAFKA_BOOTSTRAP_SERVERS)
@@ -204,7 +208,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["infrastructure.http.parsers.SafeJSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "infrastructure.http.filters.BoundedSearchFilter",  # capped words: a long search is a 400
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -288,6 +292,9 @@ elif FULL_MODE:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# /health/ready's answer is reused for this long per process (infrastructure/health.py).
+POS_READY_CACHE_SECONDS = env.float("POS_READY_CACHE_SECONDS", default=2.0)
+
 # --- I18N, time, static ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -335,7 +342,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "infrastructure.http.request_id.RequestIdLogFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        # One line per message: what a client sends (a path, a header) cannot forge another line.
+        "plain": {"()": "infrastructure.http.request_id.SingleLineFormatter",
+                  "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
