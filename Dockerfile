@@ -32,8 +32,9 @@ RUN mkdir -p /app/var && chown pos:pos /app/var
 USER pos
 
 # Static files are collected into the image (whitenoise serves them, compressed in full mode).
-# The secret key exists for this one step only; it is not in the image's environment.
-RUN DJANGO_SECRET_KEY=build-time-only-dummy-key-not-used-at-runtime python manage.py collectstatic --noinput -v1
+# The secret key exists for this one step only; it is not in the image's environment, nor is the
+# cache address (full mode refuses to start without a shared cache; collectstatic never connects).
+RUN DJANGO_SECRET_KEY=build-time-only-dummy-key-not-used-at-runtime POS_CACHE_URL=redis://build-time-unused/0 python manage.py collectstatic --noinput -v1
 
 EXPOSE 8000
 

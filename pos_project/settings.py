@@ -58,8 +58,15 @@ if FULL_MODE:
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 else:
     # Embedded mode is for a laptop: a fixed, clearly-marked development key is acceptable.
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="embedded-mode-insecure-development-key-do-not-deploy")
-    DEBUG = env.bool("DJANGO_DEBUG", default=True)
+    # A key of this install's own, made once and kept in POS_DATA_DIR: a fixed key in the source would
+    # let anyone sign a token that another embedded install accepts (pos_project/secret_key.py).
+    from pos_project.secret_key import embedded_secret_key
+
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or embedded_secret_key(
+        Path(env.str("POS_DATA_DIR", default=str(BASE_DIR / ".data"))))
+    # Off unless asked for (DJANGO_DEBUG=true): Django's debug pages list every URL pattern and show
+    # settings and tracebacks to whoever can reach the server.
+    DEBUG = env.bool("DJANGO_DEBUG", default=False)
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -77,6 +84,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "infrastructure",
     "contexts.catalog",
     "contexts.customers",
@@ -95,9 +103,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "infrastructure.http.admin_login.AdminLoginThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pos_project.urls"
@@ -169,7 +178,11 @@ POS_RELAY_SWEEP_SECONDS = env.float("POS_RELAY_SWEEP_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE: dict = {
     # Expired outstanding/blacklisted JWTs (simplejwt's tables grow with every refresh otherwise).
     "flush-expired-tokens": {"task": "infrastructure.http.tasks.flush_expired_tokens", "schedule": 24 * 3600.0},
+    "purge-idempotency-keys": {"task": "infrastructure.idempotency.tasks.purge_expired_idempotency_keys",
+                               "schedule": 3600.0},
 }
+# How long a stored answer to an Idempotency-Key is kept (a retry within it replays the answer).
+POS_IDEMPOTENCY_DAYS = env.int("POS_IDEMPOTENCY_DAYS", default=7)
 
 # --- Kafka ----------------------------------------------------------------------------------
 KAFKA_ENABLED = bool(KAFKA_BOOTSTRAP_SERVERS)
@@ -196,7 +209,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["infrastructure.http.parsers.SafeJSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "infrastructure.http.filters.BoundedSearchFilter",  # capped words: a long search is a 400
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -212,7 +225,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("POS_THROTTLE_ANON", default="60/min"),
         "user": env.str("POS_THROTTLE_USER", default="6000/min"),
-        "login": env.str("POS_THROTTLE_LOGIN", default="20/min"),
+        # Per user (any of their tills) for a valid refresh token, per address for a bad one.
+        "refresh": env.str("POS_THROTTLE_REFRESH", default="60/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Proxies in front (1 behind the nginx gateway): client addresses for throttling come from
@@ -230,7 +244,13 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
+    # Tokens carry a hash of the user's password hash: a password change ends every token issued
+    # before it (access tokens at authentication, refresh tokens at refresh: auth_views.py).
+    "CHECK_REVOKE_TOKEN": True,
 }
+# However often it is refreshed, a login ends this many hours after the password was given
+# (a refresh token's expiry never passes its login's `auth_time` + this).
+POS_JWT_MAX_LOGIN_HOURS = env.int("POS_JWT_MAX_LOGIN_HOURS", default=16)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "POS API",
@@ -251,19 +271,30 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Throttle counters must be shared between worker processes in full mode.
-if CELERY_BROKER_URL.startswith("redis"):
-    # Its own Redis database (the broker's number + 1), so clearing the cache never touches queued tasks.
+# The cache holds what every process must agree on: throttle counters and the deny-list of
+# logged-out access tokens. POS_CACHE_URL names it; without it, a Redis broker's next database
+# number is used (broker 0 -> cache 1, so clearing the cache never touches queued tasks).
+_cache_url = env.str("POS_CACHE_URL", default="")
+if not _cache_url and CELERY_BROKER_URL.startswith("redis"):
     _broker_db = CELERY_BROKER_URL.rstrip("/").rpartition("/")[2]
-    _cache_default = (CELERY_BROKER_URL.rstrip("/").rpartition("/")[0] + f"/{int(_broker_db) + 1}"
-                      if _broker_db.isdigit() else CELERY_BROKER_URL)
+    _cache_url = (CELERY_BROKER_URL.rstrip("/").rpartition("/")[0] + f"/{int(_broker_db) + 1}"
+                  if _broker_db.isdigit() else CELERY_BROKER_URL)
+if _cache_url:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": env.str("POS_CACHE_URL", default=_cache_default),
+                          "LOCATION": _cache_url,
                           # A Redis that is down or hangs costs a request a fraction of a second, not
                           # the OS's TCP timeouts: its callers fail open or answer 503 (docs/security.md).
                           "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}}}
+elif FULL_MODE:
+    # A per-process cache would make every throttle and every logout per gunicorn worker.
+    raise ImproperlyConfigured(
+        "Full mode needs a shared cache: set POS_CACHE_URL (redis://host:6379/1) or a Redis "
+        "CELERY_BROKER_URL, whose next database number is then used.")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# /health/ready's answer is reused for this long per process (infrastructure/health.py).
+POS_READY_CACHE_SECONDS = env.float("POS_READY_CACHE_SECONDS", default=2.0)
 
 # --- I18N, time, static ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -312,7 +343,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "infrastructure.http.request_id.RequestIdLogFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        # One line per message: what a client sends (a path, a header) cannot forge another line.
+        "plain": {"()": "infrastructure.http.request_id.SingleLineFormatter",
+                  "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
@@ -329,10 +362,25 @@ LOGGING = {
 # this many form fields. A till sale of 200 lines is about 25 KB of JSON.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("POS_MAX_BODY_BYTES", default=256 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
-# Admin login: at most this many failed attempts per username and per client address in
-# POS_ADMIN_LOGIN_WINDOW seconds, then 429 until the window passes.
-POS_ADMIN_LOGIN_ATTEMPTS = env.int("POS_ADMIN_LOGIN_ATTEMPTS", default=5)
-POS_ADMIN_LOGIN_WINDOW = env.int("POS_ADMIN_LOGIN_WINDOW", default=60)
+# Logins, of the admin and of the API alike, are watched by django-axes (docs/security.md): after
+# POS_LOGIN_FAILURE_LIMIT failed attempts for one username, or from one client address, within
+# POS_LOGIN_COOLOFF_SECONDS, that username (from anywhere) or that address (for any username) is
+# refused with 429 until the cool-off passes. Only failures count: a shop's tills behind one
+# address all log in at opening. The counts are in the database, shared by every process.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("POS_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("POS_LOGIN_COOLOFF_SECONDS", default=300))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Keys as the login form and the user table see them (strip + NFKC, any case), so " manager" or a
+# fullwidth "ｍａｎａｇｅｒ" count against "manager"; the address as the throttles see it.
+AXES_USERNAME_CALLABLE = "infrastructure.http.login_lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "infrastructure.http.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "infrastructure.http.login_lockout.lockout_response"
+# A success does not wipe the address's failures: one valid account must not reset an attacker's count.
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the request log; no table growing per login
+AXES_ENABLE_ADMIN = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the admin's JavaScript does not read it, but DRF session clients may
 SECURE_CONTENT_TYPE_NOSNIFF = True

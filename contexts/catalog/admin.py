@@ -163,11 +163,12 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
                 self.message_user(request, f"{product}: {exc.message}", messages.WARNING)
         self.message_user(request, f"{verb} {done} product(s).", messages.SUCCESS)
 
-    @admin.action(description="Discontinue selected products")
+    # Both change a product: a staff user who may only view products must not be offered them.
+    @admin.action(description="Discontinue selected products", permissions=["change"])
     def discontinue_selected(self, request, queryset):
         self._each(request, queryset, lambda p: c.DiscontinueProduct(product_id=p.pk, reason="back office"),
                    "Discontinued")
 
-    @admin.action(description="Reactivate selected products")
+    @admin.action(description="Reactivate selected products", permissions=["change"])
     def reactivate_selected(self, request, queryset):
         self._each(request, queryset, lambda p: c.ReactivateProduct(product_id=p.pk), "Reactivated")

@@ -3,29 +3,40 @@
 - `POST auth/token/` {username, password, till_id?} -> access (15 min) + refresh (12 h). With
   `till_id` both tokens carry a `till` claim that binds them to that till
   (`infrastructure/access/tills.py`); refreshing keeps the claim.
+  Failed attempts are counted by django-axes per username and per client address; past the limit
+  the login answers 429 (docs/security.md). Successful logins are not counted.
 - `POST auth/token/refresh/` {refresh} -> a new access *and* a new refresh token; the old refresh
   token is blacklisted (ROTATE_REFRESH_TOKENS + BLACKLIST_AFTER_ROTATION), so a stolen one that
-  was already used cannot be reused, and the reuse of a rotated one is refused.
+  was already used cannot be reused, and the reuse of a rotated one is refused. Refused (401) too
+  when the user's password changed since the login, when the user is inactive or gone, and once
+  the login is older than POS_JWT_MAX_LOGIN_HOURS (infrastructure/http/tokens.py). Throttled per
+  user, not per address: the tills of a shop share one.
 - `POST auth/logout/` {refresh} -> 205: the refresh token is blacklisted and the access token of
   the request (its `jti`) goes on a deny-list in the cache until it would expire anyway, so
   logging out takes effect at once (`infrastructure/http/authentication.py`).
 """
 
+from django.contrib.auth import get_user_model
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from infrastructure.access.roles import roles_of
 from infrastructure.access.tills import TILL_CLAIM, bound_till
 from infrastructure.http.authentication import deny_access_token
-from infrastructure.http.throttling import LoginThrottle, RefreshThrottle
+from infrastructure.http.login_lockout import LOCKED_DETAIL, retry_after_seconds
+from infrastructure.http.throttling import RefreshThrottle
+from infrastructure.http.tokens import PosRefreshToken
+
 
 class DenyListJWTScheme(SimpleJWTScheme):
     """OpenAPI: our bearer authentication is simplejwt's (registered on import of this module)."""
@@ -34,6 +45,7 @@ class DenyListJWTScheme(SimpleJWTScheme):
 
 
 class TillTokenObtainSerializer(TokenObtainPairSerializer):
+    token_class = PosRefreshToken
     till_id = serializers.UUIDField(required=False, allow_null=True,
                                     help_text="Log in at this till: the tokens are bound to it.")
 
@@ -47,10 +59,17 @@ class TillTokenObtainSerializer(TokenObtainPairSerializer):
         return data
 
 
+class LoginLocked(exceptions.Throttled):
+    default_detail = LOCKED_DETAIL
+    default_code = "login_locked"
+
+
 class ObtainTokenView(TokenObtainPairView):
     serializer_class = TillTokenObtainSerializer
-    throttle_classes = [LoginThrottle]
-    throttle_scope = "login"
+    # django-axes counts the failures (per username and per address) and refuses a locked-out login
+    # before its password is hashed; a per-address rate on every attempt would also stop the
+    # successful logins of a shop's tills, which share an address.
+    throttle_classes = []
 
     @extend_schema(
         summary="Log in: access + refresh tokens (bound to a till when till_id is given)",
@@ -62,12 +81,34 @@ class ObtainTokenView(TokenObtainPairView):
             "access": serializers.CharField(), "refresh": serializers.CharField(),
             "till": serializers.UUIDField(required=False, help_text="The till the tokens are bound to.")}))
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.AuthenticationFailed:
+            # axes marks the (DRF) request when this attempt reached the limit or came while locked
+            if getattr(request, "axes_locked_out", False):
+                raise LoginLocked(wait=retry_after_seconds()) from None
+            raise
+
+
+class PosTokenRefreshSerializer(TokenRefreshSerializer):
+    token_class = PosRefreshToken
+
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])  # signature, expiry, blacklist
+        user = get_user_model().objects.filter(
+            **{api_settings.USER_ID_FIELD: refresh.get(api_settings.USER_ID_CLAIM)}).first()
+        if user is None:
+            raise AuthenticationFailed("The user of this token no longer exists.", "user_not_found")
+        if refresh.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+            raise AuthenticationFailed("The user's password has changed since this login.", "password_changed")
+        if refresh.login_expired:
+            raise AuthenticationFailed("This login is too old to refresh; log in again.", "login_expired")
+        return super().validate(attrs)  # is_active, rotation and blacklisting
 
 
 class RefreshTokenView(TokenRefreshView):
-    throttle_classes = [RefreshThrottle]  # same counters as login; fails open while the cache is down
-    throttle_scope = "login"
+    serializer_class = PosTokenRefreshSerializer
+    throttle_classes = [RefreshThrottle]  # per user; fails open while the cache is down
 
 
 class LogoutIn(serializers.Serializer):

@@ -22,10 +22,17 @@ logger = logging.getLogger(__name__)
 DENY_PREFIX = "jwt-denied:"
 
 
-def deny_access_token(token) -> None:
-    """Put an access token's jti on the deny-list until the token expires by itself."""
+def deny_access_token(token) -> bool:
+    """Put an access token's jti on the deny-list until the token expires by itself; False when
+    the cache cannot be reached (the token then lapses by itself, within its 15 minutes)."""
     ttl = max(1, int(token["exp"] - time.time()))
-    cache.set(DENY_PREFIX + str(token["jti"]), 1, timeout=ttl)
+    try:
+        cache.set(DENY_PREFIX + str(token["jti"]), 1, timeout=ttl)
+    except CACHE_ERRORS as exc:
+        logger.warning("logged-out access token not put on the deny-list: the cache is unreachable (%s: %s)",
+                       type(exc).__name__, exc)
+        return False
+    return True
 
 
 def is_denied(token) -> bool:

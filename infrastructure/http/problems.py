@@ -7,6 +7,7 @@ unexpected into a logged 500 whose transaction is rolled back.
 """
 
 import logging
+import sqlite3
 from http import HTTPStatus
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
@@ -80,7 +81,7 @@ def problem_exception_handler(exc, context):
         return Response(problem_body(413, "The request body is too large.", instance=instance), status=413,
                         content_type=PROBLEM_CONTENT_TYPE)
 
-    if isinstance(exc, (OperationalError, InterfaceError)):
+    if isinstance(exc, (OperationalError, InterfaceError)) and database_unavailable(exc):
         # The database went away (restart, lost connection, deadlock): transient, not a bug, so no
         # traceback. The transaction rolled back unless the connection died during COMMIT itself,
         # which is why the answer points at the Idempotency-Key: a retry applies a write once.
@@ -117,6 +118,27 @@ def problem_exception_handler(exc, context):
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
+
+
+# SQLSTATE classes that mean the database, not the query, is the trouble: connection exception (08),
+# transaction rollback such as deadlock (40), insufficient resources (53), operator intervention
+# such as a shutdown or a cancelled statement (57).
+_OUTAGE_SQLSTATE_CLASSES = ("08", "40", "53", "57")
+_SQLITE_TRANSIENT = ("locked", "busy", "unable to open", "disk i/o")
+
+
+def database_unavailable(exc) -> bool:
+    """Whether a database error is an outage (503, retry) rather than a failed query (a bug: 500).
+    SQLite raises OperationalError for both ("database is locked" / "Expression tree is too large")."""
+    if isinstance(exc, InterfaceError):
+        return True
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate:
+        return sqlstate[:2] in _OUTAGE_SQLSTATE_CLASSES
+    if isinstance(cause, sqlite3.Error):
+        return any(word in str(cause).lower() for word in _SQLITE_TRANSIENT)
+    return True  # no answer from the server at all (refused, lost): psycopg gives no SQLSTATE
 
 
 def _kebab(code: str) -> str:

@@ -40,3 +40,22 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record):
         record.request_id = current_request_id.get()
         return True
+
+
+# Control characters (newlines above all) and Unicode line separators, as escapes: a request path
+# like "/health/live%0A2026-12-01 ... INFO pos.requests [forged]" must not write a second line.
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)}
+_CONTROLS.update({0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def escape_controls(text: str) -> str:
+    return text.translate(_CONTROLS)
+
+
+class SingleLineFormatter(logging.Formatter):
+    """A log record's message on one line, whatever the client put in it (tracebacks, which come
+    after the message, keep their lines)."""
+
+    def formatMessage(self, record):
+        record.message = escape_controls(record.message)
+        return super().formatMessage(record)

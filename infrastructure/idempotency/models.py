@@ -2,7 +2,11 @@ from django.db import models
 
 
 class IdempotencyRecord(models.Model):
-    """The first answer to a request carrying an `Idempotency-Key`, kept so a retry gets it again."""
+    """The first answer to a request carrying an `Idempotency-Key`, kept so a retry gets it again.
+
+    A key is one user's: two users who pick the same key do not meet (one could otherwise take a
+    key first and have the other's sale refused). Kept POS_IDEMPOTENCY_DAYS, then purged
+    (infrastructure/idempotency/tasks.py)."""
 
     context = models.CharField(max_length=32)
     key = models.CharField(max_length=128)
@@ -14,4 +18,5 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         db_table = "es_idempotency"
-        constraints = [models.UniqueConstraint(fields=["context", "key"], name="es_idempotency_key_uniq")]
+        constraints = [models.UniqueConstraint(fields=["context", "user", "key"], name="es_idempotency_user_key_uniq")]
+        indexes = [models.Index(fields=["created_at"], name="es_idempotency_created_idx")]

@@ -5,6 +5,9 @@ concurrent request with the same key blocks on the unique index until the first 
 ends: if it committed, the second finds the stored answer and returns it; if it rolled back
 (the command was refused), the second runs the command itself. So ten parallel submissions
 with one key create one order, and a retry gets the first response byte for byte.
+
+Keys are scoped to (context, user, key); answers are kept POS_IDEMPOTENCY_DAYS (7 by default: a
+till may be offline for days and retry then), then purged by Celery beat (tasks.py).
 """
 
 import hashlib
@@ -58,8 +61,8 @@ def run_idempotent(request, context: str, run, success_status: int = 201, *, req
     with transaction.atomic(using=db):
         record = _claim(db, context, key, user, print_)
         if record is None:
-            record = records.get(context=context, key=key)
-            if record.fingerprint != print_ or record.user != user:
+            record = records.get(context=context, user=user, key=key)
+            if record.fingerprint != print_:
                 raise IdempotencyKeyReused(
                     "This Idempotency-Key was already used for a different request; use a new key for a new "
                     "submission.", field="Idempotency-Key", code="IdempotencyKeyReused") from None
@@ -77,7 +80,7 @@ _TABLE = IdempotencyRecord._meta.db_table
 _CLAIM_SQL = f"""
 INSERT INTO {_TABLE} (context, key, "user", fingerprint, status_code, response, created_at)
 VALUES (%s, %s, %s, %s, 0, '{{}}', %s)
-ON CONFLICT (context, key) DO NOTHING
+ON CONFLICT (context, "user", key) DO NOTHING
 RETURNING id
 """
 

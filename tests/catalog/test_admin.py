@@ -382,3 +382,18 @@ def test_the_discontinue_and_reactivate_actions(admin_client):
     assert response.status_code == 302
     assert product_row(a).status == "active" and product_row(b).status == "discontinued"
     assert "delete_selected" not in admin_client.get(PRODUCTS).content.decode()
+
+
+def test_a_staff_user_who_may_only_view_products_cannot_discontinue_or_reactivate(client, django_user_model):
+    """Issue 23: the actions had no permission requirement, so view permission was enough."""
+    from django.contrib.auth.models import Permission
+
+    viewer = django_user_model.objects.create_user("catalog-viewer", password="viewer-pass-4711", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_productview"))
+    client.force_login(viewer)
+    a = make_product()
+    assert client.get(PRODUCTS).status_code == 200
+    for action in ("discontinue_selected", "reactivate_selected"):
+        assert action not in client.get(PRODUCTS).content.decode()
+        client.post(PRODUCTS, {"action": action, "_selected_action": [str(a)]})
+        assert product_row(a).status == "active" and "ProductDiscontinued" not in event_types(a)

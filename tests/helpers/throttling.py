@@ -2,7 +2,7 @@
 
 import random
 
-THROTTLE_SCOPES = ("login", "anon")
+THROTTLE_SCOPES = ("refresh", "anon")
 
 
 def random_client_ip() -> str:

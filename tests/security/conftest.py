@@ -51,3 +51,10 @@ def fresh_ip():
 
     yield make
     clear_throttle_state(*made)
+
+
+@pytest.fixture
+def login_limits(settings):
+    """A lockout after 3 failed logins (django-axes reads its settings at each attempt)."""
+    settings.AXES_FAILURE_LIMIT = 3
+    return settings

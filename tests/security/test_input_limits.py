@@ -172,3 +172,45 @@ def test_unicode_within_limits_is_accepted(world, client, manager_user, bearer, 
 
     assert response.status_code == 201, response.content
     assert response.json()["name"] == "Café ☕ 咖啡 \u202eabc"
+
+
+# --- search -------------------------------------------------------------------------------------
+SEARCHED_LISTS = ["/api/v1/catalog/products/", "/api/v1/catalog/categories/", "/api/v1/customers/",
+                  "/api/v1/sales/orders/", "/api/v1/sales/tills/"]
+
+
+@pytest.mark.parametrize("path", SEARCHED_LISTS)
+def test_a_search_of_thousands_of_words_is_a_400_naming_search(path, client, manager_user, bearer, fresh_ip):
+    """2,000 words made SQLite refuse the query ("Expression tree is too large": a 503 'database
+    unavailable') and PostgreSQL spend seconds of CPU on it."""
+    from infrastructure.http.filters import MAX_SEARCH_TERMS
+
+    auth = {**bearer(manager_user), "REMOTE_ADDR": fresh_ip()}
+    huge = client.get(path, {"search": " ".join(["a"] * 2000)}, **auth)
+    body = _assert_problem(huge, {400}, path)
+    assert body["errors"][0]["field"] == "search"
+    assert client.get(path, {"search": " ".join(["a"] * MAX_SEARCH_TERMS)}, **auth).status_code == 200
+    assert _assert_problem(client.get(path, {"search": "a" * 101}, **auth), {400}, path)
+
+
+def test_a_failed_query_is_not_called_a_database_outage():
+    """SQLite raises OperationalError for a query it refuses as for a locked database; only the
+    second is an outage (503, retry). The first is a bug: a logged 500."""
+    import sqlite3
+
+    from django.db import OperationalError
+    from rest_framework.test import APIRequestFactory
+
+    from infrastructure.http.problems import database_unavailable, problem_exception_handler
+
+    def wrapped(cause):
+        error = OperationalError(str(cause))
+        error.__cause__ = cause
+        return error
+
+    refused = wrapped(sqlite3.OperationalError("Expression tree is too large (maximum depth 1000)"))
+    locked = wrapped(sqlite3.OperationalError("database is locked"))
+    assert not database_unavailable(refused) and database_unavailable(locked)
+    request = APIRequestFactory().get("/api/v1/catalog/products/")
+    assert problem_exception_handler(refused, {"request": request}).status_code == 500
+    assert problem_exception_handler(locked, {"request": request}).status_code == 503

@@ -118,3 +118,69 @@ def test_a_forged_till_claim_is_refused(api_client, cashier_user):
     forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
 
     assert me(api_client, f"{header}.{forged_payload}.{signature}").status_code == 401
+
+
+# --- revocation, maximum login age ------------------------------------------------------------
+def test_a_password_change_ends_every_token_issued_before_it(api_client, cashier_user):
+    tokens = login(api_client, cashier_user)
+    cashier_user.set_password("a-new-password-4711")
+    cashier_user.save()
+
+    assert me(api_client, tokens["access"]).status_code == 401
+    refused = api_client.post(REFRESH_URL, {"refresh": tokens["refresh"]}, format="json")
+    assert refused.status_code == 401 and "password" in refused.json()["detail"]
+    cashier_user.plain_password = "a-new-password-4711"
+    assert me(api_client, login(api_client, cashier_user)["access"]).status_code == 200
+
+
+def test_deactivating_a_user_ends_their_tokens(api_client, cashier_user):
+    tokens = login(api_client, cashier_user)
+    cashier_user.is_active = False
+    cashier_user.save()
+
+    assert me(api_client, tokens["access"]).status_code == 401
+    assert api_client.post(REFRESH_URL, {"refresh": tokens["refresh"]}, format="json").status_code == 401
+
+
+def test_refreshing_never_outlives_the_logins_maximum_age(api_client, cashier_user, settings, monkeypatch):
+    """Each rotation used to push the refresh token's expiry 12 h forward, for ever."""
+    settings.POS_JWT_MAX_LOGIN_HOURS = 1
+    tokens = login(api_client, cashier_user)
+    logged_in_at = decode(tokens["refresh"])["auth_time"]
+    refreshed = api_client.post(REFRESH_URL, {"refresh": tokens["refresh"]}, format="json").json()
+    assert decode(refreshed["refresh"])["exp"] <= logged_in_at + 3600  # capped, not now + 12 h
+    assert decode(refreshed["refresh"])["auth_time"] == logged_in_at  # the login's time travels along
+
+    untouched = login(api_client, cashier_user)["refresh"]  # issued for 12 h, longer than the login may last
+    from rest_framework_simplejwt import tokens as simplejwt_tokens
+
+    later = simplejwt_tokens.aware_utcnow() + timedelta(seconds=3601)
+    monkeypatch.setattr(simplejwt_tokens, "aware_utcnow", lambda: later)
+    late = api_client.post(REFRESH_URL, {"refresh": untouched}, format="json")
+    assert late.status_code == 401 and "log in again" in late.json()["detail"], late.content
+
+
+def test_refreshing_the_token_of_a_deleted_user_is_401_not_500(api_client, cashier_user):
+    tokens = login(api_client, cashier_user)
+    cashier_user.delete()
+
+    response = api_client.post(REFRESH_URL, {"refresh": tokens["refresh"]}, format="json")
+
+    assert response.status_code == 401 and response["Content-Type"].startswith("application/problem+json")
+
+
+def test_logging_out_while_the_cache_is_down_still_revokes_the_refresh_token(api_client, cashier_user):
+    from django.test import override_settings
+
+    from tests.helpers.net import free_port
+
+    tokens = login(api_client, cashier_user)
+    unreachable = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                               "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+                               "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}}}
+    with override_settings(CACHES=unreachable):
+        out = api_client.post(LOGOUT_URL, {"refresh": tokens["refresh"]}, format="json",
+                              HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+
+    assert out.status_code == 205, out.content
+    assert api_client.post(REFRESH_URL, {"refresh": tokens["refresh"]}, format="json").status_code == 401

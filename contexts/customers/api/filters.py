@@ -1,7 +1,8 @@
 """List filters and search for customers."""
 
 import django_filters
-from rest_framework.filters import SearchFilter
+
+from infrastructure.http.filters import BoundedSearchFilter
 
 from ..domain.customer import ACTIVE, REMOVED
 from ..domain.values import phone_search_digits
@@ -29,7 +30,7 @@ class CustomerFilter(django_filters.FilterSet):
         return queryset if value == ALL else queryset.filter(status=value)
 
 
-class CustomerSearchFilter(SearchFilter):
+class CustomerSearchFilter(BoundedSearchFilter):
     """`?search=`: name or email containing every word, or a phone number containing the digits."""
 
     def get_search_terms(self, request):
