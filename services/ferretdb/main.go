@@ -1,0 +1,50 @@
+// Command ferretdb runs FerretDB v1 (a MongoDB-wire database on SQLite or
+// PostgreSQL) for the POS audit archive.
+//
+// It embeds github.com/FerretDB/FerretDB/ferretdb instead of building
+// FerretDB's own cmd/ferretdb, because that command panics at start when
+// built from the module proxy (build/version/version.txt is not shipped).
+package main
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	listen := flag.String("listen-addr", "127.0.0.1:27027", "TCP address to listen on")
+	handler := flag.String("handler", "sqlite", `backend: "sqlite" or "postgresql"`)
+	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite directory URL (handler sqlite)")
+	postgresqlURL := flag.String("postgresql-url", "", "PostgreSQL URL (handler postgresql)")
+	flag.Parse()
+
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:      ferretdb.ListenerConfig{TCP: *listen},
+		Logger:        logger,
+		Handler:       *handler,
+		SQLiteURL:     *sqliteURL,
+		PostgreSQLURL: *postgresqlURL,
+	})
+	if err != nil {
+		logger.Error("cannot start", "error", err)
+		os.Exit(1)
+	}
+
+	// SIGTERM/SIGINT stop the listener and close the backend cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	logger.Warn("listening", "uri", f.MongoDBURI(), "handler", *handler)
+	if err := f.Run(ctx); err != nil {
+		logger.Error("stopped", "error", err)
+		os.Exit(1)
+	}
+}
