@@ -3,7 +3,8 @@ project), reached with pymongo at `MONGODB_URL` (its database: `MONGODB_DATABASE
 one the URL names, else `pos`).
 
     append(envelopes)   archive events, oldest first: one document each, idempotent by event id
-    events()            the collection, its indexes made (once per process)
+    events()            the collection to write to, its indexes made (once per process)
+    collection()        the collection to read
     clear()             delete every document (a rebuild of the archive starts with it)
 
 Idempotent and in order: the documents go in with one ordered `insertMany` per batch. The
@@ -77,14 +78,28 @@ def database_name() -> str:
     return default.name
 
 
+def collection():
+    """The `events` collection, to read (a missing collection reads as empty)."""
+    return client()[database_name()][COLLECTION]
+
+
 def events():
-    name = database_name()
-    collection = client()[name][COLLECTION]
-    if (settings.MONGODB_URL, name) not in _indexed:
+    """The `events` collection, to write: its indexes made first (once per process).
+
+    Only the missing indexes are created: FerretDB 1.24 drops the connections of two
+    `createIndexes` running at once on one collection (even when the indexes exist). Two
+    processes starting on a fresh archive may still meet that once; it surfaces as an
+    OperationalError, and the retry finds the indexes made."""
+    target = collection()
+    key = (settings.MONGODB_URL, target.database.name)
+    if key not in _indexed:
         with unavailable_as_operational_error():
-            collection.create_indexes(INDEXES)
-        _indexed.add((settings.MONGODB_URL, name))
-    return collection
+            existing = set(target.index_information())
+            missing = [index for index in INDEXES if index.document["name"] not in existing]
+            if missing:
+                target.create_indexes(missing)
+        _indexed.add(key)
+    return target
 
 
 @contextmanager

@@ -90,7 +90,7 @@ def archive_filter(query: AuditQuery) -> dict:
     if query.amount_above is not None:
         where["amount_cents"] = {"$gt": cents(query.amount_above)}
     if query.sku is not None:
-        streams = archive.events().distinct("stream_id", {"context": CATALOG, "event_type": {"$in": list(SKU_EVENTS)},
+        streams = archive.collection().distinct("stream_id", {"context": CATALOG, "event_type": {"$in": list(SKU_EVENTS)},
                                                           "data.sku": query.sku})
         where["stream_id"] = {"$in": sorted(streams)} if query.stream is None else (
             query.stream if query.stream in streams else {"$in": []})
@@ -100,7 +100,7 @@ def archive_filter(query: AuditQuery) -> dict:
 def _search_archive(query: AuditQuery, page: int, page_size: int) -> AuditPage:
     with archive.unavailable_as_operational_error():
         where = archive_filter(query)
-        collection = archive.events()
+        collection = archive.collection()
         count = collection.count_documents(where)
         cursor = (collection.find(where).sort([("time", 1), ("stream_id", 1), ("version", 1)])
                   .skip((page - 1) * page_size).limit(page_size))

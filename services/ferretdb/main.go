@@ -10,9 +10,11 @@ import (
 	"context"
 	"flag"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -22,7 +24,17 @@ func main() {
 	handler := flag.String("handler", "sqlite", `backend: "sqlite" or "postgresql"`)
 	sqliteURL := flag.String("sqlite-url", "file:data/", "SQLite directory URL (handler sqlite)")
 	postgresqlURL := flag.String("postgresql-url", "", "PostgreSQL URL (handler postgresql)")
+	check := flag.String("check", "", "only check that ADDR accepts connections, then exit 0 or 1 (a container healthcheck)")
 	flag.Parse()
+
+	if *check != "" {
+		conn, err := net.DialTimeout("tcp", *check, 2*time.Second)
+		if err != nil {
+			os.Exit(1)
+		}
+		conn.Close()
+		os.Exit(0)
+	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 

@@ -18,6 +18,7 @@ def audit_db(settings):
 
     assert settings.MONGODB_URL, "MONGODB_URL is not set: run the tests with scripts/run-tests after scripts/services up"
     settings.MONGODB_DATABASE = f"test_audit_{uuid.uuid4().hex[:10]}"
+    archive.events()  # its indexes made now, before any consumer process starts on it
     yield settings.MONGODB_DATABASE
     archive.drop_database()
 
@@ -31,7 +32,7 @@ def expected_ids(predicate: Callable[[StoredEvent], bool]) -> list[str]:
 def archived_ids() -> list[str]:
     from contexts.audit import archive
 
-    return [doc["_id"] for doc in archive.events().find({}, {"_id": 1})]
+    return [doc["_id"] for doc in archive.collection().find({}, {"_id": 1})]
 
 
 def stored_ids_by_context() -> dict[str, set[str]]:
@@ -45,6 +46,6 @@ def archived_ids_by_context() -> dict[str, set[str]]:
     from contexts.audit import archive
 
     ids: dict[str, set[str]] = {}
-    for doc in archive.events().find({}, {"_id": 1, "context": 1}):
+    for doc in archive.collection().find({}, {"_id": 1, "context": 1}):
         ids.setdefault(doc["context"], set()).add(doc["_id"])
     return ids

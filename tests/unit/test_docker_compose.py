@@ -34,8 +34,8 @@ NGINX_DIR = REPO_ROOT / "deploy" / "nginx"
 GATEWAY_CONF = NGINX_DIR / "gateway.conf"
 UPSTREAMS_COMPOSE = NGINX_DIR / "upstreams.compose.conf"
 
-CONTEXTS = ("catalog", "customers", "sales", "reporting")
-BACKING_SERVICES = {"postgres", "redis", "kafka"}
+CONTEXTS = ("catalog", "customers", "sales", "reporting", "audit")
+BACKING_SERVICES = {"postgres", "redis", "kafka", "ferretdb"}
 API_SERVICES = {f"api-{context}": context for context in CONTEXTS}
 CONSUMER_SERVICES = {f"consumer-{context}": context for context in CONTEXTS}
 APP_SERVICES = sorted({"migrate", "worker", "beat", "relay", *API_SERVICES, *CONSUMER_SERVICES})
@@ -386,9 +386,9 @@ class _EchoHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def stand_in_apis():
-    """Echo servers for catalog, sales and reporting; customers has nothing listening (a dead upstream)."""
+    """Echo servers for catalog, sales, reporting and audit; customers has nothing listening (a dead upstream)."""
     servers, addresses = [], {}
-    for context in ("catalog", "sales", "reporting"):
+    for context in ("catalog", "sales", "reporting", "audit"):
         server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoHandler)
         server.context = context
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -426,11 +426,14 @@ ROUTES = [
     ("/api/v1/sales/orders/", "sales"),
     ("/api/v1/reports/daily-sales/", "reporting"),
     ("/api/v1/reporting/daily-sales/", "reporting"),
+    ("/api/v1/audit/events/", "audit"),
+    ("/admin/audit/", "audit"),
     ("/api/v1/auth/token/", "sales"),
     ("/api/v1/", "sales"),
     ("/api/schema/", "sales"),
     ("/api/docs/", "sales"),
     ("/admin/login/", "sales"),
+    ("/admin/auditlog/", "sales"),  # only /admin/audit/ itself goes to the audit deployment
     ("/static/admin/css/base.css", "sales"),
     ("/health/ready", "sales"),
 ]
