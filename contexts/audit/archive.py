@@ -39,7 +39,8 @@ COLLECTION = "events"
 DUPLICATE_KEY = 11000
 SERVER_SELECTION_TIMEOUT_MS = 5000
 
-# One index per audit question (see search.py); `_id` (the event id) is unique by nature.
+# One index per audit question (see search.py); `_id` (the event id) is unique by nature. The
+# fields are top-level because FerretDB pushes only top-level equality down to its backend.
 INDEXES = [
     IndexModel([("stream_id", ASCENDING), ("version", ASCENDING)], name="stream_version"),
     IndexModel([("time", ASCENDING)], name="time"),
@@ -48,7 +49,7 @@ INDEXES = [
     IndexModel([("store", ASCENDING), ("time", ASCENDING)], name="store_time"),
     IndexModel([("event_type", ASCENDING), ("time", ASCENDING)], name="type_time"),
     IndexModel([("correlation_id", ASCENDING)], name="correlation"),
-    IndexModel([("data.sku", ASCENDING)], name="sku"),
+    IndexModel([("sku", ASCENDING)], name="sku"),
 ]
 
 _lock = threading.Lock()

@@ -9,6 +9,8 @@ the audit search reads the event table instead (search.py).
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 
 from infrastructure.consumers import registry
@@ -35,9 +37,9 @@ class EventArchive(Projection):
     consumer = AUDIT
     tables = ()  # its rows live in the document database
 
-    @property
+    @cached_property
     def subscriptions(self) -> dict[str, set[str]]:
-        # Computed when asked: every context's events are registered by then (apps are ready).
+        # Computed when first asked: every context's events are registered by then (apps are ready).
         return published_events()
 
     def handle(self, envelopes: list[Envelope]) -> None:

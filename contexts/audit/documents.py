@@ -9,13 +9,14 @@ filter on, lifted out of `data` and `metadata` so each has an index of its own.
      "event_type": "OrderRefunded", "schema_version": 1,
      "data": {...}, "metadata": {...},                      # exactly as the event carries them
      "recorded_at": <BSON date>,                            # `time` as a date (to the millisecond)
-     "actor": "alice", "till": "<till id>", "store": "S1",
+     "actor": "alice", "till": "<till id>", "store": "S1", "sku": "COF-1",
      "correlation_id": "...", "causation_id": "...", "request_id": "...",
      "amount_cents": 5500, "archived_at": <BSON date>}
 
 `actor` is the user in the metadata (who asked), else the cashier the event names; `till` the till
 in the metadata (the till's token), else the till the event names; `store` the store code the
-event names (till, session and order events carry one; payments and refunds do not).
+event names (till, session and order events carry one; payments and refunds do not); `sku` the
+product's SKU (on the catalog's product events).
 `amount_cents` is the event's `total` (orders, refunds), else its `amount` (payments, cash
 movements), in cents: an integer, so "refunds above 50.00" compares exactly.
 """
@@ -79,6 +80,7 @@ def document_of(envelope: Envelope, archived_at: dt.datetime) -> dict:
         "actor": metadata.get("user") or data.get("cashier"),
         "till": _text(metadata.get("till") or data.get("till_id")),
         "store": data.get("store_code"),
+        "sku": data.get("sku"),
         "correlation_id": metadata.get("correlation_id"),
         "causation_id": metadata.get("causation_id"),
         "request_id": metadata.get("request_id"),

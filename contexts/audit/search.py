@@ -74,7 +74,9 @@ def search(query: AuditQuery, *, page: int = 1, page_size: int = 50) -> AuditPag
 
 # --- the archive (document database) ----------------------------------------------------------------
 def archive_filter(query: AuditQuery) -> dict:
-    """The MongoDB filter of a question."""
+    """The MongoDB filter of a question. Plain equality wherever it can be: FerretDB (PostgreSQL
+    backend) pushes top-level equality down into SQL; `$in`, ranges and dotted paths it filters
+    itself, document by document."""
     where: dict = {}
     for name, path in (("actor", "actor"), ("till", "till"), ("store", "store"), ("stream", "stream_id"),
                        ("context", "context"), ("correlation_id", "correlation_id")):
@@ -82,7 +84,7 @@ def archive_filter(query: AuditQuery) -> dict:
         if value is not None:
             where[path] = value
     if query.event_types:
-        where["event_type"] = {"$in": list(query.event_types)}
+        where["event_type"] = _one_of(query.event_types)
     if query.since or query.until:
         # `time` is fixed-width RFC 3339 (documents.iso_time): string order is time order.
         where["time"] = {**({"$gte": iso_time(query.since)} if query.since else {}),
@@ -90,11 +92,16 @@ def archive_filter(query: AuditQuery) -> dict:
     if query.amount_above is not None:
         where["amount_cents"] = {"$gt": cents(query.amount_above)}
     if query.sku is not None:
-        streams = archive.collection().distinct("stream_id", {"context": CATALOG, "event_type": {"$in": list(SKU_EVENTS)},
-                                                          "data.sku": query.sku})
-        where["stream_id"] = {"$in": sorted(streams)} if query.stream is None else (
-            query.stream if query.stream in streams else {"$in": []})
+        streams = sorted(archive.collection().distinct("stream_id", {"sku": query.sku}))
+        if query.stream is not None:
+            streams = [query.stream] if query.stream in streams else []
+        where["stream_id"] = _one_of(streams)
     return where
+
+
+def _one_of(values) -> object:
+    values = list(values)
+    return values[0] if len(values) == 1 else {"$in": values}
 
 
 def _search_archive(query: AuditQuery, page: int, page_size: int) -> AuditPage:
