@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 
 help:
 	@echo "make run        the system in embedded mode (SQLite, no services) on http://127.0.0.1:8000"
-	@echo "make test       start PostgreSQL, Redis and Kafka, then run every test"
+	@echo "make test       start PostgreSQL, Redis, Kafka and FerretDB (built once with Go), then run every test"
 	@echo "make run-full   the system on the real services (gunicorn, Celery worker+beat, consumers)"
 
 # The virtualenv is updated only when a requirements file changes: `make run` installs the

@@ -22,6 +22,10 @@ env.read_env(BASE_DIR / ".env", overwrite=False)
 DATABASE_URL = env.str("DATABASE_URL", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 KAFKA_BOOTSTRAP_SERVERS = env.str("KAFKA_BOOTSTRAP_SERVERS", default="")
+# The audit archive in a MongoDB-wire database (FerretDB); unset: no archive, and the audit
+# search answers from the event table (contexts/audit/search.py).
+MONGODB_URL = env.str("MONGODB_URL", default="")
+MONGODB_DATABASE = env.str("MONGODB_DATABASE", default="")  # else the URL's database, else "pos"
 
 POS_MODE = env.str("POS_MODE", default="")
 if not POS_MODE:
@@ -30,10 +34,10 @@ if POS_MODE not in ("embedded", "full"):
     raise ImproperlyConfigured(f"POS_MODE must be 'embedded' or 'full', not {POS_MODE!r}")
 if POS_MODE == "embedded":
     # Embedded means no services, even if a .env file names some.
-    DATABASE_URL = CELERY_BROKER_URL = KAFKA_BOOTSTRAP_SERVERS = ""
+    DATABASE_URL = CELERY_BROKER_URL = KAFKA_BOOTSTRAP_SERVERS = MONGODB_URL = ""
 FULL_MODE = POS_MODE == "full"
 
-ALL_CONTEXTS = ("catalog", "customers", "sales", "reporting")
+ALL_CONTEXTS = ("catalog", "customers", "sales", "reporting", "audit")
 POS_CONTEXTS = tuple(env.list("POS_CONTEXTS", default=list(ALL_CONTEXTS)))
 _unknown = sorted(set(POS_CONTEXTS) - set(ALL_CONTEXTS))
 if _unknown:
@@ -90,6 +94,7 @@ INSTALLED_APPS = [
     "contexts.customers",
     "contexts.sales",
     "contexts.reporting",
+    "contexts.audit",
 ]
 # Extra apps, e.g. the test-only `tests.lab` context that scripts/run-tests installs.
 INSTALLED_APPS += env.list("POS_EXTRA_APPS", default=[])

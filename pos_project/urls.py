@@ -19,7 +19,11 @@ for _model in [model for model in apps.get_models()
                and model._meta.app_label not in settings.POS_CONTEXTS and admin.site.is_registered(model)]:
     admin.site.unregister(_model)
 
+# The back office's audit search, a page of the admin where the audit context is served.
+_backoffice = [path("admin/audit/", include("contexts.audit.backoffice"))] if "audit" in settings.POS_CONTEXTS else []
+
 urlpatterns = [
+    *_backoffice,
     path("admin/", admin.site.urls),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),

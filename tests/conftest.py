@@ -9,7 +9,7 @@ from tests.helpers.throttling import clear_throttle_state, random_client_ip
 # Shared fixtures: in-process event delivery (embedded_delivery) and API clients per role.
 pytest_plugins = ["tests.helpers.delivery", "tests.helpers.clients"]
 
-SERVICES_ENV_NAMES = ("DATABASE_URL", "CELERY_BROKER_URL", "KAFKA_BOOTSTRAP_SERVERS", "DJANGO_SECRET_KEY")
+SERVICES_ENV_NAMES = ("DATABASE_URL", "CELERY_BROKER_URL", "KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URL", "DJANGO_SECRET_KEY")
 TEST_PASSWORD = "correct-horse-battery-staple-42"
 
 
@@ -91,3 +91,23 @@ def services_env() -> dict[str, str]:
         pytest.fail(f"{', '.join(missing)} not set: run the tests with scripts/run-tests "
                     "(it exports `scripts/services env`) after `scripts/services up`.", pytrace=False)
     return {name: os.environ[name] for name in SERVICES_ENV_NAMES}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_audit_database():
+    """The run's own audit database in FerretDB (`MONGODB_DATABASE`, set by scripts/run-tests)
+    is dropped at the end, as pytest-django drops the run's PostgreSQL database."""
+    yield
+    from django.conf import settings
+
+    if settings.MONGODB_URL and settings.MONGODB_DATABASE.startswith("test_"):
+        import warnings
+
+        from django.db import OperationalError
+
+        from contexts.audit import archive
+
+        try:
+            archive.drop_database()
+        except OperationalError as exc:
+            warnings.warn(f"the run's audit database {settings.MONGODB_DATABASE} was not dropped: {exc}", stacklevel=1)

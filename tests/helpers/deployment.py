@@ -32,7 +32,7 @@ from .net import HttpResponse, free_port, http_get, http_request
 from .processes import REPO_ROOT, ManagedProcess, ServerProcess, child_env, venv_bin
 from .waiting import wait_until
 
-CONTEXTS = ("catalog", "customers", "sales", "reporting")
+CONTEXTS = ("catalog", "customers", "sales", "reporting", "audit")
 NGINX_DIR = REPO_ROOT / "deploy" / "nginx"
 GATEWAY_CONF = NGINX_DIR / "gateway.conf"
 UPSTREAMS_COMPOSE = NGINX_DIR / "upstreams.compose.conf"
@@ -118,6 +118,9 @@ class Deployment:
             "CELERY_BROKER_URL": _with_redis_db(services_env["CELERY_BROKER_URL"], REDIS_DB),
             "KAFKA_BOOTSTRAP_SERVERS": services_env["KAFKA_BOOTSTRAP_SERVERS"],
             "KAFKA_TOPIC_PREFIX": self.topic_prefix,
+            # The audit archive in FerretDB, in a database of this deployment's own.
+            "MONGODB_URL": services_env["MONGODB_URL"],
+            "MONGODB_DATABASE": f"pos_gw_{self.run_id}",
             "DJANGO_SECRET_KEY": services_env["DJANGO_SECRET_KEY"],
             "DJANGO_SECURE_COOKIES": "false",
             "POS_NUM_PROXIES": "1",          # behind the gateway: it sets X-Forwarded-For
@@ -168,6 +171,10 @@ class Deployment:
         while self._databases_created:
             name = self._databases_created.pop()
             self._admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        from pymongo import MongoClient
+
+        with MongoClient(self.env["MONGODB_URL"], serverSelectionTimeoutMS=5000) as mongo:
+            mongo.drop_database(self.env["MONGODB_DATABASE"])
 
     def manage(self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120.0
                ) -> subprocess.CompletedProcess:

@@ -5,7 +5,7 @@ import subprocess
 from .processes import REPO_ROOT
 
 SERVICES_SCRIPT = REPO_ROOT / "scripts" / "services"
-SERVICE_NAMES = ("postgres", "redis", "kafka")
+SERVICE_NAMES = ("postgres", "redis", "kafka", "ferretdb")
 
 
 def services(cmd: str, name: str | None = None, *, timeout: float = 180.0, check: bool = True
