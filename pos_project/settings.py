@@ -33,7 +33,7 @@ if POS_MODE == "embedded":
     DATABASE_URL = CELERY_BROKER_URL = KAFKA_BOOTSTRAP_SERVERS = ""
 FULL_MODE = POS_MODE == "full"
 
-ALL_CONTEXTS = ("catalog", "customers", "sales", "reporting")
+ALL_CONTEXTS = ("stores", "catalog", "customers", "sales", "reporting")
 POS_CONTEXTS = tuple(env.list("POS_CONTEXTS", default=list(ALL_CONTEXTS)))
 _unknown = sorted(set(POS_CONTEXTS) - set(ALL_CONTEXTS))
 if _unknown:
@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "infrastructure",
+    "contexts.stores",
     "contexts.catalog",
     "contexts.customers",
     "contexts.sales",
@@ -233,7 +234,7 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "POS API",
-    "DESCRIPTION": "Point-of-sale back end: catalog, customers, sales and reporting contexts.",
+    "DESCRIPTION": "Point-of-sale back end: stores, catalog, customers, sales and reporting contexts.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],

@@ -46,6 +46,14 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/auth/token/refresh/": "public",
     "POST /api/v1/auth/logout/": "login",
     "GET /api/v1/auth/me/": "login",
+    # --- stores -----------------------------------------------------------------------------
+    "GET /api/v1/stores/": "cashier",
+    "POST /api/v1/stores/": "manager",
+    "GET /api/v1/stores/{code}/": "cashier",
+    "PATCH /api/v1/stores/{code}/": "manager",
+    "POST /api/v1/stores/{code}/close/": "manager",
+    "POST /api/v1/stores/{code}/reopen/": "manager",
+    "GET /api/v1/stores/{code}/history/": "cashier",
     # --- catalog ----------------------------------------------------------------------------
     "GET /api/v1/catalog/": "login",
     "GET /api/v1/catalog/categories/": "cashier",
