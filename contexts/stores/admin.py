@@ -1,12 +1,17 @@
-"""Back office for stores, over the store directory. Every add and change executes the same
+"""Back office for stores and staff, over their read models. Every add and change executes the same
 command handlers as the API (`CommandAdmin`); closing and reopening are list actions, one command
 per store selected. Each field is checked with the domain's own value rules, so every error shows
-next to its field at once."""
+next to its field at once. Staff: add (username, password, role, stores), change the stores,
+reset a password (its own page), deactivate (a list action); a store manager sees and manages
+only their stores' staff (the aggregate decides, given their stores)."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from infrastructure.admin.commands import CommandAdmin, CommandModelForm
+from infrastructure.access.scope import request_stores
+from infrastructure.admin.commands import CommandAdmin, CommandForm, CommandModelForm, command_form_view
 from infrastructure.admin.history import EventHistoryAdminMixin
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
@@ -15,10 +20,26 @@ from infrastructure.errors import DomainError
 from . import commands as c
 from .domain import values
 from .domain.events import STORES
-from .domain.store import DETAIL_FIELDS, stream_id_of
-from .models import StoreView
+from .domain import staff as staff_rules
+from .domain.staff import STAFF_ROLES
+from .domain.store import DETAIL_FIELDS, OPEN, stream_id_of
+from .models import StaffView, StoreView
 
 ADDRESS_FORM_FIELDS = {f"address.{name}": f"address_{name}" for name in values.ADDRESS_FIELDS}
+
+
+def _each_selected(model_admin, request, queryset, command, done: str) -> None:
+    """A list action: one command per selected row; refusals are reported, the rest done."""
+    refused = []
+    for obj in queryset:
+        try:
+            execute(command(obj), Metadata.from_request(request))
+        except DomainError as error:
+            refused.append(f"{obj}: {error.message}")
+    if refused:
+        model_admin.message_user(request, "Not done: " + "; ".join(refused), messages.WARNING)
+    else:
+        model_admin.message_user(request, done, messages.SUCCESS)
 
 
 class StoreAdminForm(CommandModelForm):
@@ -94,23 +115,113 @@ class StoreAdmin(EventHistoryAdminMixin, CommandAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # a store is closed, never deleted: its orders and reports keep naming it
 
-    def _each(self, request, queryset, command, done: str):
-        refused = []
-        for store in queryset:
-            try:
-                execute(command(store.code), Metadata.from_request(request))
-            except DomainError as error:
-                refused.append(f"{store.code}: {error.message}")
-        if refused:
-            self.message_user(request, "Not done: " + "; ".join(refused), messages.WARNING)
-        else:
-            self.message_user(request, done, messages.SUCCESS)
+    _each = _each_selected
 
     @admin.action(description="Close the selected stores for business", permissions=["change"])
     def close_stores(self, request, queryset):
-        self._each(request, queryset, lambda code: c.CloseStore(code=code, reason="Closed in the back office."),
+        self._each(request, queryset, lambda store: c.CloseStore(code=store.code, reason="Closed in the back office."),
                    "Closed.")
 
     @admin.action(description="Reopen the selected stores", permissions=["change"])
     def reopen_stores(self, request, queryset):
-        self._each(request, queryset, lambda code: c.ReopenStore(code=code), "Reopened.")
+        self._each(request, queryset, lambda store: c.ReopenStore(code=store.code), "Reopened.")
+
+
+# --- staff ------------------------------------------------------------------------------------
+def _store_choices():
+    return [(store.code, str(store)) for store in StoreView.objects.filter(status=OPEN)]
+
+
+class StaffAdminForm(CommandModelForm):
+    """Add: username, password, role and stores. Change: the stores (the rest has its own pages)."""
+
+    username = forms.CharField(max_length=150)
+    password = forms.CharField(widget=forms.PasswordInput, strip=False, required=False,
+                               help_text="Checked by the site's password rules.")
+    role = forms.ChoiceField(choices=STAFF_ROLES)
+    stores = forms.MultipleChoiceField(choices=[], required=False, widget=forms.CheckboxSelectMultiple,
+                                       help_text="A manager in no store is head office.")
+
+    class Meta:
+        model = StaffView
+        fields = ["username", "role", "stores"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stores"].choices = _store_choices()
+        if self.instance is not None and self.instance.pk:
+            for name in ("username", "role"):
+                self.fields[name].disabled = True
+            self.fields.pop("password")
+
+    def build_command(self, data: dict):
+        by = request_stores(self.request)
+        if self.instance_id is None:
+            return c.CreateStaffAccount(username=data["username"], password=data.get("password") or "",
+                                        role=data["role"], stores=list(data.get("stores") or []), by=by)
+        return c.AssignStaffStores(username=self.instance_id, stores=list(data.get("stores") or []), by=by)
+
+    def form_field_for(self, name):
+        return super().form_field_for("stores" if name and name.startswith("stores") else name)
+
+
+class ResetPasswordForm(CommandForm):
+    password = forms.CharField(widget=forms.PasswordInput, strip=False)
+
+    def build_command(self, data: dict):
+        return c.ResetStaffPassword(username=self.instance_id, password=data["password"],
+                                    by=request_stores(self.request))
+
+
+@admin.register(StaffView)
+class StaffAdmin(EventHistoryAdminMixin, CommandAdmin):
+    form = StaffAdminForm
+    history_context = STORES
+    actions = ["deactivate_accounts"]
+    list_display = ["username", "role", "store_list", "active", "staff_actions"]
+    list_filter = ["role", "active"]
+    search_fields = ["username"]
+    readonly_fields = ["active", "version", "created_at", "updated_at"]
+    _each = _each_selected
+
+    def stream_id_of(self, object_id) -> str:
+        return staff_rules.stream_id_of(str(object_id))
+
+    def get_queryset(self, request):
+        stores = request_stores(request)
+        rows = super().get_queryset(request)
+        if stores is None:
+            return rows
+        return rows.filter(pk__in=[name for name, codes in rows.values_list("username", "stores") if set(codes) & stores])
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["username", "password", "role", "stores"]
+        return ["username", "role", "stores", *self.readonly_fields]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivated, never deleted: the history names them
+
+    @admin.display(description="stores")
+    def store_list(self, obj):
+        return ", ".join(obj.stores) or "head office"
+
+    @admin.display(description="")
+    def staff_actions(self, obj):
+        return format_html('<a class="button" href="{}">Reset password</a>',
+                           reverse("admin:stores_staffview_reset_password", args=[obj.pk]))
+
+    def get_urls(self):
+        return [path("<path:object_id>/reset-password/", self.admin_site.admin_view(self.reset_password_view),
+                     name="stores_staffview_reset_password"), *super().get_urls()]
+
+    def reset_password_view(self, request, object_id):
+        return command_form_view(self, request, object_id, ResetPasswordForm, "Reset password")
+
+    @admin.action(description="Deactivate the selected accounts", permissions=["change"])
+    def deactivate_accounts(self, request, queryset):
+        by = request_stores(request)
+        self._each(request, queryset.filter(active=True),
+                   lambda member: c.DeactivateStaffAccount(username=member.username, by=by,
+                                                           reason="Deactivated in the back office."),
+                   "Deactivated.")

@@ -10,6 +10,7 @@ class StoresConfig(AppConfig):
         from infrastructure.consumers.registry import register
 
         from . import handlers  # noqa: F401  (registers the command handlers)
-        from .projections import StoreDirectory
+        from .projections import StaffDirectory, StoreDirectory
 
         register(StoreDirectory())
+        register(StaffDirectory())

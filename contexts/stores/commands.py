@@ -38,3 +38,37 @@ class CloseStore:
 @dataclass(frozen=True)
 class ReopenStore:
     code: str
+
+
+# --- staff ------------------------------------------------------------------------------------
+# `by` is the acting manager's stores (None: head office), from `infrastructure.access.scope`.
+@dataclass(frozen=True)
+class CreateStaffAccount:
+    username: str
+    password: str
+    role: str
+    stores: list
+    by: frozenset | None
+    first_name: str = ""
+    last_name: str = ""
+
+
+@dataclass(frozen=True)
+class AssignStaffStores:
+    username: str
+    stores: list
+    by: frozenset | None
+
+
+@dataclass(frozen=True)
+class ResetStaffPassword:
+    username: str
+    password: str
+    by: frozenset | None
+
+
+@dataclass(frozen=True)
+class DeactivateStaffAccount:
+    username: str
+    by: frozenset | None
+    reason: str | None = None

@@ -2,9 +2,14 @@
 
 from infrastructure.commands.bus import UnitOfWork, handles
 
+from infrastructure.errors import DomainError
+
 from . import commands as c
+from . import staff_accounts
+from .domain import staff as staff_rules
 from .domain import values
-from .domain.store import DETAIL_FIELDS, Store, stream_id_of
+from .domain.staff import StaffMember
+from .domain.store import CLOSED, DETAIL_FIELDS, Store, stream_id_of
 
 
 def _load(uow: UnitOfWork, code) -> tuple:
@@ -45,3 +50,63 @@ def reopen_store(cmd: c.ReopenStore, uow: UnitOfWork) -> dict:
     store.reopen()
     stores.save(store)
     return store.state()
+
+
+# --- staff ------------------------------------------------------------------------------------
+def _check_stores_open(uow: UnitOfWork, codes: list[str]) -> None:
+    """Staff work in registered stores that are open for business (the stores' own streams)."""
+    stores = uow.repository(Store)
+    for index, code in enumerate(codes):
+        store = stores.get_or_new(stream_id_of(code))
+        if not store.exists:
+            raise DomainError(f"There is no store {code}.", field=f"stores.{index}", code="UnknownStore")
+        if store.status == CLOSED:
+            raise DomainError(f"Store {code} is closed for business.", field=f"stores.{index}", code="StoreClosed")
+
+
+def _member(uow: UnitOfWork, username: str):
+    members = uow.repository(StaffMember)
+    return members, members.get(staff_rules.stream_id_of(staff_rules.clean_username(username)),
+                                label="staff member")
+
+
+@handles(c.CreateStaffAccount)
+def create_staff_account(cmd: c.CreateStaffAccount, uow: UnitOfWork) -> dict:
+    members = uow.repository(StaffMember)
+    member = members.get_or_new(staff_rules.stream_id_of(staff_rules.clean_username(cmd.username)))
+    member.create(username=cmd.username, role=cmd.role, stores=cmd.stores, by=cmd.by)
+    _check_stores_open(uow, member.stores)
+    staff_accounts.check_new_account(member.username, cmd.password, first_name=cmd.first_name,
+                                     last_name=cmd.last_name)
+    staff_accounts.create_account(member.username, cmd.password, member.role, member.stores,
+                                  first_name=cmd.first_name, last_name=cmd.last_name)
+    members.save(member)
+    return member.state()
+
+
+@handles(c.AssignStaffStores, retry_on_conflict=True)
+def assign_staff_stores(cmd: c.AssignStaffStores, uow: UnitOfWork) -> dict:
+    members, member = _member(uow, cmd.username)
+    if member.assign(cmd.stores, by=cmd.by):
+        _check_stores_open(uow, member.stores)
+        staff_accounts.assign_stores(member.username, member.stores)
+        members.save(member)
+    return member.state()
+
+
+@handles(c.ResetStaffPassword, retry_on_conflict=True)
+def reset_staff_password(cmd: c.ResetStaffPassword, uow: UnitOfWork) -> dict:
+    members, member = _member(uow, cmd.username)
+    member.reset_password(by=cmd.by)
+    staff_accounts.set_password(member.username, cmd.password)
+    members.save(member)
+    return member.state()
+
+
+@handles(c.DeactivateStaffAccount, retry_on_conflict=True)
+def deactivate_staff_account(cmd: c.DeactivateStaffAccount, uow: UnitOfWork) -> dict:
+    members, member = _member(uow, cmd.username)
+    member.deactivate(cmd.reason, by=cmd.by)
+    staff_accounts.deactivate(member.username)
+    members.save(member)
+    return member.state()

@@ -3,6 +3,7 @@ back office."""
 
 from django.db import models
 
+from .domain.staff import STAFF_ROLES
 from .domain.store import OPEN, STORE_STATUSES
 
 
@@ -35,3 +36,27 @@ class StoreView(models.Model):
     def address(self) -> dict:
         return {"line1": self.address_line1, "line2": self.address_line2, "city": self.address_city,
                 "postal_code": self.address_postal_code, "country": self.address_country}
+
+
+class StaffView(models.Model):
+    """Staff members and the stores they work in, for the API and the back office."""
+
+    username = models.CharField(max_length=150, primary_key=True)
+    role = models.CharField(max_length=10, choices=STAFF_ROLES)
+    stores = models.JSONField(default=list)  # store codes, sorted; [] for a head-office manager
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField()
+
+    class Meta:
+        db_table = "stores_staff_view"
+        ordering = ["username"]
+        verbose_name = "staff member"
+
+    def __str__(self):
+        return self.username
+
+    @property
+    def head_office(self) -> bool:
+        return self.role == "manager" and not self.stores

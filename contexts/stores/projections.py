@@ -6,7 +6,7 @@ from infrastructure.projections.projection import Projection
 
 from .domain.events import STORES
 from .domain.store import CLOSED, OPEN
-from .models import StoreView
+from .models import StaffView, StoreView
 
 
 def store_details(data: dict) -> dict:
@@ -56,3 +56,40 @@ class StoreDirectory(Projection):
     def on_StoreReopened(self, e: Envelope):
         if row := self._current(e):
             self._save(row, e, status=OPEN)
+
+
+class StaffDirectory(Projection):
+    name = "staff_directory"
+    consumer = STORES
+    tables = (StaffView,)
+    subscriptions = {STORES: {"StaffAccountCreated", "StaffStoresAssigned", "StaffPasswordReset",
+                              "StaffAccountDeactivated"}}
+
+    @property
+    def rows(self):
+        return StaffView.objects.using(self.db)
+
+    def _change(self, e: Envelope, **changes) -> None:
+        row = self.rows.select_for_update().filter(username=e.data["username"]).first()
+        if row is None:
+            raise LookupError(f"stores.{e.event_type} {e.event_id} for {e.data['username']}, who has no row")
+        if e.version <= row.version:
+            return
+        for key, value in changes.items():
+            setattr(row, key, value)
+        row.version, row.updated_at = e.version, e.recorded_at
+        row.save(using=self.db)
+
+    def on_StaffAccountCreated(self, e: Envelope):
+        if not self.rows.filter(username=e.data["username"]).exists():
+            StaffView(username=e.data["username"], role=e.data["role"], stores=e.data["stores"], active=True,
+                      created_at=e.recorded_at, updated_at=e.recorded_at, version=e.version).save(using=self.db)
+
+    def on_StaffStoresAssigned(self, e: Envelope):
+        self._change(e, stores=e.data["stores"])
+
+    def on_StaffPasswordReset(self, e: Envelope):
+        self._change(e)
+
+    def on_StaffAccountDeactivated(self, e: Envelope):
+        self._change(e, active=False)

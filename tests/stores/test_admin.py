@@ -52,3 +52,34 @@ def test_changing_and_closing_in_the_back_office(admin_client):
     admin_client.post(f"{ADMIN}/", {"action": "close_stores", "_selected_action": ["BER"]})
     assert StoreView.objects.get(code="BER").status == "closed"
     assert admin_client.post(f"{ADMIN}/BER/delete/").status_code == 403  # closed, never deleted
+
+
+STAFF_ADMIN = "/admin/stores/staffview"
+
+
+def test_staff_in_the_back_office_made_moved_reset_and_deactivated_through_commands(admin_client):
+    from django.contrib.auth import get_user_model
+
+    from tests.stores.support import NEW_YORK
+
+    register_store()
+    register_store(NEW_YORK)
+    weak = admin_client.post(f"{STAFF_ADMIN}/add/", {"username": "anna", "password": "123", "role": "cashier",
+                                                     "stores": ["BER"], "_save": "Save"})
+    assert weak.status_code == 200 and "password" in weak.context["adminform"].form.errors
+    password = "a-Long-enough-passw0rd"
+    made = admin_client.post(f"{STAFF_ADMIN}/add/", {"username": "anna", "password": password, "role": "cashier",
+                                                     "stores": ["BER"], "_save": "Save"})
+    assert made.status_code == 302, made.context["adminform"].form.errors
+    moved = admin_client.post(f"{STAFF_ADMIN}/anna/change/", {"stores": ["NYC"], "_save": "Save"})
+    assert moved.status_code == 302
+    reset = admin_client.post(f"{STAFF_ADMIN}/anna/reset-password/", {"password": "another-Long-passw0rd"})
+    assert reset.status_code == 302
+    admin_client.post(f"{STAFF_ADMIN}/", {"action": "deactivate_accounts", "_selected_action": ["anna"]})
+
+    user = get_user_model().objects.get(username="anna")
+    assert user.check_password("another-Long-passw0rd") and not user.is_active
+    assert list(user.store_assignments.values_list("store_code", flat=True)) == ["NYC"]
+    assert list(StoredEvent.objects.filter(stream_id="staff-anna").order_by("version")
+                .values_list("event_type", flat=True)) == [
+        "StaffAccountCreated", "StaffStoresAssigned", "StaffPasswordReset", "StaffAccountDeactivated"]

@@ -8,6 +8,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from contexts.stores.domain import values
 from contexts.stores.domain.events import StoreAddress, StoreClosed, StoreRegistered, StoreReopened, StoreUpdated
+from contexts.stores.domain.staff import StaffMember
+from contexts.stores.domain.staff import stream_id_of as staff_stream_id_of
 from contexts.stores.domain.store import CLOSED, OPEN, Store, stream_id_of
 from infrastructure.errors import Conflict, DomainError
 from infrastructure.events.base import registered_events
@@ -124,6 +126,11 @@ def test_each_event_has_its_committed_schema_and_its_data_validates(cls):
     store.update(name="Renamed")
     store.close("x")
     store.reopen()
-    (event,) = [e for e in store.pending_events if isinstance(e, cls)]
+    member = StaffMember(staff_stream_id_of("anna"))
+    member.create(username="anna", role="cashier", stores=["BER"], by=None)
+    member.assign(["BER", "NYC"], by=None)
+    member.reset_password(by=None)
+    member.deactivate("left", by=None)
+    (event,) = [e for e in (*store.pending_events, *member.pending_events) if isinstance(e, cls)]
     validator = Draft202012Validator(json.loads(path.read_text()), format_checker=FormatChecker())
     assert list(validator.iter_errors(event_to_data(event))) == []

@@ -48,3 +48,36 @@ class StoreSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "address", "tax_id", "time_zone", "receipt_header", "receipt_footer", "status",
                   "version"]
         read_only_fields = fields
+
+
+# --- staff ------------------------------------------------------------------------------------
+class StaffCreateSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=MAX_TEXT, help_text="Letters, digits and @ . + - _ (at most 150).")
+    password = serializers.CharField(max_length=MAX_TEXT, write_only=True, trim_whitespace=False)
+    role = serializers.CharField(max_length=MAX_TEXT, help_text="cashier or manager.")
+    stores = serializers.ListField(child=serializers.CharField(max_length=MAX_TEXT), max_length=200,
+                                   help_text="Store codes; a manager in no store is head office.")
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class StaffStoresSerializer(serializers.Serializer):
+    stores = serializers.ListField(child=serializers.CharField(max_length=MAX_TEXT), max_length=200)
+
+
+class StaffPasswordSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=MAX_TEXT, write_only=True, trim_whitespace=False)
+
+
+class StaffDeactivateSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=MAX_TEXT, default="")
+
+
+class StaffSerializer(serializers.Serializer):
+    """A member of staff, as writes answer it and reads show it."""
+
+    username = serializers.CharField()
+    role = serializers.CharField()
+    stores = serializers.ListField(child=serializers.CharField())
+    active = serializers.BooleanField()
+    version = serializers.IntegerField()

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from infrastructure.access.permissions import CashierReadsManagerWrites
+from infrastructure.access.permissions import CashierReadsHeadOfficeWrites
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from infrastructure.errors import NotFound
@@ -33,7 +33,7 @@ from .serializers import CloseStoreSerializer, StoreInputSerializer, StoreSerial
                                  responses={200: StoreSerializer}),
 )
 class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    permission_classes = [CashierReadsManagerWrites]
+    permission_classes = [CashierReadsHeadOfficeWrites]
     queryset = StoreView.objects.all()
     serializer_class = StoreSerializer
     lookup_field = "code"

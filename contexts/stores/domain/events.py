@@ -53,3 +53,37 @@ class StoreReopened(DomainEvent, context=STORES):
     """A closed store is open for business again."""
 
     code: str
+
+
+# --- staff: who works where (the accounts themselves are the project's user accounts) -----------
+@dataclass(frozen=True)
+class StaffAccountCreated(DomainEvent, context=STORES):
+    """A staff account was made: a cashier or a manager, working in `stores` (a manager in no
+    store is head office). Never carries the password."""
+
+    username: str
+    role: str
+    stores: list[str]
+
+
+@dataclass(frozen=True)
+class StaffStoresAssigned(DomainEvent, context=STORES):
+    """The stores a member of staff works in are now `stores` (all of them, not a diff)."""
+
+    username: str
+    stores: list[str]
+
+
+@dataclass(frozen=True)
+class StaffPasswordReset(DomainEvent, context=STORES):
+    """A manager set a new password for the account (the password is never in an event)."""
+
+    username: str
+
+
+@dataclass(frozen=True)
+class StaffAccountDeactivated(DomainEvent, context=STORES):
+    """The account can no longer log in; its tokens stop working at their next use."""
+
+    username: str
+    reason: str

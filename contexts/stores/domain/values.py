@@ -14,6 +14,7 @@ from infrastructure.values import ADDRESS_FIELDS, clean_text  # noqa: F401  (ADD
 from .events import StoreAddress
 
 CODE_MAX, NAME_MAX, TAX_ID_MAX, RECEIPT_TEXT_MAX = 8, 100, 32, 500
+RESERVED_CODES = {"STAFF"}
 _CODE = re.compile(r"^[A-Z0-9]{1,8}$")
 _TAX_ID = re.compile(r"^[A-Z0-9][A-Z0-9 .\-/]*$")
 
@@ -23,6 +24,8 @@ def clean_code(value) -> str:
     code = clean_text(value, "code", "A store code", max_length=CODE_MAX, required=True).upper()
     if not _CODE.match(code):
         raise DomainError("A store code is 1 to 8 letters or digits (e.g. S1).", field="code")
+    if code in RESERVED_CODES:
+        raise DomainError(f"{code} is reserved (/api/v1/stores/{code.lower()}/ is another page).", field="code")
     return code
 
 
