@@ -267,9 +267,14 @@ else:
 
 # --- I18N, time, static ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The back office shows times in this zone (events, reports and receipts do not depend on it:
+# events are UTC, business days and receipts are each store's own time zone, a stores field).
+TIME_ZONE = env.str("POS_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# The chain's currency (one for all stores). POS_SHOP_NAME is the receipt heading only for orders
+# of a store the sales context has no store details for; a store's name, address and tax id come
+# from the stores context.
 POS_CURRENCY = env.str("POS_CURRENCY", default="EUR")
 POS_SHOP_NAME = env.str("POS_SHOP_NAME", default="POS Demo Shop")
 
