@@ -1,8 +1,9 @@
 """Models of the infrastructure app, defined next to the code that owns them."""
 
+from infrastructure.access.models import StoreAssignment
 from infrastructure.consumers.models import InboxEvent
 from infrastructure.eventstore.models import Snapshot, StoredEvent
 from infrastructure.idempotency.models import IdempotencyRecord
 from infrastructure.outbox.models import OutboxEntry
 
-__all__ = ["IdempotencyRecord", "InboxEvent", "OutboxEntry", "Snapshot", "StoredEvent"]
+__all__ = ["IdempotencyRecord", "InboxEvent", "OutboxEntry", "Snapshot", "StoreAssignment", "StoredEvent"]

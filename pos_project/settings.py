@@ -37,7 +37,7 @@ if POS_MODE == "embedded":
     DATABASE_URL = CELERY_BROKER_URL = KAFKA_BOOTSTRAP_SERVERS = MONGODB_URL = ""
 FULL_MODE = POS_MODE == "full"
 
-ALL_CONTEXTS = ("catalog", "customers", "sales", "reporting", "audit")
+ALL_CONTEXTS = ("stores", "catalog", "customers", "sales", "reporting", "audit")
 POS_CONTEXTS = tuple(env.list("POS_CONTEXTS", default=list(ALL_CONTEXTS)))
 _unknown = sorted(set(POS_CONTEXTS) - set(ALL_CONTEXTS))
 if _unknown:
@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "infrastructure",
+    "contexts.stores",
     "contexts.catalog",
     "contexts.customers",
     "contexts.sales",
@@ -259,7 +260,7 @@ POS_JWT_MAX_LOGIN_HOURS = env.int("POS_JWT_MAX_LOGIN_HOURS", default=16)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "POS API",
-    "DESCRIPTION": "Point-of-sale back end: catalog, customers, sales and reporting contexts.",
+    "DESCRIPTION": "Point-of-sale back end: stores, catalog, customers, sales and reporting contexts.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -303,9 +304,14 @@ POS_READY_CACHE_SECONDS = env.float("POS_READY_CACHE_SECONDS", default=2.0)
 
 # --- I18N, time, static ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+# The back office shows times in this zone (events, reports and receipts do not depend on it:
+# events are UTC, business days and receipts are each store's own time zone, a stores field).
+TIME_ZONE = env.str("POS_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# The chain's currency (one for all stores). POS_SHOP_NAME is the receipt heading only for orders
+# of a store the sales context has no store details for; a store's name, address and tax id come
+# from the stores context.
 POS_CURRENCY = env.str("POS_CURRENCY", default="EUR")
 POS_SHOP_NAME = env.str("POS_SHOP_NAME", default="POS Demo Shop")
 

@@ -54,20 +54,14 @@ class CustomerAdminForm(CommandModelForm):
     def form_field_for(self, name):
         return super().form_field_for(ADDRESS_FORM_FIELDS.get(name, name))
 
-    def _rule(self, rule, field: str):
-        try:
-            return rule(self.cleaned_data.get(field))
-        except DomainError as error:
-            raise forms.ValidationError(error.message, code=error.code) from None
-
     def clean_name(self):
-        return self._rule(values.clean_name, "name")
+        return self.apply_rule(values.clean_name, "name")
 
     def clean_phone(self):
-        return self._rule(values.clean_phone, "phone")
+        return self.apply_rule(values.clean_phone, "phone")
 
     def clean_email(self):
-        return self._rule(values.clean_email, "email")
+        return self.apply_rule(values.clean_email, "email")
 
     def clean(self):
         # The address is one value over several fields: check it before the command runs, so its

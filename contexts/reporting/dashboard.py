@@ -20,9 +20,11 @@ LOW_STOCK_ROWS = 12
 
 
 def dashboard(today: dt.date | None = None) -> dict:
+    asked = today is not None
     today = today or reports.business_today()
     window = Period(start=today - dt.timedelta(days=WINDOW_DAYS - 1), end=today)
-    todays = Period(start=today, end=today)
+    # Each store's own today, unless a day is asked for (a Berlin shop may be a day ahead of New York).
+    today_rows = reports.daily_sales(Period(start=today, end=today))["rows"] if asked else reports.todays_sales()
 
     series = reports.daily_series(window)
     day_chart = column_chart(
@@ -53,8 +55,10 @@ def dashboard(today: dt.date | None = None) -> dict:
         "today": today,
         "window": window,
         "currency": settings.POS_CURRENCY,
-        "today_totals": reports.totals_of(todays.filter(DailySales.objects.all())),
-        "today_stores": reports.daily_sales(todays)["rows"],
+        "today_totals": reports.derive({name: sum((row[name] for row in today_rows),
+                                                    reports.ZERO if name in reports.MONEY_FIGURES else 0)
+                                                for name in reports.FIGURES}),
+        "today_stores": today_rows,
         "window_totals": reports.totals_of(window.filter(DailySales.objects.all())),
         "day_chart": day_chart,
         "top_chart": top_chart,

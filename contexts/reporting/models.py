@@ -13,9 +13,10 @@ while projecting; reports join them when they are read):
 - Till sessions: `TillEntry`, `TillSessionReport`, `TillSessionMethod` — the Z-report of each
   session worked out from the session's own events.
 
-Business dates and hours are UTC (settings.TIME_ZONE is UTC): a sale counts on the date and hour
+Business dates and hours are the store's local ones (`StoreEntry.time_zone`, from the stores
+context's events; UTC for a store it has not heard of): a sale counts on the local date and hour
 of its `OrderCompleted.completed_at`, a refund on those of its `OrderRefunded` event's
-`recorded_at`. Money is `Decimal` with two places. Ids are the publishers' UUIDs; tables are
+`recorded_at`. Events and fact rows keep UTC instants. Money is `Decimal` with two places. Ids are the publishers' UUIDs; tables are
 related by id columns, not foreign keys (a rebuild empties each projection's tables on its own).
 """
 
@@ -117,7 +118,7 @@ class DailySales(Figures):
 class HourlySales(Figures):
     day = models.DateField()
     store_code = models.CharField(max_length=8)
-    hour = models.PositiveSmallIntegerField()  # 0-23, UTC
+    hour = models.PositiveSmallIntegerField()  # 0-23, the store's local hour
 
     KEY = ("day", "store_code", "hour")
 
@@ -236,6 +237,24 @@ class Payment(models.Model):
     class Meta:
         db_table = "reporting_payment"
         ordering = ["order_id"]
+
+
+# --- stores -------------------------------------------------------------------------------------
+class StoreEntry(models.Model):
+    """What the stores context last said about a store: its name and IANA time zone."""
+
+    code = models.CharField(max_length=8, primary_key=True)
+    name = models.CharField(max_length=100)
+    time_zone = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+
+    class Meta:
+        db_table = "reporting_store"
+        ordering = ["code"]
+        verbose_name = "store"
+
+    def __str__(self):
+        return f"{self.code} {self.name} ({self.time_zone})"
 
 
 # --- till sessions ------------------------------------------------------------------------------

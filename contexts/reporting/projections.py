@@ -1,5 +1,7 @@
 """The reporting read models, projected by consumer `reporting` from sales and catalog events.
 
+- `StoreCalendarProjection` (stores: `StoreRegistered`, `StoreUpdated`) -> `StoreEntry`: each
+  store's time zone, so days and hours are the store's local ones (`store_calendar.py`).
 - `CatalogDirectoryProjection` (catalog: categories, products, stock) -> `CategoryEntry`, `ProductEntry`.
 - `SalesFiguresProjection` (sales: `PaymentRecorded`, `OrderCompleted`, `OrderRefunded`) -> the daily
   roll-ups by store, hour, cashier, product and payment method, and their fact rows.
@@ -20,7 +22,8 @@ they reflect (an event at or below it is skipped), and sales figures are added o
 fact row (order id, refund id) is new.
 
 Order between streams is not guaranteed (Kafka orders one stream's events only), so no
-projection here depends on another stream having arrived: a refund finds its order's store in
+projection here depends on another stream having arrived (the one exception, a store's time zone,
+falls back to UTC and is explained in `store_calendar.py`): a refund finds its order's store in
 `CompletedSale` (same order stream, so the completion came first); categories and current
 product names are joined when a report is read, not copied when a sale is projected.
 """
@@ -40,6 +43,7 @@ from .models import (
     ProductSales, Refund, TillEntry, TillSessionMethod, TillSessionReport,
 )
 from .sql import Rollup, insert_new
+from .store_calendar import StoreCalendarProjection, local, zones_of
 
 REPORTING, SALES, CATALOG = "reporting", "sales", "catalog"
 ZERO = Decimal("0.00")
@@ -194,9 +198,9 @@ class CatalogDirectoryProjection(Projection):
 
 # --- sales figures ---------------------------------------------------------------------------------
 class SalesFiguresProjection(Projection):
-    """Sales count when an order completes (on the UTC date and hour of `completed_at`), refunds
-    when they are recorded (on the UTC date and hour of the event's `recorded_at`), each in the
-    store of its order. The payment mix takes an order's payments (money kept, after change)
+    """Sales count when an order completes (on the store's local date and hour of `completed_at`),
+    refunds when they are recorded (on the local date and hour of the event's `recorded_at`), each
+    in the store of its order (`store_calendar.py`). The payment mix takes an order's payments (money kept, after change)
     when the order completes; a refund goes back by its own method."""
 
     name = "sales_figures"
@@ -223,14 +227,17 @@ class SalesFiguresProjection(Projection):
         rollup.flush(self.db)
 
     def _sales(self, envelopes: list[Envelope], rollup: Rollup) -> None:
-        facts = {}
+        facts, hours = {}, {}
+        zones = zones_of({e.data["store_code"] for e in envelopes}, using=self.db)
         for e in envelopes:
             d = e.data
             at = _utc(d["completed_at"])
+            there = local(at, zones[d["store_code"]])
+            hours.setdefault(_uuid(d["order_id"]), there.hour)
             facts.setdefault(_uuid(d["order_id"]), {
                 "order_id": _uuid(d["order_id"]), "number": d["number"], "kind": d["kind"],
                 "store_code": d["store_code"], "cashier": d["cashier"], "session_id": _uuid(d.get("session_id")),
-                "total": _money(d["total"]), "completed_at": at, "day": at.date()})
+                "total": _money(d["total"]), "completed_at": at, "day": there.date()})
         new = insert_new(CompletedSale, list(facts.values()), using=self.db)
         if not new:
             return
@@ -243,11 +250,11 @@ class SalesFiguresProjection(Projection):
             order_id = _uuid(e.data["order_id"])
             if order_id in new and order_id not in done:
                 done.add(order_id)
-                self._sale(e.data, facts[order_id], paid[order_id], rollup)
+                self._sale(e.data, facts[order_id], hours[order_id], paid[order_id], rollup)
 
     @staticmethod
-    def _sale(d: dict, fact: dict, payments, rollup: Rollup) -> None:
-        day, store, hour = fact["day"], fact["store_code"], fact["completed_at"].hour
+    def _sale(d: dict, fact: dict, hour: int, payments, rollup: Rollup) -> None:
+        day, store = fact["day"], fact["store_code"]
         figures = {"orders": 1, "items": sum(line["quantity"] for line in d["lines"]), "gross": _money(d["gross"]),
                    "discounts": _money(d["discount_total"]), "tax": _money(d["tax_total"]),
                    "total": _money(d["total"])}
@@ -273,7 +280,8 @@ class SalesFiguresProjection(Projection):
         order_ids = {_uuid(e.data["order_id"]) for e in envelopes}
         stores = dict(CompletedSale.objects.using(self.db).filter(order_id__in=order_ids)
                       .values_list("order_id", "store_code"))
-        facts = {}
+        facts, hours = {}, {}
+        zones = zones_of(set(stores.values()), using=self.db)
         for e in envelopes:
             d = e.data
             order_id = _uuid(d["order_id"])
@@ -281,21 +289,23 @@ class SalesFiguresProjection(Projection):
                 raise LookupError(f"sales.OrderRefunded {e.event_id} refunds order {order_id}, whose completion "
                                   "was not applied before it")
             at = _utc(e.recorded_at)
+            there = local(at, zones[stores[order_id]])
+            hours.setdefault(_uuid(d["refund_id"]), there.hour)
             facts.setdefault(_uuid(d["refund_id"]), {
                 "refund_id": _uuid(d["refund_id"]), "order_id": order_id, "store_code": stores[order_id],
                 "cashier": d.get("cashier") or "", "method": d["method"], "total": _money(d["total"]),
-                "tax": _money(d["tax"]), "recorded_at": at, "day": at.date()})
+                "tax": _money(d["tax"]), "recorded_at": at, "day": there.date()})
         new = insert_new(Refund, list(facts.values()), using=self.db)
         done = set()
         for e in envelopes:
             refund_id = _uuid(e.data["refund_id"])
             if refund_id in new and refund_id not in done:
                 done.add(refund_id)
-                self._refund(e.data, facts[refund_id], rollup)
+                self._refund(e.data, facts[refund_id], hours[refund_id], rollup)
 
     @staticmethod
-    def _refund(d: dict, fact: dict, rollup: Rollup) -> None:
-        day, store, hour = fact["day"], fact["store_code"], fact["recorded_at"].hour
+    def _refund(d: dict, fact: dict, hour: int, rollup: Rollup) -> None:
+        day, store = fact["day"], fact["store_code"]
         figures = {"refund_count": 1, "refunded_items": sum(line["quantity"] for line in d["lines"]),
                    "refunds": fact["total"], "refund_tax": fact["tax"]}
         rollup.add(DailySales, (day, store), **figures)
@@ -398,7 +408,9 @@ class TillSessionsProjection(Projection):
 
 
 def projections() -> list[Projection]:
-    return [CatalogDirectoryProjection(), SalesFiguresProjection(), TillSessionsProjection()]
+    # The store calendar first: sales figures of a batch read the time zones it may bring.
+    return [StoreCalendarProjection(), CatalogDirectoryProjection(), SalesFiguresProjection(),
+            TillSessionsProjection()]
 
 
 def register_projections() -> list[Projection]:

@@ -2,8 +2,9 @@
 API (`api/`) and the admin dashboard (`dashboard.py`).
 
 Definitions (the same everywhere, and the same as the sales context's Z-report):
-- a sale counts on the UTC date and hour its order completed (`OrderCompleted.completed_at`),
-  in the order's store; a refund on the UTC date and hour it was recorded, in its order's store;
+- a sale counts on its store's local date and hour when its order completed
+  (`OrderCompleted.completed_at` in the store's time zone), in the order's store; a refund on the
+  local date and hour it was recorded, in its order's store (`DAYS` says this to API readers);
 - gross = list price x quantity (tax included); discounts; tax = tax contained in total;
   total = what customers paid (gross - discounts); refunds = money given back (tax included);
 - net = gross - discounts - refunds;
@@ -29,8 +30,9 @@ from django.utils import timezone
 
 from .models import (
     CashierSales, CategoryEntry, DailySales, Figures, HourlySales, PaymentMethodSales, ProductEntry, ProductSales,
-    TillEntry, TillSessionMethod, TillSessionReport,
+    StoreEntry, TillEntry, TillSessionMethod, TillSessionReport,
 )
+from .store_calendar import UTC, today_in
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -39,6 +41,8 @@ FIGURES = Figures.ADDED
 MONEY_FIGURES = ("gross", "discounts", "tax", "total", "refunds", "refund_tax")
 METHOD_ORDER = ("cash", "card")
 UNCATEGORISED = "(uncategorised)"
+DAYS = ("Days and hours are each store's own, in its time zone (UTC for a store not registered with the "
+        "stores context). Across stores in different zones a date adds up each store's own local day.")
 
 
 @dataclass(frozen=True)
@@ -58,9 +62,24 @@ class Period:
         return queryset.filter(store_code=self.store) if self.store else queryset
 
 
-def business_today() -> dt.date:
-    """Today's business date (UTC)."""
-    return timezone.now().astimezone(dt.timezone.utc).date()
+def business_today(time_zone: str = UTC) -> dt.date:
+    """Today's business date in a time zone (a store's; UTC by default)."""
+    return today_in(time_zone, timezone.now())
+
+
+def store_zones() -> dict[str, str]:
+    return dict(StoreEntry.objects.values_list("code", "time_zone"))
+
+
+def todays_sales(now: dt.datetime | None = None) -> list[dict]:
+    """Each store's figures for its own today (a Berlin shop may be a day ahead of New York's)."""
+    now = now or timezone.now()
+    zones = store_zones()
+    utc_today = today_in(UTC, now)
+    days = {today_in(zone, now) for zone in zones.values()} | {utc_today}
+    rows = [r for r in daily_sales(Period(start=min(days), end=max(days)))["rows"]
+            if r["day"] == today_in(zones.get(r["store_code"], UTC), now)]
+    return rows
 
 
 def round_cents(value: Decimal) -> Decimal:
@@ -98,7 +117,9 @@ def _sums(names=FIGURES) -> dict:
 
 
 def store_names() -> dict[str, str]:
-    return dict(TillEntry.objects.order_by("store_code", "till_id").values_list("store_code", "store_name"))
+    """The stores context's names, else the name the store's tills were registered with."""
+    names = dict(TillEntry.objects.order_by("store_code", "till_id").values_list("store_code", "store_name"))
+    return {**names, **dict(StoreEntry.objects.values_list("code", "name"))}
 
 
 def totals_of(queryset) -> dict:
@@ -108,10 +129,11 @@ def totals_of(queryset) -> dict:
 # --- sales ---------------------------------------------------------------------------------------
 def daily_sales(period: Period) -> dict:
     rows = period.filter(DailySales.objects.all()).order_by("day", "store_code")
-    names = store_names()
+    names, zones = store_names(), store_zones()
     return {
         "rows": [derive({"day": r.day, "store_code": r.store_code, "store_name": names.get(r.store_code, ""),
-                         **{name: getattr(r, name) for name in FIGURES}}) for r in rows],
+                         "time_zone": zones.get(r.store_code, UTC), **{name: getattr(r, name) for name in FIGURES}})
+                 for r in rows],
         "totals": totals_of(period.filter(DailySales.objects.all())),
     }
 

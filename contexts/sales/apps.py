@@ -15,3 +15,9 @@ class SalesConfig(AppConfig):
 
         register_projections()
         register(ReservationRepliesPolicy())
+
+        from infrastructure.access.scope import register_till_store_lookup
+
+        from .till_stores import store_of_till
+
+        register_till_store_lookup(store_of_till)

@@ -7,7 +7,11 @@ has no row here, when a row names no endpoint, and when any role gets another an
 says. Adding an endpoint therefore means deciding here who may use it.
 
 Roles (`infrastructure/access/roles.py`): anonymous (no credentials), `none` (a valid login with
-no role group: default deny), cashier, manager, admin (superuser). Expected answers:
+no role group: default deny), cashier, store_manager (a manager assigned to a store), manager (a
+head-office manager: assigned to no store), admin (superuser). Store scope
+(`infrastructure/access/scope.py`) narrows what passes here to the user's own stores: a cashier
+at a till of another store, or a store manager acting on another store's till, staff or stock,
+gets 403 (tested in `tests/security/test_store_scope.py`). Expected answers:
 `ok` = the request gets past authentication and permissions (2xx, or a 4xx about the input or the
 resource, never 401/403); `401`; `403`.
 
@@ -18,15 +22,16 @@ gets 403 (tested separately). Managers and admins act on any till with an unboun
 
 from __future__ import annotations
 
-ROLES = ("anonymous", "none", "cashier", "manager", "admin")
+ROLES = ("anonymous", "none", "cashier", "store_manager", "manager", "admin")
 
 POLICIES: dict[str, dict[str, str]] = {
-    # who                      anonymous  none   cashier manager admin
-    "public":   dict(zip(ROLES, ("ok",   "ok",  "ok",   "ok",   "ok"))),
-    "login":    dict(zip(ROLES, ("401",  "ok",  "ok",   "ok",   "ok"))),
-    "cashier":  dict(zip(ROLES, ("401",  "403", "ok",   "ok",   "ok"))),
-    "till":     dict(zip(ROLES, ("401",  "403", "ok",   "ok",   "ok"))),
-    "manager":  dict(zip(ROLES, ("401",  "403", "403",  "ok",   "ok"))),
+    # who                         anonymous  none   cashier store_mgr manager admin
+    "public":      dict(zip(ROLES, ("ok",   "ok",  "ok",   "ok",     "ok",   "ok"))),
+    "login":       dict(zip(ROLES, ("401",  "ok",  "ok",   "ok",     "ok",   "ok"))),
+    "cashier":     dict(zip(ROLES, ("401",  "403", "ok",   "ok",     "ok",   "ok"))),
+    "till":        dict(zip(ROLES, ("401",  "403", "ok",   "ok",     "ok",   "ok"))),
+    "manager":     dict(zip(ROLES, ("401",  "403", "403",  "ok",     "ok",   "ok"))),
+    "head_office": dict(zip(ROLES, ("401",  "403", "403",  "403",    "ok",   "ok"))),
 }
 
 POLICY_NOTES = {
@@ -34,7 +39,8 @@ POLICY_NOTES = {
     "login": "any valid login",
     "cashier": "cashier role (managers and admins include it)",
     "till": "cashier with a token bound to this till; managers and admins with any token",
-    "manager": "manager role (admins include it)",
+    "manager": "manager role (admins include it); a store manager only for their own stores (checked per store)",
+    "head_office": "a head-office manager (a manager in no store) or an admin",
 }
 
 MATRIX: dict[str, str] = {
@@ -46,6 +52,20 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/auth/token/refresh/": "public",
     "POST /api/v1/auth/logout/": "login",
     "GET /api/v1/auth/me/": "login",
+    # --- stores -----------------------------------------------------------------------------
+    "GET /api/v1/stores/": "cashier",
+    "POST /api/v1/stores/": "head_office",
+    "GET /api/v1/stores/{code}/": "cashier",
+    "PATCH /api/v1/stores/{code}/": "head_office",
+    "POST /api/v1/stores/{code}/close/": "head_office",
+    "POST /api/v1/stores/{code}/reopen/": "head_office",
+    "GET /api/v1/stores/{code}/history/": "cashier",
+    "GET /api/v1/stores/staff/": "manager",
+    "POST /api/v1/stores/staff/": "manager",
+    "GET /api/v1/stores/staff/{username}/": "manager",
+    "POST /api/v1/stores/staff/{username}/stores/": "manager",
+    "POST /api/v1/stores/staff/{username}/reset-password/": "manager",
+    "POST /api/v1/stores/staff/{username}/deactivate/": "manager",
     # --- catalog ----------------------------------------------------------------------------
     "GET /api/v1/catalog/": "login",
     "GET /api/v1/catalog/categories/": "cashier",

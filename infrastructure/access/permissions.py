@@ -35,3 +35,17 @@ class CashierReadsManagerWrites(BasePermission):
     def has_permission(self, request, view):
         roles = _cached_roles(request)
         return MANAGER in roles if request.method not in SAFE_METHODS else CASHIER in roles
+
+
+class CashierReadsHeadOfficeWrites(BasePermission):
+    """Cashiers (and managers) may read; only a head-office manager (a manager in no store, or an
+    admin: `infrastructure/access/scope.py`) may change."""
+
+    message = "Only a head-office manager may change this; cashiers and store managers may read it."
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return CASHIER in _cached_roles(request)
+        from infrastructure.access.scope import is_head_office
+
+        return is_head_office(request)

@@ -10,7 +10,9 @@ Rules (`check_till`):
 - a till-bound token acts only on its own till: any other till in the URL or body is a 403;
 - a cashier (not a manager) must hold a till-bound token for every sales write;
 - a manager's token without a till claim may act on any till (back-office tools); a manager who
-  logs in at a till is bound like anyone else.
+  logs in at a till is bound like anyone else;
+- the till acted on must be in one of the user's stores (`scope.py`): a cashier moved to another
+  store loses the old store's tills at once, whatever tokens they still hold.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import uuid
 from rest_framework.exceptions import PermissionDenied
 
 from infrastructure.access.roles import MANAGER, request_roles
+from infrastructure.access.scope import check_user_at_till, request_stores
 
 TILL_CLAIM = "till"
 
@@ -49,6 +52,8 @@ def check_till(request, till_id: uuid.UUID | str | None) -> None:
     if bound is None:
         if MANAGER not in request_roles(request):
             raise TillTokenRequired()
-        return
-    if till_id is not None and str(till_id).lower() != bound.lower():
+    elif till_id is not None and str(till_id).lower() != bound.lower():
         raise TillMismatch(f"This token is bound to till {bound}; it cannot act on till {till_id}.")
+    till = till_id if till_id is not None else bound
+    if till is not None:
+        check_user_at_till(request.user, till, request_stores(request))

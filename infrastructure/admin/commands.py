@@ -47,6 +47,14 @@ class CommandFormMixin:
         Override when the domain's names differ from the form's."""
         return name if name in self.fields else None
 
+    def apply_rule(self, rule, field: str):
+        """For a `clean_<field>`: the domain's value rule on the field's input, its refusal a
+        field error (so every field's error shows at once, before the command runs)."""
+        try:
+            return rule(self.cleaned_data.get(field))
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+
     def add_domain_error(self, error: DomainError) -> None:
         self.add_error(self.form_field_for(error.field), error.message)
 

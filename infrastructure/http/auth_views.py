@@ -2,7 +2,8 @@
 
 - `POST auth/token/` {username, password, till_id?} -> access (15 min) + refresh (12 h). With
   `till_id` both tokens carry a `till` claim that binds them to that till
-  (`infrastructure/access/tills.py`); refreshing keeps the claim.
+  (`infrastructure/access/tills.py`); refreshing keeps the claim. A login at a till of a store the
+  user does not work in is a 403 (`infrastructure/access/scope.py`).
   Failed attempts are counted by django-axes per username and per client address; past the limit
   the login answers 429 (docs/security.md). Successful logins are not counted.
 - `POST auth/token/refresh/` {refresh} -> a new access *and* a new refresh token; the old refresh
@@ -31,6 +32,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from infrastructure.access.roles import roles_of
+from infrastructure.access.scope import check_user_at_till
 from infrastructure.access.tills import TILL_CLAIM, bound_till
 from infrastructure.http.authentication import deny_access_token
 from infrastructure.http.login_lockout import LOCKED_DETAIL, retry_after_seconds
@@ -53,6 +55,7 @@ class TillTokenObtainSerializer(TokenObtainPairSerializer):
         till_id = attrs.pop("till_id", None)
         data = super().validate(attrs)  # checks the credentials, sets self.user
         if till_id is not None:
+            check_user_at_till(self.user, till_id)  # 403 at a till of a store the user does not work in
             refresh = self.get_token(self.user)
             refresh[TILL_CLAIM] = str(till_id)  # copied into access tokens made from it (and on refresh)
             data = {"refresh": str(refresh), "access": str(refresh.access_token), "till": str(till_id)}

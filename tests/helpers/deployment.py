@@ -32,7 +32,7 @@ from .net import HttpResponse, free_port, http_get, http_request
 from .processes import REPO_ROOT, ManagedProcess, ServerProcess, child_env, venv_bin
 from .waiting import wait_until
 
-CONTEXTS = ("catalog", "customers", "sales", "reporting", "audit")
+CONTEXTS = ("stores", "catalog", "customers", "sales", "reporting", "audit")
 NGINX_DIR = REPO_ROOT / "deploy" / "nginx"
 GATEWAY_CONF = NGINX_DIR / "gateway.conf"
 UPSTREAMS_COMPOSE = NGINX_DIR / "upstreams.compose.conf"

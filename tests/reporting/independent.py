@@ -169,7 +169,7 @@ def compute(start: dt.date, end: dt.date, store: str | None = None) -> dict:
         return {"products": count, **row}
 
     return {
-        "daily": {key: {"store_name": store_names.get(key[1], ""), **fig.as_json()} for key, fig in daily.items()},
+        "daily": {key: {"store_name": store_names.get(key[1], ""), "time_zone": "UTC", **fig.as_json()} for key, fig in daily.items()},
         "totals": totals.as_json(),
         "hours": {hour: (hourly[hour].as_json() if hour in hourly else _Fig().as_json()) for hour in range(24)},
         "cashiers": {name: fig.as_json() for name, fig in cashiers.items()},

@@ -44,6 +44,7 @@ from decimal import Decimal
 
 from contexts.catalog import commands as cat
 from contexts.sales import commands as sal
+from contexts.stores import commands as sto
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from tests.helpers.auth import at_till
@@ -115,6 +116,9 @@ def run_known_days(clock: Clock, alice, bob, manager, *, users: dict) -> dict:
     execute(cat.DiscontinueProduct(product_id=products["OLD"], reason="range change"), META)
     ids["products"] = products
     t1, t2 = uuid.uuid4(), uuid.uuid4()
+    for code, name in (("S1", "Main Street"), ("S2", "Harbour")):  # both shops keep UTC as their local time
+        execute(sto.RegisterStore(code=code, name=name, tax_id=f"GB{code}", time_zone="UTC",
+                                  address={"line1": "1 Quay", "city": "Portsmouth", "country": "GB"}), META)
     execute(sal.RegisterTill(till_id=t1, name="Front till", store_code="S1", store_name="Main Street"), META)
     execute(sal.RegisterTill(till_id=t2, name="Harbour till", store_code="S2", store_name="Harbour"), META)
     ids["tills"] = {"T1": t1, "T2": t2}
@@ -209,16 +213,16 @@ def figures(orders=0, items=0, gross="0.00", discounts="0.00", tax="0.00", total
 
 EXPECTED_DAILY = [
     # day 1, S1: A1 + A2 + A3, refund R1.  44.77 / 3 = 14.923 -> 14.92
-    {"day": "2026-03-02", "store_code": "S1", "store_name": "Main Street",
+    {"day": "2026-03-02", "store_code": "S1", "store_name": "Main Street", "time_zone": "UTC",
      **figures(3, 8, "45.42", "0.65", "6.33", "44.77", 1, 1, "12.00", "2.00", "32.77", "14.92")},
     # day 1, S2: B1 + B2.  11.15 / 2 = 5.575 -> 5.58 (half up)
-    {"day": "2026-03-02", "store_code": "S2", "store_name": "Harbour",
+    {"day": "2026-03-02", "store_code": "S2", "store_name": "Harbour", "time_zone": "UTC",
      **figures(2, 3, "14.15", "3.00", "1.86", "11.15", 0, 0, "0.00", "0.00", "11.15", "5.58")},
     # day 2, S1: D1; refund R2 (of a day-1 sale)
-    {"day": "2026-03-03", "store_code": "S1", "store_name": "Main Street",
+    {"day": "2026-03-03", "store_code": "S1", "store_name": "Main Street", "time_zone": "UTC",
      **figures(1, 2, "4.30", "0.00", "0.72", "4.30", 1, 1, "1.93", "0.32", "2.37", "4.30")},
     # day 2, S2: B3 (placed on day 1, paid on day 2)
-    {"day": "2026-03-03", "store_code": "S2", "store_name": "Harbour",
+    {"day": "2026-03-03", "store_code": "S2", "store_name": "Harbour", "time_zone": "UTC",
      **figures(1, 1, "4.99", "0.00", "0.45", "4.99", 0, 0, "0.00", "0.00", "4.99", "4.99")},
 ]
 # 65.21 / 7 = 9.3157 -> 9.32

@@ -59,14 +59,14 @@ def tables() -> dict:
 
 def reporting_envelopes() -> list[Envelope]:
     return [Envelope.from_stored(row) for row in
-            StoredEvent.objects.filter(context__in=("sales", "catalog")).order_by("position")]
+            StoredEvent.objects.filter(context__in=("stores", "sales", "catalog")).order_by("position")]
 
 
 def test_the_projections_are_registered_and_own_their_tables():
     names = {p.name for p in replayable_projections("reporting")}
-    assert names == {"directory", "sales_figures", "z_reports"}
+    assert names == {"store_calendar", "directory", "sales_figures", "z_reports"}
     owned = [model for p in projections() for model in p.tables]
-    assert len(owned) == len(set(owned)) == 13  # every reporting model, each owned by one projection
+    assert len(owned) == len(set(owned)) == 14  # every reporting model, each owned by one projection
 
 
 def test_every_figure_of_the_known_days(known_days):

@@ -17,8 +17,12 @@ def fast_hashing(settings):
 
 @pytest.fixture
 def role_users(db, django_user_model, fast_hashing, cashier_user, manager_user, admin_user):
+    from infrastructure.access.models import StoreAssignment
+
+    store_manager = _make_user(django_user_model, "test-store-manager", group="manager")
+    StoreAssignment.objects.create(user=store_manager, store_code="S1")
     return {"none": _make_user(django_user_model, "test-no-role"), "cashier": cashier_user,
-            "manager": manager_user, "admin": admin_user}
+            "store_manager": store_manager, "manager": manager_user, "admin": admin_user}
 
 
 @pytest.fixture

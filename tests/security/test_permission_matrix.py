@@ -46,9 +46,9 @@ def _url(endpoint, till_id) -> str:
     path = endpoint.path
     if path.startswith("/api/v1/sales/tills/{pk}"):
         return path.replace("{pk}", str(till_id))
-    for name in ("{pk}", "{session_id}"):
+    for name in ("{pk}", "{session_id}", "{username}"):
         path = path.replace(name, str(uuid.uuid4()))
-    return path
+    return path.replace("{code}", "ZZ9")  # a store code that is not registered
 
 
 def _call(client, endpoint, till_id, ip, headers):

@@ -34,7 +34,7 @@ NGINX_DIR = REPO_ROOT / "deploy" / "nginx"
 GATEWAY_CONF = NGINX_DIR / "gateway.conf"
 UPSTREAMS_COMPOSE = NGINX_DIR / "upstreams.compose.conf"
 
-CONTEXTS = ("catalog", "customers", "sales", "reporting", "audit")
+CONTEXTS = ("stores", "catalog", "customers", "sales", "reporting", "audit")
 BACKING_SERVICES = {"postgres", "redis", "kafka", "ferretdb"}
 API_SERVICES = {f"api-{context}": context for context in CONTEXTS}
 WORKER_SERVICES = {f"worker-{context}": context for context in CONTEXTS}
@@ -396,9 +396,10 @@ class _EchoHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def stand_in_apis():
-    """Echo servers for catalog, sales, reporting and audit; customers has nothing listening (a dead upstream)."""
+    """Echo servers for stores, catalog, sales, reporting and audit; customers has nothing listening
+    (a dead upstream)."""
     servers, addresses = [], {}
-    for context in ("catalog", "sales", "reporting", "audit"):
+    for context in ("stores", "catalog", "sales", "reporting", "audit"):
         server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoHandler)
         server.context = context
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -432,6 +433,7 @@ def assert_problem(response, status: int) -> dict:
 
 
 ROUTES = [
+    ("/api/v1/stores/S1/", "stores"),
     ("/api/v1/catalog/products/", "catalog"),
     ("/api/v1/sales/orders/", "sales"),
     ("/api/v1/reports/daily-sales/", "reporting"),

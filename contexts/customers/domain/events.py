@@ -9,20 +9,12 @@ from decimal import Decimal
 from uuid import UUID
 
 from infrastructure.events import DomainEvent
+from infrastructure.values import PostalAddress
 
 CUSTOMERS = "customers"
 
 
-@dataclass(frozen=True)
-class Address:
-    """A postal address. `line2` and `postal_code` are "" when there is none; `country` is an
-    ISO 3166-1 alpha-2 code ("DE", "FR")."""
-
-    line1: str
-    line2: str
-    city: str
-    postal_code: str
-    country: str
+Address = PostalAddress  # line2 and postal_code are "" when there is none; country is ISO 3166-1 alpha-2
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,14 @@ field at fault. Normalising twice gives the same result, so stored values re-val
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Mapping
 from decimal import ROUND_FLOOR, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
+from infrastructure import values as infrastructure_values
 from infrastructure.errors import DomainError
+from infrastructure.values import ADDRESS_FIELDS, clean_text  # noqa: F401  (ADDRESS_FIELDS: the admin and the aggregate use it from here)
 
 from .events import Address
 
@@ -21,28 +21,12 @@ NAME_MAX = 200
 EMAIL_MAX = 254  # RFC 5321 path limit
 PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15  # E.164 allows at most 15 digits
 PHONE_SEARCH_MIN_DIGITS = 3
-ADDRESS_LINE_MAX, CITY_MAX, POSTAL_CODE_MAX = 200, 100, 20
 
 _PHONE_INPUT = re.compile(r"^\+?[0-9 ()\-]+$")
-_POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 \-]*$")
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _email_validator = EmailValidator()
 
 
-def _text(value, field: str, label: str, *, max_length: int, required: bool) -> str:
-    """Trimmed text with runs of whitespace collapsed to one space; no control characters."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise DomainError(f"{label} must be text.", field=field)
-    text = " ".join(value.split())
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
-        raise DomainError(f"{label} contains control characters.", field=field)
-    if required and not text:
-        raise DomainError(f"{label} is required.", field=field)
-    if len(text) > max_length:
-        raise DomainError(f"{label} has at most {max_length} characters (this one has {len(text)}).", field=field)
-    return text
+_text = clean_text  # the shared rule, under the name this module has always used
 
 
 def clean_name(value) -> str:
@@ -100,37 +84,10 @@ def email_key(email: str) -> str:
     return email.casefold()
 
 
-ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code", "country")
-
-
 def clean_address(value) -> Address | None:
     """An address, or None when none is given (None, an empty mapping, or every field blank).
     line1, city and country are required; country is an ISO 3166-1 alpha-2 code."""
-    if value is None:
-        return None
-    if isinstance(value, Address):
-        value = {name: getattr(value, name) for name in ADDRESS_FIELDS}
-    if not isinstance(value, Mapping):
-        raise DomainError("An address is an object with line1, line2, city, postal_code and country.",
-                          field="address")
-    unknown = sorted(set(value) - set(ADDRESS_FIELDS))
-    if unknown:
-        raise DomainError(f"Unknown address field {unknown[0]!r}.", field=f"address.{unknown[0]}")
-    if all(not str(value.get(name) or "").strip() for name in ADDRESS_FIELDS):
-        return None
-    line1 = _text(value.get("line1"), "address.line1", "The first address line", max_length=ADDRESS_LINE_MAX,
-                  required=True)
-    line2 = _text(value.get("line2"), "address.line2", "The second address line", max_length=ADDRESS_LINE_MAX,
-                  required=False)
-    city = _text(value.get("city"), "address.city", "The city", max_length=CITY_MAX, required=True)
-    postal_code = _text(value.get("postal_code"), "address.postal_code", "The postal code",
-                        max_length=POSTAL_CODE_MAX, required=False)
-    if postal_code and not _POSTAL_CODE.match(postal_code):
-        raise DomainError("A postal code has letters, digits, spaces and dashes.", field="address.postal_code")
-    country = _text(value.get("country"), "address.country", "The country", max_length=2, required=True)
-    if not _COUNTRY.match(country):
-        raise DomainError("The country is a two-letter ISO 3166-1 code such as DE or FR.", field="address.country")
-    return Address(line1=line1, line2=line2, city=city, postal_code=postal_code.upper(), country=country.upper())
+    return infrastructure_values.clean_address(value, required=False)
 
 
 def clean_reason(value) -> str | None:

@@ -26,9 +26,10 @@ class ReportFigures(serializers.Serializer):
 
 
 class ReportDailyRow(ReportFigures):
-    day = serializers.DateField()
+    day = serializers.DateField(help_text="The store's local business date.")
     store_code = serializers.CharField()
     store_name = serializers.CharField()
+    time_zone = serializers.CharField(help_text="The store's IANA time zone, which `day` is in.")
 
 
 class ReportProductRow(ReportFigures):
@@ -62,7 +63,7 @@ class ReportCashierRow(ReportFigures):
 
 
 class ReportHourRow(ReportFigures):
-    hour = serializers.IntegerField(min_value=0, max_value=23, help_text="Hour of the day, UTC.")
+    hour = serializers.IntegerField(min_value=0, max_value=23, help_text="Hour of the day, each store's local hour.")
 
 
 class ReportPaymentFigures(serializers.Serializer):
@@ -87,7 +88,7 @@ def _leading(serializer_class, *first):
     return serializer_class
 
 
-_leading(ReportDailyRow, "day", "store_code", "store_name")
+_leading(ReportDailyRow, "day", "store_code", "store_name", "time_zone")
 _leading(ReportProductRow, "product_id", "sku", "name", "category_id", "category_name")
 _leading(ReportCategoryRow, "category_id", "category_name")
 _leading(ReportCashierRow, "cashier")
@@ -102,6 +103,7 @@ def period_report(name: str, row, totals):
         "from": serializers.DateField(),
         "to": serializers.DateField(),
         "store": serializers.CharField(allow_null=True),
+        "days": serializers.CharField(help_text="How days and hours are grouped across stores."),
         "rows": row(many=True),
         "totals": totals(),
     })

@@ -58,7 +58,8 @@ class PeriodReportView(ReportView):
 
     def get(self, request):
         period = self.period = period_from(request.query_params)
-        data = {"from": period.start, "to": period.end, "store": period.store, **self.build(period)}
+        data = {"from": period.start, "to": period.end, "store": period.store, "days": reports.DAYS,
+                **self.build(period)}
         return Response(self.output(data).data)
 
     def csv_filename(self) -> str:  # e.g. daily-sales_S1_2026-03-01_2026-03-31.csv
@@ -83,7 +84,7 @@ class DailySalesView(PeriodReportView):
     report_name, output, row_serializer = "daily-sales", s.ReportDailySales, s.ReportDailyRow
 
     @_period_schema("Daily sales per store", s.ReportDailySales,
-                    "One row per business date (UTC) and store with sales or refunds, and the totals. A sale counts "
+                    "One row per business date (the store's local date) and store with sales or refunds, and the totals. A sale counts "
                     "on the date it completed, a refund on the date it was given.")
     def get(self, request):
         return super().get(request)
@@ -130,7 +131,7 @@ class SalesByCashierView(PeriodReportView):
 class SalesByHourView(PeriodReportView):
     report_name, output, row_serializer = "sales-by-hour", s.ReportSalesByHour, s.ReportHourRow
 
-    @_period_schema("Sales by hour of day", s.ReportSalesByHour, "24 rows, hour 0 to 23 (UTC), over the period.")
+    @_period_schema("Sales by hour of day", s.ReportSalesByHour, "24 rows, hour 0 to 23 (each store's local hour), over the period.")
     def get(self, request):
         return super().get(request)
 
