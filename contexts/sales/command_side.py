@@ -1,5 +1,7 @@
 """Command-side lookup tables of sales, written by the handlers in the same transaction as the
-events: which session is open on a till (one at a time), and the order-number counter per store."""
+events: which session is open on a till (one at a time), the order-number counter per store,
+the till sales not yet ended (a session cannot close over them), and managers' single-use
+approvals."""
 
 from django.db import models
 
@@ -19,3 +21,28 @@ class OrderNumberCounter(models.Model):
 
     class Meta:
         db_table = "sales_cmd_order_counter"
+
+
+class UnfinishedSale(models.Model):
+    """A till sale placed but neither completed nor voided. Every sale ends: the session's close
+    lists these (409) or voids them when asked to."""
+
+    order_id = models.UUIDField(primary_key=True)
+    session_id = models.UUIDField(db_index=True)
+    number = models.CharField(max_length=40)
+
+    class Meta:
+        db_table = "sales_cmd_unfinished_sale"
+
+
+class ManagerApproval(models.Model):
+    """A manager's approval of one action above a cashier's limit: short-lived and used once. Only
+    the token's SHA-256 is kept, so the table cannot be read back into approvals."""
+
+    token_hash = models.CharField(max_length=64, primary_key=True)
+    manager = models.CharField(max_length=150)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "sales_cmd_manager_approval"

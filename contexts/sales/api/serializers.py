@@ -105,6 +105,25 @@ class CountedIn(serializers.Serializer):
 
 class CloseIn(serializers.Serializer):
     counted = CountedIn()
+    void_unfinished = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Void the till's sales that are neither completed nor voided (else the close answers 409 "
+                  "listing their numbers).")
+
+
+class VoidIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ApprovalIn(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+
+
+class ApprovalOut(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it once, as the X-Manager-Approval header.")
+    manager = serializers.CharField()
+    expires_at = serializers.DateTimeField()
 
 
 # --- outputs (the command side's view right after a write) ------------------------------------
@@ -166,4 +185,5 @@ class SessionState(serializers.Serializer):
     expected_cash = serializers.DecimalField(**MONEY)
     expected_card = serializers.DecimalField(**MONEY)
     sales_count = serializers.IntegerField()
+    void_count = serializers.IntegerField()
     z_report = serializers.JSONField(required=False)
