@@ -14,7 +14,9 @@ from infrastructure.errors import Conflict, DomainError
 from infrastructure.events.serialization import to_json
 
 from . import commands as c
-from .command_side import ManagerApproval, OpenSession, OrderNumberCounter, UnfinishedSale
+from .command_side import (
+    ManagerApproval, OpenSession, OrderNumberCounter, StoreTillCounter, TillReceiptCounter, UnfinishedSale,
+)
 from .domain.errors import NeedsManager
 from .domain.events import ShipTo
 from .domain.order import DELIVERY, TILL, Order
@@ -129,20 +131,44 @@ def grant_approval(cmd: c.GrantApproval, uow: UnitOfWork) -> dict:
 
 
 # --- orders -----------------------------------------------------------------------------------
-# One statement (PostgreSQL and SQLite >= 3.35): creates the store's counter or takes the next
+# Each is one statement (PostgreSQL and SQLite >= 3.35): it creates the counter or takes the next
 # number, and holds the row lock until commit, so numbers have no gaps and no duplicates.
-_NEXT_NUMBER_SQL = f"""
-INSERT INTO {OrderNumberCounter._meta.db_table} (store_code, last_number) VALUES (%s, 1)
-ON CONFLICT (store_code) DO UPDATE SET last_number = {OrderNumberCounter._meta.db_table}.last_number + 1
-RETURNING last_number
-"""
+def _upsert_next(model, key: str, counter: str, *others: str) -> str:
+    table = model._meta.db_table
+    columns = ", ".join([key, *others, counter])
+    values = ", ".join(["%s"] * (len(others) + 1))
+    returning = ", ".join([counter, *others])
+    return (f"INSERT INTO {table} ({columns}) VALUES ({values}, 1) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {counter} = {table}.{counter} + 1 RETURNING {returning}")
+
+
+_NEXT_DELIVERY_NUMBER_SQL = _upsert_next(OrderNumberCounter, "store_code", "last_number")
+_NEXT_TILL_NUMBER_SQL = _upsert_next(StoreTillCounter, "store_code", "last_till")
+_NEXT_RECEIPT_SQL = _upsert_next(TillReceiptCounter, "till_id", "last_number", "store_code", "till_number")
+_SET_TILL_NUMBER_SQL = f"UPDATE {TillReceiptCounter._meta.db_table} SET till_number = %s WHERE till_id = %s"
 
 
 def _next_number(uow: UnitOfWork, store_code: str) -> str:
+    """A delivery order's number, per store: S1-000123."""
     with connections[uow.db].cursor() as cursor:
-        cursor.execute(_NEXT_NUMBER_SQL, [store_code])
+        cursor.execute(_NEXT_DELIVERY_NUMBER_SQL, [store_code])
         (number,) = cursor.fetchone()
     return f"{store_code}-{number:06d}"
+
+
+def _next_receipt(uow: UnitOfWork, till: Till) -> str:
+    """A till sale's number, per till: S1-03-000123. Only this till's counter row is locked until
+    commit; the store's till counter is touched once per till, on its first sale."""
+    connection = connections[uow.db]
+    till_id = TillReceiptCounter._meta.pk.get_db_prep_value(till.uuid, connection)  # as the ORM stores it
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_RECEIPT_SQL, [till_id, till.store_code, 0])
+        number, _, till_number = cursor.fetchone()
+        if not till_number:
+            cursor.execute(_NEXT_TILL_NUMBER_SQL, [till.store_code])
+            (till_number,) = cursor.fetchone()
+            cursor.execute(_SET_TILL_NUMBER_SQL, [till_number, till_id])
+    return f"{till.store_code}-{till_number:02d}-{number:06d}"
 
 
 def _priced_lines(uow: UnitOfWork, requests, max_discount: Decimal):
@@ -219,7 +245,7 @@ def place_till_sale(cmd: c.PlaceTillSale, uow: UnitOfWork) -> dict:
     lines = _priced_lines(uow, cmd.lines, Decimal("100") if approved_by else cmd.max_discount_percent)
     orders = uow.repository(Order)
     order = orders.get_or_new(cmd.order_id)
-    order.place(number=_next_number(uow, till.store_code), kind=TILL, store_code=till.store_code, till_id=till.uuid,
+    order.place(number=_next_receipt(uow, till), kind=TILL, store_code=till.store_code, till_id=till.uuid,
                 session_id=session.uuid, cashier=cmd.cashier, customer_id=cmd.customer_id, lines=lines,
                 totals=totals(lines), placed_at=placed_at, approved_by=approved_by)
     if cmd.payments:

@@ -110,4 +110,18 @@ def test_a_refused_sale_takes_no_order_number(shop):
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "payments.1.amount"
     assert "S1-" not in refused.json()["detail"]  # it names no number that was never created
     ok = sell(client, sale_body(till, [(shop["coffee"], 1, None)], [("card", "4.99")])).json()
-    assert ok["number"] == "S1-000001"
+    assert ok["number"] == "S1-01-000001"  # till 01 of store S1: the refused sale left no gap
+
+
+def test_receipts_are_numbered_per_till(shop, cashier_user):
+    client, first = shop["client"], shop["till"]
+    second = make_till("Till 2")
+    _open(client, first)
+    at_till(client, cashier_user, second)
+    _open(client, second)
+    numbers = []
+    for till in (second, first, second):
+        at_till(client, cashier_user, till)
+        numbers.append(sell(client, sale_body(till, [(shop["soap"], 1, None)], [("card", "2.15")])).json()["number"])
+    # tills are numbered in the store by their first sale; each till's receipts count on their own
+    assert numbers == ["S1-01-000001", "S1-02-000001", "S1-01-000002"]
