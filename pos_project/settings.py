@@ -198,7 +198,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "infrastructure.http.pagination.Pagination",  # ?page_size= up to 500
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "infrastructure.http.openapi.ProblemAutoSchema",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "infrastructure.http.negotiation.ProblemContentNegotiation",

@@ -359,6 +359,7 @@ def refund_order(cmd: c.RefundOrder, uow: UnitOfWork) -> dict:
         session.record_refund(order.uuid, event.refund_id, event.method, event.total, event.tax, approved_by)
         sessions.save(session)
         orders.save(order)
-    return {**order.state(), "refund_id": str(cmd.refund_id)}
+    # the order as it now is, and what this refund was (also when it is the same refund again)
+    return {**order.state(), "refund_id": str(cmd.refund_id), "refund": order.refund_state(cmd.refund_id)}
 
 

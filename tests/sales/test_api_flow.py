@@ -40,6 +40,11 @@ def test_a_day_at_the_till(shop, manager_user):
                          format="json")
     assert refund.status_code == 201, refund.json()
     assert refund.json()["refunded"] == "12.00"
+    # the answer says what this refund was: 1 x 12.00 (10.00 + 20 % tax, of which 2.00 tax), in cash
+    assert {k: refund.json()["refund"][k] for k in ("method", "total", "tax", "approved_by")} == {
+        "method": "cash", "total": "12.00", "tax": "2.00", "approved_by": ""}
+    assert [(line["line_no"], line["quantity"], line["amount"]) for line in refund.json()["refund"]["lines"]] == [
+        (1, 1, "12.00")]
 
     assert client.post(f"/api/v1/sales/tills/{till}/cash-movements/", {"amount": "-50.00", "reason": "bank drop"},
                        format="json").status_code == 200
@@ -189,6 +194,14 @@ def test_pay_later_and_receipt(shop):
     assert max(len(line) for line in body.splitlines()) <= 40
     html = client.get(f"/api/v1/sales/orders/{order['id']}/receipt/?format=html")
     assert html.status_code == 200 and html["Content-Type"].startswith("text/html") and order["number"] in html.content.decode()
+    receipt = client.get(f"/api/v1/sales/orders/{order['id']}/receipt/?format=json")
+    assert receipt.status_code == 200 and receipt["Content-Type"].startswith("application/json")
+    data = receipt.json()
+    assert (data["number"], data["total"], data["change"], data["store"], data["till"]) == (
+        order["number"], "17.12", "2.88", {"code": "S1", "name": "Main Street"}, "Till 1")
+    assert [(p["method"], p["amount"]) for p in data["payments"]] == [("Card", "10.00"), ("Cash", "10.00")]
+    assert [(i["name"], i["quantity"], i["total"]) for i in data["items"]] == [
+        ("Product COF", 3, "14.97"), ("Product SOAP", 1, "2.15")]
     detail = client.get(f"/api/v1/sales/orders/{order['id']}/").json()
     assert len(detail["lines"]) == 2 and len(detail["payments"]) == 2
     history = client.get(f"/api/v1/sales/orders/{order['id']}/history/").json()
@@ -233,3 +246,17 @@ def test_permissions(api_client, embedded_delivery, cashier_user):
     assert api_client.get("/api/v1/sales/orders/").status_code == 200
     created = api_client.post("/api/v1/sales/tills/", {"name": "T", "store_code": "S9", "store_name": "X"}, format="json")
     assert created.status_code == 403
+
+
+def test_lists_honour_page_size_up_to_the_documented_maximum(shop, monkeypatch):
+    from infrastructure.http.pagination import Pagination
+
+    client, till = shop["client"], shop["till"]
+    client.post(f"/api/v1/sales/tills/{till}/open/", {"opening_float": "0.00"}, format="json")
+    for _ in range(3):
+        assert sell(client, sale_body(till, [(shop["soap"], 1, None)], [("card", "2.15")])).status_code == 201
+    two = client.get("/api/v1/sales/orders/?page_size=2").json()
+    assert (two["count"], len(two["results"]), two["next"] is not None) == (3, 2, True)
+    monkeypatch.setattr(Pagination, "max_page_size", 1)  # the maximum caps a larger ask
+    capped = client.get("/api/v1/sales/orders/?page_size=1000").json()
+    assert (capped["count"], len(capped["results"])) == (3, 1)

@@ -143,6 +143,27 @@ class OrderLineState(serializers.Serializer):
     refunded_quantity = serializers.IntegerField()
 
 
+class RefundLineState(serializers.Serializer):
+    line_no = serializers.IntegerField()
+    product_id = serializers.UUIDField()
+    quantity = serializers.IntegerField()
+    amount = serializers.DecimalField(**MONEY)
+    tax = serializers.DecimalField(**MONEY)
+
+
+class RefundState(serializers.Serializer):
+    id = serializers.UUIDField()
+    method = serializers.CharField()
+    total = serializers.DecimalField(**MONEY)
+    tax = serializers.DecimalField(**MONEY)
+    cashier = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    approved_by = serializers.CharField(allow_blank=True, help_text="The manager who approved it, if anyone.")
+    session_id = serializers.UUIDField(allow_null=True)
+    till_id = serializers.UUIDField(allow_null=True)
+    lines = RefundLineState(many=True)
+
+
 class OrderState(serializers.Serializer):
     id = serializers.UUIDField()
     version = serializers.IntegerField()
@@ -165,6 +186,7 @@ class OrderState(serializers.Serializer):
     remaining = serializers.DecimalField(**MONEY)
     refunded = serializers.DecimalField(**MONEY)
     refund_id = serializers.UUIDField(required=False)
+    refund = RefundState(required=False, help_text="A refund's answer: what this refund was.")
 
 
 class TillState(serializers.Serializer):

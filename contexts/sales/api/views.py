@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from infrastructure.access.permissions import IsCashier, IsManager
@@ -24,7 +24,7 @@ from infrastructure.idempotency.requests import run_idempotent
 
 from .. import commands as c
 from ..models import OrderView, TillSessionView, TillView
-from ..receipts import load_receipt, render_html, render_text
+from ..receipts import load_receipt, render_html, render_json, render_text
 from . import read_serializers as r
 from . import serializers as s
 from .filters import OrderFilter
@@ -268,14 +268,15 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
             approval=_approval(request)), _meta(request))
         return Response(result, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["text", "html"],
-                                                description="text (40 columns, the default) or html")],
-                   responses={(200, "text/plain"): OpenApiTypes.STR, (200, "text/html"): OpenApiTypes.STR},
+    @extend_schema(parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["text", "html", "json"],
+                                                description="text (40 columns, the default), html, or json (the "
+                                                            "same content as data, for a till's own printer)")],
+                   responses={(200, "text/plain"): OpenApiTypes.STR, (200, "text/html"): OpenApiTypes.STR,
+                              (200, "application/json"): OpenApiTypes.OBJECT},
                    summary="A printable receipt")
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None,
-            renderer_classes=[PlainTextRenderer, ReceiptHTMLRenderer])
+            renderer_classes=[PlainTextRenderer, ReceiptHTMLRenderer, JSONRenderer])
     def receipt(self, request, pk=None):
         parts = load_receipt(self.get_object())
-        if request.accepted_renderer.format == "html":
-            return Response(render_html(**parts))
-        return Response(render_text(**parts))
+        renderer = {"html": render_html, "json": render_json}.get(request.accepted_renderer.format, render_text)
+        return Response(renderer(**parts))

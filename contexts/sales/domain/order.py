@@ -49,6 +49,7 @@ class Order(Aggregate):
         self.refunded_by: dict[str, Decimal] = {CASH: ZERO, CARD: ZERO}
         self.refunded_lines: dict[int, tuple[int, Decimal, Decimal]] = {}  # line -> (qty, amount, tax)
         self.refund_ids: set[UUID] = set()
+        self.refunds: dict[UUID, OrderRefunded] = {}
         self.unapproved_refunded = ZERO  # refunded without a manager's approval: the cashier limit's tally
         self.payments: list[ReturnedPayment] = []  # what a void gives back
         self.placed_at: datetime | None = None
@@ -272,12 +273,24 @@ class Order(Aggregate):
 
     def when_OrderRefunded(self, e: OrderRefunded):
         self.refund_ids.add(e.refund_id)
+        self.refunds[e.refund_id] = e
         self.refunded_by[e.method] = self.refunded_by.get(e.method, ZERO) + e.total
         if not e.approved_by:
             self.unapproved_refunded += e.total
         for line in e.lines:
             qty, amount, tax = self.refunded_lines.get(line.line_no, (0, ZERO, ZERO))
             self.refunded_lines[line.line_no] = (qty + line.quantity, amount + line.amount, tax + line.tax)
+
+    def refund_state(self, refund_id: UUID) -> dict | None:
+        """What one refund was: its lines, amount, tax, method, and who approved it."""
+        e = self.refunds.get(refund_id)
+        if e is None:
+            return None
+        return {"id": str(e.refund_id), "method": e.method, "total": str(e.total), "tax": str(e.tax),
+                "cashier": e.cashier, "reason": e.reason, "approved_by": e.approved_by,
+                "session_id": _s(e.session_id), "till_id": _s(e.till_id),
+                "lines": [{"line_no": line.line_no, "product_id": str(line.product_id), "quantity": line.quantity,
+                           "amount": str(line.amount), "tax": str(line.tax)} for line in e.lines]}
 
     def state(self) -> dict:
         return {
