@@ -260,3 +260,16 @@ def test_lists_honour_page_size_up_to_the_documented_maximum(shop, monkeypatch):
     monkeypatch.setattr(Pagination, "max_page_size", 1)  # the maximum caps a larger ask
     capped = client.get("/api/v1/sales/orders/?page_size=1000").json()
     assert (capped["count"], len(capped["results"])) == (3, 1)
+
+
+def test_format_in_the_url_wins_over_accept(shop, manager_user):
+    client, till = shop["client"], shop["till"]
+    client.post(f"/api/v1/sales/tills/{till}/open/", {"opening_float": "0.00"}, format="json")
+    order = sell(client, sale_body(till, [(shop["soap"], 1, None)], [("card", "2.15")])).json()
+    text = client.get(f"/api/v1/sales/orders/{order['id']}/receipt/?format=text", HTTP_ACCEPT="application/json")
+    assert text.status_code == 200 and text["Content-Type"].startswith("text/plain")
+    client.force_authenticate(manager_user)
+    report = client.get("/api/v1/reports/daily-sales/?format=csv", HTTP_ACCEPT="application/json")
+    assert report.status_code == 200 and report["Content-Type"].startswith("text/csv")
+    unknown = client.get("/api/v1/reports/daily-sales/?format=xls", HTTP_ACCEPT="application/json")
+    assert unknown.status_code == 406 and "csv" in unknown.json()["detail"]
