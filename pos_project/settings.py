@@ -218,7 +218,7 @@ REST_FRAMEWORK = {
         "infrastructure.http.filters.BoundedSearchFilter",  # capped words: a long search is a 400
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "infrastructure.http.pagination.Pagination",  # ?page_size= up to 500
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "infrastructure.http.openapi.ProblemAutoSchema",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "infrastructure.http.negotiation.ProblemContentNegotiation",
@@ -328,7 +328,13 @@ def _positive_decimal(name: str, default: str) -> Decimal:
 
 # What a cashier may do without a manager (a manager has no such limits).
 POS_CASHIER_MAX_DISCOUNT_PERCENT = _positive_decimal("POS_CASHIER_MAX_DISCOUNT_PERCENT", "10")
-POS_CASHIER_REFUND_LIMIT = _positive_decimal("POS_CASHIER_REFUND_LIMIT", "100.00")
+POS_CASHIER_REFUND_LIMIT = _positive_decimal("POS_CASHIER_REFUND_LIMIT", "100.00")  # per order and per session
+# A manager's approval (POST /api/v1/sales/approvals/) is good for one request within this time.
+POS_MANAGER_APPROVAL_SECONDS = env.int("POS_MANAGER_APPROVAL_SECONDS", default=120)
+# Cash tendered may exceed what is owed by at most this much change (a mistyped 9999999.99 is refused).
+POS_CASH_MAX_CHANGE = _positive_decimal("POS_CASH_MAX_CHANGE", "500.00")
+# An offline sale's placed_at may be at most this far ahead of the server's clock.
+POS_PLACED_AT_MAX_SKEW_SECONDS = env.int("POS_PLACED_AT_MAX_SKEW_SECONDS", default=300)
 # Loyalty: one point per whole POS_LOYALTY_UNIT of a paid order's total (customers context).
 POS_LOYALTY_UNIT = _positive_decimal("POS_LOYALTY_UNIT", "1.00")
 

@@ -298,6 +298,8 @@ class TillSessionReport(models.Model):
     refund_count = models.IntegerField(default=0)
     refunds = _money()
     refund_tax = _money()
+    void_count = models.IntegerField(default=0)  # sales voided (never completed)
+    voids = _money()  # what the voided sales came to
     published_z_report = models.JSONField(null=True, blank=True)  # TillSessionClosed's, as received
     version = models.PositiveIntegerField()  # of the session stream
 

@@ -325,7 +325,8 @@ class SalesFiguresProjection(Projection):
 
 # --- till sessions ---------------------------------------------------------------------------------
 _SESSION_FIELDS = ["status", "closed_at", "closed_by", "cash_in", "cash_out", "sales_count", "gross", "discounts",
-                   "tax", "refund_count", "refunds", "refund_tax", "published_z_report", "version"]
+                   "tax", "refund_count", "refunds", "refund_tax", "void_count", "voids", "published_z_report",
+                   "version"]
 
 
 class TillSessionsProjection(Projection):
@@ -336,7 +337,8 @@ class TillSessionsProjection(Projection):
     consumer = REPORTING
     tables = (TillEntry, TillSessionReport, TillSessionMethod)
     subscriptions = {SALES: {"TillRegistered", "TillSessionOpened", "CashMovementRecorded", "SessionSaleRecorded",
-                             "SessionPaymentRecorded", "SessionRefundRecorded", "TillSessionClosed"}}
+                             "SessionPaymentRecorded", "SessionRefundRecorded", "SessionVoidRecorded",
+                             "TillSessionClosed"}}
 
     def handle(self, envelopes: list[Envelope]) -> None:
         ids = {_uuid(e.data["session_id"]) for e in envelopes if e.event_type != "TillRegistered"}
@@ -397,6 +399,11 @@ class TillSessionsProjection(Projection):
             session.refunds += _money(d["amount"])
             session.refund_tax += _money(d["tax"])
             self._method(methods, key, d["method"]).given_back += _money(d["amount"])
+        elif kind == "SessionVoidRecorded":  # a sale voided: its payments went back through the till
+            session.void_count += 1
+            session.voids += _money(d["total"])
+            for returned in d["returned"]:
+                self._method(methods, key, returned["method"]).given_back += _money(returned["amount"])
         elif kind == "TillSessionClosed":
             z = d["z_report"]
             session.status, session.closed_at = TillSessionReport.CLOSED, _utc(d["closed_at"])

@@ -253,7 +253,7 @@ def z_report(session: TillSessionReport, methods: dict[str, TillSessionMethod]) 
         "tax": session.tax, "refunds": session.refunds, "refund_count": session.refund_count,
         "net": session.gross - session.discounts - session.refunds, "opening_float": session.opening_float,
         "cash_in": session.cash_in, "cash_out": session.cash_out, "methods": lines,
-        "cash_difference": lines[0]["difference"],
+        "cash_difference": lines[0]["difference"], "void_count": session.void_count, "voids": session.voids,
     }
 
 
@@ -275,7 +275,8 @@ def reconciled(ours: dict, published: dict | None) -> bool | None:
     """True when the Z-report the sales context published at closing equals ours (None while open)."""
     if published is None:
         return None
-    return _canonical(ours) == _canonical(published)
+    # Z-reports published before voids existed have no void figures: they had none.
+    return _canonical(ours) == _canonical({"void_count": 0, "voids": "0.00", **published})
 
 
 def session_report(session: TillSessionReport, methods: list[TillSessionMethod], tills: dict) -> dict:

@@ -195,8 +195,8 @@ class RefundForm(CommandForm):
     method = forms.ChoiceField(choices=METHODS, initial="original")
     reason = forms.CharField(max_length=200)
     till_id = forms.TypedChoiceField(label="Till", required=False, coerce=uuid.UUID, empty_value=None, choices=(),
-                                     help_text="For a cash refund: the till (with an open session) the cash "
-                                               "comes out of.")
+                                     help_text="The till (with an open session) the money goes back through: "
+                                               "every refund, cash or card, is counted in a till session.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,5 +1,7 @@
 """Command-side lookup tables of sales, written by the handlers in the same transaction as the
-events: which session is open on a till (one at a time), and the order-number counter per store."""
+events: which session is open on a till (one at a time), the receipt counters (per till for till
+sales, per store for delivery orders and for numbering a store's tills), the till sales not yet ended (a session cannot close over them), and managers' single-use
+approvals."""
 
 from django.db import models
 
@@ -14,8 +16,58 @@ class OpenSession(models.Model):
 
 
 class OrderNumberCounter(models.Model):
+    """Delivery orders' numbers per store (S1-000123); till sales number per till instead."""
+
     store_code = models.CharField(max_length=8, primary_key=True)
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
         db_table = "sales_cmd_order_counter"
+
+
+class StoreTillCounter(models.Model):
+    """The last till number given in a store: a till gets the next one on its first sale."""
+
+    store_code = models.CharField(max_length=8, primary_key=True)
+    last_till = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "sales_cmd_store_till_counter"
+
+
+class TillReceiptCounter(models.Model):
+    """A till's receipt numbers (S1-03-000123): gapless per till, and a sale locks only its own
+    till's row, so the tills of one store never wait on each other."""
+
+    till_id = models.UUIDField(primary_key=True)
+    store_code = models.CharField(max_length=8)
+    till_number = models.PositiveIntegerField(default=0)  # 0 until given, in the same transaction
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "sales_cmd_till_receipt_counter"
+
+
+class UnfinishedSale(models.Model):
+    """A till sale placed but neither completed nor voided. Every sale ends: the session's close
+    lists these (409) or voids them when asked to."""
+
+    order_id = models.UUIDField(primary_key=True)
+    session_id = models.UUIDField(db_index=True)
+    number = models.CharField(max_length=40)
+
+    class Meta:
+        db_table = "sales_cmd_unfinished_sale"
+
+
+class ManagerApproval(models.Model):
+    """A manager's approval of one action above a cashier's limit: short-lived and used once. Only
+    the token's SHA-256 is kept, so the table cannot be read back into approvals."""
+
+    token_hash = models.CharField(max_length=64, primary_key=True)
+    manager = models.CharField(max_length=150)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "sales_cmd_manager_approval"

@@ -35,6 +35,7 @@ class CloseTillSession:
     till_id: UUID
     cashier: str
     counted: dict  # method -> counted amount (Decimal); cash at least
+    void_unfinished: bool = False  # void the till's sales that are not completed (else 409 listing them)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class PlaceTillSale:
     customer_id: UUID | None = None
     placed_at: datetime | None = None  # the till's own time, for orders sent after being offline
     max_discount_percent: Decimal = Decimal("100")
+    approval: str = ""  # a manager's single-use approval token (lifts the cashier's discount limit)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,15 @@ class PlaceDeliveryOrder:
 class PayOrder:
     order_id: UUID
     payments: tuple[PaymentRequest, ...]
-    till_id: UUID | None = None  # where the money was taken (None: not at a till)
+    till_id: UUID | None = None  # where the money was taken: required (its open session counts it)
+
+
+@dataclass(frozen=True)
+class VoidOrder:
+    order_id: UUID
+    cashier: str
+    reason: str = ""
+    till_id: UUID | None = None  # the till acting (a till-bound token): must be the sale's own till
 
 
 @dataclass(frozen=True)
@@ -120,4 +130,11 @@ class RefundOrder:
     cashier: str
     reason: str = ""
     till_id: UUID | None = None
-    max_amount: Decimal | None = None  # the caller's refund limit (cashiers have one)
+    max_amount: Decimal | None = None  # the caller's refund limit (cashiers have one), cumulative
+    approval: str = ""  # a manager's single-use approval token (lifts the limit)
+
+
+@dataclass(frozen=True)
+class GrantApproval:
+    token: str  # the secret the till will send once (only its hash is stored)
+    manager: str

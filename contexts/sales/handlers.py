@@ -1,8 +1,11 @@
 """One handler per sales command; each runs in one transaction (the unit of work)."""
 
+import hashlib
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
@@ -11,7 +14,10 @@ from infrastructure.errors import Conflict, DomainError
 from infrastructure.events.serialization import to_json
 
 from . import commands as c
-from .command_side import OpenSession, OrderNumberCounter
+from .command_side import (
+    ManagerApproval, OpenSession, OrderNumberCounter, StoreTillCounter, TillReceiptCounter, UnfinishedSale,
+)
+from .domain.errors import NeedsManager
 from .domain.events import ShipTo
 from .domain.order import DELIVERY, TILL, Order
 from .domain.pricing import PriceEntry, check_discount, price_line, totals
@@ -69,30 +75,100 @@ def record_cash_movement(cmd: c.RecordCashMovement, uow: UnitOfWork) -> dict:
 
 @handles(c.CloseTillSession)
 def close_session(cmd: c.CloseTillSession, uow: UnitOfWork) -> dict:
+    """Every sale ends: a session with sales neither completed nor voided closes only when the
+    request says to void them (`void_unfinished`); otherwise the answer is a 409 naming them."""
     row = _open_session(uow, cmd.till_id, lock=True)  # holds off sales on this till while closing
     sessions = uow.repository(TillSession)
     session = sessions.get(row.session_id)
+    unfinished = list(UnfinishedSale.objects.using(uow.db).filter(session_id=row.session_id).order_by("number"))
+    if unfinished and not cmd.void_unfinished:
+        raise UnfinishedSales([sale.number for sale in unfinished])
+    orders = uow.repository(Order)
+    for sale in unfinished:
+        order = orders.get(sale.order_id, label="order")
+        _void(uow, order, session, cmd.cashier, "unfinished at the till's close")
+        orders.save(order)
     report = session.close(cmd.counted, cmd.cashier, timezone.now())
     row.delete(using=uow.db)
     sessions.save(session)
     return {**session.state(), "z_report": to_json(report)}
 
 
+class UnfinishedSales(Conflict):
+    def __init__(self, numbers: list[str]):
+        super().__init__(f"The till has sales that are neither completed nor voided: {', '.join(numbers)}. Take "
+                         "their payment or void them, or close with \"void_unfinished\": true to void them.",
+                         field="void_unfinished", code="UnfinishedSales")
+        self.numbers = numbers
+
+
+# --- managers' approvals ----------------------------------------------------------------------
+def approval_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _approved_by(uow: UnitOfWork, token: str) -> str:
+    """The manager whose approval `token` is, using it up in this transaction ("" without one). A
+    token that is unknown, used or expired is refused rather than ignored: the till meant to ask."""
+    if not token:
+        return ""
+    now = timezone.now()
+    row = ManagerApproval.objects.using(uow.db).select_for_update().filter(token_hash=approval_hash(token)).first()
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise NeedsManager("This manager's approval is unknown, used already or expired; ask for a new one.",
+                           field="X-Manager-Approval")
+    row.used_at = now
+    row.save(using=uow.db, update_fields=["used_at"])
+    return row.manager
+
+
+@handles(c.GrantApproval)
+def grant_approval(cmd: c.GrantApproval, uow: UnitOfWork) -> dict:
+    expires_at = timezone.now() + timedelta(seconds=settings.POS_MANAGER_APPROVAL_SECONDS)
+    ManagerApproval.objects.using(uow.db).create(token_hash=approval_hash(cmd.token), manager=cmd.manager,
+                                                 expires_at=expires_at)
+    return {"token": cmd.token, "manager": cmd.manager, "expires_at": expires_at}
+
+
 # --- orders -----------------------------------------------------------------------------------
-# One statement (PostgreSQL and SQLite >= 3.35): creates the store's counter or takes the next
+# Each is one statement (PostgreSQL and SQLite >= 3.35): it creates the counter or takes the next
 # number, and holds the row lock until commit, so numbers have no gaps and no duplicates.
-_NEXT_NUMBER_SQL = f"""
-INSERT INTO {OrderNumberCounter._meta.db_table} (store_code, last_number) VALUES (%s, 1)
-ON CONFLICT (store_code) DO UPDATE SET last_number = {OrderNumberCounter._meta.db_table}.last_number + 1
-RETURNING last_number
-"""
+def _upsert_next(model, key: str, counter: str, *others: str) -> str:
+    table = model._meta.db_table
+    columns = ", ".join([key, *others, counter])
+    values = ", ".join(["%s"] * (len(others) + 1))
+    returning = ", ".join([counter, *others])
+    return (f"INSERT INTO {table} ({columns}) VALUES ({values}, 1) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {counter} = {table}.{counter} + 1 RETURNING {returning}")
+
+
+_NEXT_DELIVERY_NUMBER_SQL = _upsert_next(OrderNumberCounter, "store_code", "last_number")
+_NEXT_TILL_NUMBER_SQL = _upsert_next(StoreTillCounter, "store_code", "last_till")
+_NEXT_RECEIPT_SQL = _upsert_next(TillReceiptCounter, "till_id", "last_number", "store_code", "till_number")
+_SET_TILL_NUMBER_SQL = f"UPDATE {TillReceiptCounter._meta.db_table} SET till_number = %s WHERE till_id = %s"
 
 
 def _next_number(uow: UnitOfWork, store_code: str) -> str:
+    """A delivery order's number, per store: S1-000123."""
     with connections[uow.db].cursor() as cursor:
-        cursor.execute(_NEXT_NUMBER_SQL, [store_code])
+        cursor.execute(_NEXT_DELIVERY_NUMBER_SQL, [store_code])
         (number,) = cursor.fetchone()
     return f"{store_code}-{number:06d}"
+
+
+def _next_receipt(uow: UnitOfWork, till: Till) -> str:
+    """A till sale's number, per till: S1-03-000123. Only this till's counter row is locked until
+    commit; the store's till counter is touched once per till, on its first sale."""
+    connection = connections[uow.db]
+    till_id = TillReceiptCounter._meta.pk.get_db_prep_value(till.uuid, connection)  # as the ORM stores it
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_RECEIPT_SQL, [till_id, till.store_code, 0])
+        number, _, till_number = cursor.fetchone()
+        if not till_number:
+            cursor.execute(_NEXT_TILL_NUMBER_SQL, [till.store_code])
+            (till_number,) = cursor.fetchone()
+            cursor.execute(_SET_TILL_NUMBER_SQL, [till_number, till_id])
+    return f"{till.store_code}-{till_number:02d}-{number:06d}"
 
 
 def _priced_lines(uow: UnitOfWork, requests, max_discount: Decimal):
@@ -128,15 +204,31 @@ def _check_customer(uow: UnitOfWork, customer_id):
         raise DomainError(f"There is no customer {customer_id}.", field="customer_id", code="UnknownCustomer")
 
 
-def _take_payments(uow: UnitOfWork, order: Order, payments, session: TillSession | None):
+def _take_payments(uow: UnitOfWork, order: Order, payments, session: TillSession):
     payment_ids = [uuid.uuid4() for _ in payments]
-    recorded = order.pay(payments, payment_ids=payment_ids, session_id=session.uuid if session else None,
-                         at=timezone.now())
-    if session is not None:
-        for payment in recorded:
-            session.record_payment(order.uuid, payment.payment_id, payment.method, payment.amount)
-        if order.status == "completed":
-            session.record_sale(order.uuid, order.gross, order.discount_total, order.tax_total, order.total)
+    recorded = order.pay(payments, payment_ids=payment_ids, session_id=session.uuid, at=timezone.now(),
+                         max_change=settings.POS_CASH_MAX_CHANGE)
+    for payment in recorded:
+        session.record_payment(order.uuid, payment.payment_id, payment.method, payment.amount)
+
+
+def _settle(uow: UnitOfWork, order: Order, session: TillSession, was: str):
+    """After a sale's payments: count a completion in the session, and keep the table of till
+    sales not yet ended in step with the order."""
+    if order.status == "completed" and was != "completed":
+        session.record_sale(order.uuid, order.gross, order.discount_total, order.tax_total, order.total)
+    rows = UnfinishedSale.objects.using(uow.db)
+    if order.kind == TILL and order.status == "placed":
+        rows.get_or_create(order_id=order.uuid, defaults={"session_id": order.session_id, "number": order.number})
+    else:
+        rows.filter(order_id=order.uuid).delete()
+
+
+def _void(uow: UnitOfWork, order: Order, session: TillSession, cashier: str, reason: str):
+    event = order.void(cashier=cashier, reason=reason, at=timezone.now())
+    if event is not None:
+        session.record_void(order.uuid, event.total, event.returned)
+        UnfinishedSale.objects.using(uow.db).filter(order_id=order.uuid).delete()
 
 
 @handles(c.PlaceTillSale, retry_on_conflict=True)
@@ -145,16 +237,20 @@ def place_till_sale(cmd: c.PlaceTillSale, uow: UnitOfWork) -> dict:
     open_row = _open_session(uow, till.uuid)
     sessions = uow.repository(TillSession)
     session = sessions.get(open_row.session_id)
+    now = timezone.now()
+    placed_at = cmd.placed_at or now
+    session.check_sale_time(placed_at, now, timedelta(seconds=settings.POS_PLACED_AT_MAX_SKEW_SECONDS))
     _check_customer(uow, cmd.customer_id)
-    lines = _priced_lines(uow, cmd.lines, cmd.max_discount_percent)
+    approved_by = _approved_by(uow, cmd.approval)
+    lines = _priced_lines(uow, cmd.lines, Decimal("100") if approved_by else cmd.max_discount_percent)
     orders = uow.repository(Order)
     order = orders.get_or_new(cmd.order_id)
-    placed_at = cmd.placed_at or timezone.now()
-    order.place(number=_next_number(uow, till.store_code), kind=TILL, store_code=till.store_code, till_id=till.uuid,
+    order.place(number=_next_receipt(uow, till), kind=TILL, store_code=till.store_code, till_id=till.uuid,
                 session_id=session.uuid, cashier=cmd.cashier, customer_id=cmd.customer_id, lines=lines,
-                totals=totals(lines), placed_at=placed_at)
+                totals=totals(lines), placed_at=placed_at, approved_by=approved_by)
     if cmd.payments:
         _take_payments(uow, order, cmd.payments, session)
+    _settle(uow, order, session, was="new")
     orders.save(order)
     sessions.save(session)
     return order.state()
@@ -177,16 +273,43 @@ def place_delivery_order(cmd: c.PlaceDeliveryOrder, uow: UnitOfWork) -> dict:
     return order.state()
 
 
+def _require_till(till_id, what: str):
+    if till_id is None:
+        raise DomainError(f"{what} goes through a till's open session: name the till (till_id), or use a "
+                          "till-bound token.", field="till_id", code="TillRequired")
+
+
 @handles(c.PayOrder, retry_on_conflict=True)
 def pay_order(cmd: c.PayOrder, uow: UnitOfWork) -> dict:
+    _require_till(cmd.till_id, "Every payment")
     orders = uow.repository(Order)
     order = orders.get(cmd.order_id, label="order")
     sessions = uow.repository(TillSession)
-    session = sessions.get(_open_session(uow, cmd.till_id).session_id) if cmd.till_id else None
+    session = sessions.get(_open_session(uow, cmd.till_id).session_id)
+    was = order.status
     _take_payments(uow, order, cmd.payments, session)
+    _settle(uow, order, session, was)
     orders.save(order)
-    if session is not None:
+    sessions.save(session)
+    return order.state()
+
+
+@handles(c.VoidOrder, retry_on_conflict=True)
+def void_order(cmd: c.VoidOrder, uow: UnitOfWork) -> dict:
+    """A sale is voided at its own till: its payments go back through that till's open session."""
+    orders = uow.repository(Order)
+    order = orders.get(cmd.order_id, label="order")
+    if order.till_id is None:
+        raise Conflict(f"Order {order.number} is a delivery order; cancel it instead.", code="NotVoidable")
+    if cmd.till_id is not None and cmd.till_id != order.till_id:
+        raise Conflict(f"Order {order.number} was sold at another till; void it there.", field="till_id",
+                       code="WrongTill")
+    if order.status != "voided":
+        sessions = uow.repository(TillSession)
+        session = sessions.get(_open_session(uow, order.till_id).session_id)
+        _void(uow, order, session, cmd.cashier, cmd.reason)
         sessions.save(session)
+        orders.save(order)
     return order.state()
 
 
@@ -194,7 +317,7 @@ def pay_order(cmd: c.PayOrder, uow: UnitOfWork) -> dict:
 def confirm_order(cmd: c.ConfirmOrder, uow: UnitOfWork) -> dict:
     orders = uow.repository(Order)
     order = orders.get(cmd.order_id, label="order")
-    order.confirm()
+    order.confirm(timezone.now())
     orders.save(order)
     return order.state()
 
@@ -222,21 +345,21 @@ def refund_order(cmd: c.RefundOrder, uow: UnitOfWork) -> dict:
     """Retried on a version conflict with a fresh load, so the decision is re-taken on what is left:
     of two refunds racing for the same line only one passes, the loser gets a 409 saying what was
     refunded already (RefundExceedsSale), and a refund racing a sale on the same session passes."""
+    _require_till(cmd.till_id, "Every refund")
     orders = uow.repository(Order)
     order = orders.get(cmd.order_id, label="order")
     sessions = uow.repository(TillSession)
-    session = sessions.get(_open_session(uow, cmd.till_id).session_id) if cmd.till_id else None
+    session = sessions.get(_open_session(uow, cmd.till_id).session_id)
+    approved_by = _approved_by(uow, cmd.approval)
     event = order.refund(refund_id=cmd.refund_id, lines=cmd.lines, method=cmd.method, cashier=cmd.cashier,
-                         reason=cmd.reason, session_id=session.uuid if session else None, till_id=cmd.till_id,
-                         max_amount=cmd.max_amount)
+                         reason=cmd.reason, session_id=session.uuid, till_id=cmd.till_id,
+                         max_amount=cmd.max_amount, session_refunded=session.unapproved_refunds,
+                         approved_by=approved_by)
     if event is not None:
-        if session is None and event.method == "cash":  # checked on the resolved method ("original" may be cash)
-            raise DomainError("A cash refund comes out of a till: name the till (with an open session).",
-                              field="till_id", code="CashRefundNeedsTill")
-        if session is not None:
-            session.record_refund(order.uuid, event.refund_id, event.method, event.total, event.tax)
-            sessions.save(session)
+        session.record_refund(order.uuid, event.refund_id, event.method, event.total, event.tax, approved_by)
+        sessions.save(session)
         orders.save(order)
-    return {**order.state(), "refund_id": str(cmd.refund_id)}
+    # the order as it now is, and what this refund was (also when it is the same refund again)
+    return {**order.state(), "refund_id": str(cmd.refund_id), "refund": order.refund_state(cmd.refund_id)}
 
 

@@ -109,6 +109,8 @@ class TillSessionView(models.Model):
     tax = _money(default=0)
     refunds = _money(default=0)
     refund_count = models.IntegerField(default=0)
+    void_count = models.IntegerField(default=0)  # sales voided (never completed)
+    voids = _money(default=0)  # what the voided sales came to
     net = _money(default=0)  # gross - discounts - refunds
     # float + cash in - cash out + cash taken - cash given back
     expected_cash = _money(default=0)
@@ -133,7 +135,8 @@ class TillSessionView(models.Model):
 # --- orders -----------------------------------------------------------------------------------
 class OrderView(models.Model):
     PLACED, CONFIRMED, CANCELLED, COMPLETED, SHIPPED = "placed", "confirmed", "cancelled", "completed", "shipped"
-    STATUS_CHOICES = [(s, s) for s in (PLACED, CONFIRMED, CANCELLED, COMPLETED, SHIPPED)]
+    VOIDED = "voided"
+    STATUS_CHOICES = [(s, s) for s in (PLACED, CONFIRMED, CANCELLED, COMPLETED, SHIPPED, VOIDED)]
     NOT_REFUNDED, PARTLY_REFUNDED, FULLY_REFUNDED = "none", "partial", "full"
     REFUND_STATUS_CHOICES = [(NOT_REFUNDED, "not refunded"), (PARTLY_REFUNDED, "partly refunded"),
                              (FULLY_REFUNDED, "fully refunded")]
@@ -164,6 +167,7 @@ class OrderView(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
     cancelled_reasons = models.JSONField(default=list)
     ship_to = models.JSONField(null=True, blank=True)
     version = models.PositiveIntegerField()  # of the order stream

@@ -148,7 +148,8 @@ class TillsProjection(_Versioned):
     consumer = SALES
     tables = (TillView, TillSessionView)
     subscriptions = {SALES: {"TillRegistered", "TillSessionOpened", "CashMovementRecorded", "SessionSaleRecorded",
-                             "SessionPaymentRecorded", "SessionRefundRecorded", "TillSessionClosed"}}
+                             "SessionPaymentRecorded", "SessionRefundRecorded", "SessionVoidRecorded",
+                             "TillSessionClosed"}}
 
     @property
     def tills(self):
@@ -219,6 +220,14 @@ class TillsProjection(_Versioned):
             self._take(session, e.data["method"], -amount)
             _save(session, e, self.db, stamp=None, net=session.gross - session.discounts - session.refunds)
 
+    def on_SessionVoidRecorded(self, e: Envelope):
+        if session := self._session(e):
+            session.void_count += 1
+            session.voids += _money(e.data["total"])
+            for returned in e.data["returned"]:
+                self._take(session, returned["method"], -_money(returned["amount"]))
+            _save(session, e, self.db, stamp=None)
+
     @staticmethod
     def _take(session: TillSessionView, method: str, amount: Decimal) -> None:
         if method == "cash":
@@ -239,6 +248,7 @@ class TillsProjection(_Versioned):
         _save(session, e, self.db, stamp=None, status=TillSessionView.CLOSED, closed_at=_time(d["closed_at"]),
               z_report=z, sales_count=z["sales_count"], gross=_money(z["gross"]), discounts=_money(z["discounts"]),
               tax=_money(z["tax"]), refunds=_money(z["refunds"]), refund_count=z["refund_count"],
+              void_count=z.get("void_count", 0), voids=_money(z.get("voids")),
               net=_money(z["net"]), opening_float=_money(z["opening_float"]), cash_in=_money(z["cash_in"]),
               cash_out=_money(z["cash_out"]), expected_cash=_money(cash.get("expected", session.expected_cash)),
               expected_card=_money(card["expected"]) if card else session.expected_card,
@@ -262,7 +272,7 @@ class SalesOrdersProjection(_Versioned):
     tables = (OrderView, OrderLineView, PaymentView, RefundView)
     subscriptions = {
         SALES: {"OrderPlaced", "OrderConfirmed", "OrderCancelled", "PaymentRecorded", "OrderCompleted",
-                "OrderShipped", "OrderRefunded"},
+                "OrderShipped", "OrderRefunded", "OrderVoided"},
         # Orders show the customer's current name, whichever of the order and the name came first.
         CUSTOMERS: {"CustomerRegistered", "CustomerUpdated"},
     }
@@ -332,6 +342,10 @@ class SalesOrdersProjection(_Versioned):
         if order := self._order(e):
             _save(order, e, self.db, status=OrderView.COMPLETED, completed_at=_time(d["completed_at"]),
                   paid=_money(d["paid"]), change=_money(d["change"]))
+
+    def on_OrderVoided(self, e: Envelope):
+        if order := self._order(e):
+            _save(order, e, self.db, status=OrderView.VOIDED, voided_at=_time(e.data["voided_at"]))
 
     def on_OrderShipped(self, e: Envelope):
         if order := self._order(e):

@@ -124,6 +124,24 @@ def receipt_content(order: OrderView, lines: Iterable[OrderLineView], payments: 
     }
 
 
+# --- JSON ---------------------------------------------------------------------------------------
+def render_json(order: OrderView, lines, payments, refunds, till: TillView | None = None,
+                shop_name: str | None = None, currency: str | None = None) -> dict:
+    """The receipt as data, for a till that prints on its own printer: the same content as the
+    text and HTML receipts (amounts as two-place strings, refunds negative), with the shop and
+    store details as fields instead of labelled lines."""
+    c = receipt_content(order, lines, payments, refunds, till, shop_name, currency)
+    return {
+        "shop_name": c["shop_name"], "currency": c["currency"],
+        "store": {"code": order.store_code, "name": till.store_name if till is not None else ""},
+        "till": till.name if till is not None else None, "cashier": order.cashier, "number": order.number,
+        "date": utc_time(order.placed_at), "customer": order.customer_name or None, "status": order.status,
+        **{key: c[key] for key in ("items", "gross", "discount_total", "subtotal", "taxes", "tax_total", "total",
+                                   "payments", "change", "due", "refunds", "refunded_total", "cancelled_reasons",
+                                   "ship_to", "footer")},
+    }
+
+
 # --- text ---------------------------------------------------------------------------------------
 def _cut(text: str, width: int) -> str:
     text = "".join(ch if ch.isprintable() else " " for ch in str(text))

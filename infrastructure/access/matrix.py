@@ -115,6 +115,8 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/sales/orders/{pk}/receipt/": "cashier",
     "POST /api/v1/sales/orders/{pk}/payments/": "till",
     "POST /api/v1/sales/orders/{pk}/refunds/": "till",
+    "POST /api/v1/sales/orders/{pk}/void/": "till",
+    "POST /api/v1/sales/approvals/": "cashier",
     "POST /api/v1/sales/orders/{pk}/ship/": "till",
     "POST /api/v1/sales/orders/{pk}/cancel/": "till",
     # --- reporting --------------------------------------------------------------------------

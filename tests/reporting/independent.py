@@ -201,7 +201,7 @@ def z_reports(sales) -> dict:
         if kind == "TillSessionOpened":
             sessions[d["session_id"]] = {"float": D(d["opening_float"]), "in": ZERO, "out": ZERO, "sales": 0,
                                          "gross": ZERO, "disc": ZERO, "tax": ZERO, "refunds": ZERO, "refund_count": 0,
-                                         "taken": defaultdict(lambda: ZERO), "back": defaultdict(lambda: ZERO),
+                                         "voids": ZERO, "void_count": 0, "taken": defaultdict(lambda: ZERO), "back": defaultdict(lambda: ZERO),
                                          "counted": {}, "published": None}
             continue
         s = sessions.get(d.get("session_id")) if kind != "TillRegistered" else None
@@ -223,6 +223,11 @@ def z_reports(sales) -> dict:
             s["refunds"] += D(d["amount"])
             s["refund_count"] += 1
             s["back"][d["method"]] += D(d["amount"])
+        elif kind == "SessionVoidRecorded":
+            s["voids"] += D(d["total"])
+            s["void_count"] += 1
+            for returned in d["returned"]:
+                s["back"][returned["method"]] += D(returned["amount"])
         elif kind == "TillSessionClosed":
             s["published"] = d["z_report"]
             s["counted"] = {m["method"]: D(m["counted"]) for m in d["z_report"]["methods"]}
@@ -240,7 +245,8 @@ def z_reports(sales) -> dict:
                          "tax": _s(s["tax"]), "refunds": _s(s["refunds"]), "refund_count": s["refund_count"],
                          "net": _s(s["gross"] - s["disc"] - s["refunds"]), "opening_float": _s(s["float"]),
                          "cash_in": _s(s["in"]), "cash_out": _s(s["out"]), "methods": methods,
-                         "cash_difference": methods[0]["difference"]},
+                         "cash_difference": methods[0]["difference"], "void_count": s["void_count"],
+                         "voids": _s(s["voids"])},
             "published": s["published"],
         }
     return out

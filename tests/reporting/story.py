@@ -184,7 +184,8 @@ def run_known_days(clock: Clock, alice, bob, manager, *, users: dict) -> dict:
                          "lines": _lines((p["SOAP"], 2, None))})
     clock.at(DAY2, "11:10")
     d1_paid = _ok(manager.post(f"/api/v1/sales/orders/{d1['id']}/payments/",
-                               {"payments": [{"method": "card", "amount": "4.30"}]}, format="json"))
+                               {"payments": [{"method": "card", "amount": "4.30"}], "till_id": str(t1)},
+                               format="json"))  # every payment goes through a till's open session
     assert d1_paid["status"] == "completed", d1_paid
     clock.at(DAY2, "11:30")
     _ok(manager.post(f"/api/v1/sales/orders/{d1['id']}/ship/"))
@@ -292,7 +293,7 @@ def z(sales_count, gross, discounts, tax, refunds, refund_count, net, opening_fl
             "refund_count": refund_count, "net": net, "opening_float": opening_float, "cash_in": cash_in,
             "cash_out": cash_out,
             "methods": [{"method": m, "expected": e, "counted": c, "difference": d} for m, e, c, d in methods],
-            "cash_difference": cash_difference}
+            "cash_difference": cash_difference, "void_count": 0, "voids": "0.00"}
 
 
 EXPECTED_Z = {
@@ -302,9 +303,10 @@ EXPECTED_Z = {
     # B1, B2, B3 (paid at this till on day 2); cash 50 + 8.15 + 4.99 = 63.14, counted 63.00
     "T2": z(3, "19.14", "3.00", "2.31", "0.00", 0, "16.14", "50.00", "0.00", "0.00",
             [("cash", "63.14", "63.00", "-0.14"), ("card", "3.00", "3.00", "0.00")], "-0.14"),
-    # still open: R2 went back to the card from this session
-    "T1-day2": z(0, "0.00", "0.00", "0.00", "1.93", 1, "-1.93", "100.00", "0.00", "0.00",
-                 [("cash", "100.00", None, None), ("card", "-1.93", None, None)], None),
+    # still open: D1 paid by card at this till (2 x 2.15 = 4.30, tax 4.30 x 20 / 120 = 0.7167 -> 0.72);
+    # R2 went back to the card from this session: card 4.30 - 1.93 = 2.37, net likewise
+    "T1-day2": z(1, "4.30", "0.00", "0.72", "1.93", 1, "2.37", "100.00", "0.00", "0.00",
+                 [("cash", "100.00", None, None), ("card", "2.37", None, None)], None),
 }
 
 # on hand: COF 20 - 2 - 1 + 10 - 1 = 26 at 5.49 = 142.74; SOAP 10 - 3 - 1 + 1 - 2 = 5, counted 4 at 2.15 = 8.60;

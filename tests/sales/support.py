@@ -31,3 +31,9 @@ def sale_body(till_id, lines, payments=(), **extra) -> dict:
             "lines": [{"product_id": str(p), "quantity": q, **({"discount_percent": d} if d else {})}
                       for p, q, d in lines],
             "payments": [{"method": m, "amount": a} for m, a in payments], **extra}
+
+
+def sell(client, body, key=None):
+    """POST a sale with an Idempotency-Key of its own (or the one given, for a retry)."""
+    return client.post("/api/v1/sales/orders/", body, format="json",
+                       HTTP_IDEMPOTENCY_KEY=key or f"key-{uuid.uuid4()}")

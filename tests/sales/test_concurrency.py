@@ -86,3 +86,36 @@ def test_ten_parallel_submissions_with_one_key_create_one_order(embedded_deliver
     assert len({answer["number"] for _, answer in results}) == 1
     assert StoredEvent.objects.filter(event_type="OrderPlaced").count() == 1
     assert ProductView.objects.get(id=product).on_hand == 4
+
+
+def test_many_tills_of_one_store_number_their_receipts_gaplessly_per_till(embedded_delivery, cashier_user):
+    """Five tills of one store selling at once, four sales each (a till rings one sale after the
+    other): every till's receipts are 1..4 under its own till number, no number twice, none skipped."""
+    product = make_product("BUSY", "1.00", stock=0)
+    tills = [make_till(f"Busy {n}", store="B1") for n in range(5)]
+    for till in tills:
+        opened = client_for(cashier_user, till).post(f"/api/v1/sales/tills/{till}/open/", {"opening_float": "0.00"},
+                                                     format="json")
+        assert opened.status_code == 201, opened.json()
+
+    def ring(i):
+        till, answers = tills[i], []
+        client = client_for(cashier_user, till)
+        for n in range(4):
+            response = client.post("/api/v1/sales/orders/", sale_body(till, [(product, 1, None)], [("cash", "1.00")]),
+                                   format="json", HTTP_IDEMPOTENCY_KEY=f"busy-{i}-{n}-{uuid.uuid4().hex[:8]}")
+            answers.append((response.status_code, response.json()))
+        return answers
+
+    results = [answer for answers in run_in_threads(len(tills), ring) for answer in answers]
+    assert len(results) == 20 and all(status == 201 for status, _ in results), results
+    by_till: dict[str, list[str]] = {}
+    for _, order in results:
+        by_till.setdefault(order["till_id"], []).append(order["number"])
+    prefixes = set()
+    for numbers in by_till.values():
+        prefix = {number.rsplit("-", 1)[0] for number in numbers}
+        assert len(prefix) == 1, numbers  # one till, one prefix (B1-03)
+        prefixes |= prefix
+        assert sorted(int(number.rsplit("-", 1)[1]) for number in numbers) == [1, 2, 3, 4], numbers
+    assert prefixes == {f"B1-{n:02d}" for n in range(1, 6)}  # the store's tills numbered 01..05

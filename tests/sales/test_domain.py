@@ -1,15 +1,16 @@
 """Sales domain rules without a database: pricing, tax, rounding, change, split payments,
-refund limits, sessions and the Z-report."""
+refund limits, voids, zero totals, sessions and the Z-report."""
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal as D
 
 import pytest
 
 from contexts.sales.commands import PaymentRequest as Pay
 from contexts.sales.commands import RefundLineRequest as RefundLine
-from contexts.sales.domain.order import DELIVERY, TILL, Forbidden, Order
+from contexts.sales.domain.errors import NeedsManager
+from contexts.sales.domain.order import DELIVERY, TILL, Order
 from contexts.sales.domain.pricing import PriceEntry, check_discount, price_line, refund_share, totals
 from contexts.sales.domain.till import Till, TillSession
 from infrastructure.errors import Conflict, DomainError
@@ -68,7 +69,8 @@ def test_discount_limits():
     assert check_discount(1, D("10"), D("10")) == D("10.00")
     with pytest.raises(DomainError) as err:
         check_discount(2, D("15"), D("10"))
-    assert err.value.field == "lines.1.discount_percent" and err.value.code == "DiscountLimit"
+    assert err.value.field == "lines.1.discount_percent" and err.value.code == "NeedsManager"
+    assert err.value.status == 403
     with pytest.raises(DomainError):
         check_discount(1, D("101"), D("100"))
 
@@ -160,7 +162,7 @@ def test_refund_share_gives_the_last_unit_the_remainder():
 def test_refund_limit_method_rules_and_replay_of_the_same_refund():
     order = order_with([price_line(1, entry("60.00", "0"), 2, D("0"))])
     pay(order, ("card", "100.00"), ("cash", "20.00"))
-    with pytest.raises(Forbidden):
+    with pytest.raises(NeedsManager):
         order.refund(refund_id=uuid.uuid4(), lines=[RefundLine(1, 2)], method="cash", cashier="c", reason="",
                      session_id=None, till_id=None, max_amount=D("100.00"))
     with pytest.raises(DomainError) as err:  # split payment: "original" is ambiguous
@@ -235,3 +237,134 @@ def test_session_snapshot_round_trip_equals_full_replay():
     restored.close({"cash": D("17.30")}, "c", NOW)
     closed = TillSession.from_snapshot(session.id, restored.to_snapshot())
     assert closed.z_report == restored.z_report and not closed.open
+
+
+# --- every sale ends ---------------------------------------------------------------------------
+def test_a_zero_total_sale_is_completed_at_once():
+    order = order_with([price_line(1, entry("4.00", "20"), 2, D("100"))])  # 8.00 - 100 % = 0.00
+    assert order.total == D("0.00") and order.status == "completed"
+    assert [type(e).__name__ for e in order.pending_events] == ["OrderPlaced", "OrderCompleted"]
+    with pytest.raises(Conflict) as err:  # nothing is owed: 0.01 is refused, not "one too many"
+        pay(order, ("cash", "0.01"))
+    assert err.value.code == "NotPayable"
+
+
+def test_a_zero_total_delivery_order_completes_when_confirmed():
+    order = order_with([price_line(1, entry("4.00", "0"), 1, D("100"))], kind=DELIVERY)
+    assert order.status == "placed"
+    order.confirm(NOW)
+    assert order.status == "completed"
+
+
+def test_void_returns_every_payment_and_ends_the_sale():
+    order = order_with([price_line(1, entry("12.50", "20"), 2, D("0"))])  # 25.00
+    pay(order, ("card", "10.00"), ("cash", "5.00"))  # 15.00 taken, 10.00 still owed
+    event = order.void(cashier="c", reason="customer left", at=NOW)
+    assert order.status == "voided" and event.total == D("25.00")
+    assert [(p.method, p.amount) for p in event.returned] == [("card", D("10.00")), ("cash", D("5.00"))]
+    assert order.void(cashier="c", reason="again", at=NOW) is None  # voided once
+    with pytest.raises(Conflict):
+        pay(order, ("cash", "10.00"))
+
+
+def test_a_completed_sale_is_refunded_not_voided():
+    order = order_with([price_line(1, entry("5.00", "0"), 1, D("0"))])
+    pay(order, ("cash", "5.00"))
+    with pytest.raises(Conflict) as err:
+        order.void(cashier="c", reason="", at=NOW)
+    assert err.value.code == "NotVoidable"
+
+
+def test_an_overpayment_message_names_no_order_number():
+    order = order_with([price_line(1, entry("5.00", "0"), 1, D("0"))])
+    with pytest.raises(DomainError) as err:
+        pay(order, ("cash", "5.00"), ("card", "1.00"))
+    assert err.value.code == "Overpaid" and "S1-000001" not in err.value.message
+
+
+# --- money that every drawer counts ------------------------------------------------------------
+def test_cash_tendered_may_give_at_most_the_configured_change():
+    order = order_with([price_line(1, entry("12.50", "0"), 1, D("0"))])
+    ids = [uuid.uuid4()]
+    with pytest.raises(DomainError) as err:  # 9,999,999.99 for 12.50: change 9,999,987.49 > 500.00
+        order.pay([Pay("cash", D("9999999.99"))], payment_ids=ids, session_id=None, at=NOW, max_change=D("500.00"))
+    assert (err.value.code, err.value.field) == ("TenderTooLarge", "payments.0.amount")
+    order.pay([Pay("cash", D("512.50"))], payment_ids=ids, session_id=None, at=NOW, max_change=D("500.00"))
+    assert order.change == D("500.00")  # 512.50 - 12.50: exactly the ceiling is fine
+
+
+def _refund(order, qty, limit, session_refunded=D("0"), approved_by=""):
+    return order.refund(refund_id=uuid.uuid4(), lines=[RefundLine(1, qty)], method="cash", cashier="c", reason="",
+                        session_id=None, till_id=None, max_amount=limit, session_refunded=session_refunded,
+                        approved_by=approved_by)
+
+
+def test_the_cashier_refund_limit_is_cumulative_per_order():
+    order = order_with([price_line(1, entry("9.98", "0"), 20, D("0"))])  # 199.60
+    pay(order, ("cash", "199.60"))
+    for _ in range(5):  # 5 refunds of 2 items: 5 x 19.96 = 99.80, within 100.00
+        _refund(order, 2, D("100.00"))
+    with pytest.raises(NeedsManager):  # 99.80 + 9.98 = 109.78 > 100.00 on this order
+        _refund(order, 1, D("100.00"))
+    approved = _refund(order, 10, D("100.00"), approved_by="manager")  # a manager approves: 99.80 more
+    assert approved.approved_by == "manager" and order.unapproved_refunded == D("99.80")
+
+
+def test_the_cashier_refund_limit_is_cumulative_per_session():
+    order = order_with([price_line(1, entry("10.00", "0"), 5, D("0"))])
+    pay(order, ("cash", "50.00"))
+    with pytest.raises(NeedsManager):  # 95.00 refunded in the session already + 10.00 > 100.00
+        _refund(order, 1, D("100.00"), session_refunded=D("95.00"))
+    assert _refund(order, 1, D("100.00"), session_refunded=D("90.00")).total == D("10.00")  # 100.00: at the limit
+
+
+def test_refund_errors_name_the_requests_own_line_index():
+    order = order_with([price_line(1, entry("1.00", "0"), 1, D("0")),
+                        price_line(2, entry("2.00", "0", sku="B"), 1, D("0"))])
+    pay(order, ("cash", "3.00"))
+    with pytest.raises(DomainError) as err:  # sent as [line 2, line 1 (too many)]: the fault is lines.1
+        order.refund(refund_id=uuid.uuid4(), lines=[RefundLine(2, 1), RefundLine(1, 2)], method="cash", cashier="c",
+                     reason="", session_id=None, till_id=None, max_amount=None)
+    assert err.value.field == "lines.1.quantity"
+
+
+# --- sessions: voids in the Z-report, sale times ----------------------------------------------
+def test_z_report_counts_voids_and_their_returned_money():
+    session = TillSession(str(uuid.uuid4()))
+    session.start(till_id=uuid.uuid4(), store_code="S1", cashier="c", opening_float="50.00", at=NOW)
+    order = order_with([price_line(1, entry("12.50", "20"), 2, D("0"))])  # 25.00
+    pay(order, ("card", "10.00"), ("cash", "5.00"))
+    session.record_payment(order.uuid, uuid.uuid4(), "card", D("10.00"))
+    session.record_payment(order.uuid, uuid.uuid4(), "cash", D("5.00"))
+    event = order.void(cashier="c", reason="", at=NOW)
+    session.record_void(order.uuid, event.total, event.returned)
+    report = session.close({"cash": D("50.00")}, "c", NOW)
+    cash, card = report.methods
+    # cash: 50.00 float + 5.00 taken - 5.00 given back = 50.00; card: 10.00 - 10.00 reversed = 0.00
+    assert (cash.expected, card.expected, report.cash_difference) == (D("50.00"), D("0.00"), D("0.00"))
+    assert (report.void_count, report.voids, report.sales_count) == (1, D("25.00"), 0)
+
+
+def test_a_sale_time_is_believed_only_within_its_session_and_a_small_skew_ahead():
+    session = TillSession(str(uuid.uuid4()))
+    session.start(till_id=uuid.uuid4(), store_code="S1", cashier="c", opening_float="0.00", at=NOW)
+    skew = timedelta(minutes=5)
+    session.check_sale_time(NOW, NOW, skew)
+    session.check_sale_time(NOW + skew, NOW, skew)  # exactly 5 minutes ahead: a till's clock may run fast
+    for placed_at, code in ((NOW - timedelta(seconds=1), "PlacedAtOutsideSession"),
+                            (datetime(1970, 1, 1, tzinfo=timezone.utc), "PlacedAtOutsideSession"),
+                            (NOW + skew + timedelta(seconds=1), "PlacedAtInFuture"),
+                            (NOW + timedelta(days=1), "PlacedAtInFuture")):
+        with pytest.raises(DomainError) as err:
+            session.check_sale_time(placed_at, NOW, skew)
+        assert (err.value.field, err.value.code) == ("placed_at", code)
+
+
+def test_a_snapshot_from_before_voids_still_restores():
+    session = TillSession(str(uuid.uuid4()))
+    session.start(till_id=uuid.uuid4(), store_code="S1", cashier="c", opening_float="10.00", at=NOW)
+    old = session.to_snapshot()
+    for key in ("void_count", "voids", "unapproved_refunds", "opened_at"):
+        del old[key]
+    restored = TillSession.from_snapshot(session.id, old)
+    assert (restored.void_count, restored.voids, restored.expected("cash")) == (0, D("0.00"), D("10.00"))

@@ -1,8 +1,9 @@
 """A till's day on the real services, through Kafka: PostgreSQL, the outbox relayed to Kafka,
-and the catalog, customers and sales consumer loops (each its own consumer group) applying the
-events. Open a session, sell (cash, card, split, one to a customer), refund, close: the Z-report
-equals the sum of what happened, catalog stock equals received - sold + refunded, and the
-customer's loyalty points follow their paid sale and its refund."""
+and the catalog, customers, sales and reporting consumer loops (each its own consumer group)
+applying the events. Open a session, sell (cash, card, split, one to a customer, one given away
+with a manager's approval), void a part-paid sale, refund, close: the Z-report equals the sum of
+what happened and reporting's equals it, catalog stock equals received - sold + refunded (the
+voided sale took none), and the customer's loyalty points follow their paid sale and its refund."""
 
 import threading
 from decimal import ROUND_FLOOR
@@ -13,6 +14,7 @@ from django.db import connection
 
 from contexts.catalog.models import ProductView
 from contexts.customers.models import CustomerView
+from contexts.reporting import reports
 from contexts.sales.models import CustomerDirectoryEntry, PriceListEntry, TillSessionView, TillView
 from infrastructure.outbox.relay import relay_pending
 from tests.customers.support import make_customer
@@ -22,7 +24,8 @@ from tests.helpers.consumers import ConsumerThread
 from tests.sales.support import make_product, make_till, sale_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-CONTEXTS = ("catalog", "customers", "sales")
+CONTEXTS = ("catalog", "customers", "sales")  # the publishers
+CONSUMERS = (*CONTEXTS, "reporting")
 WAIT_S = 60
 
 
@@ -58,7 +61,7 @@ class RelayPump:
 
 @pytest.fixture
 def pipeline():
-    consumers = [ConsumerThread(context, stop_timeout=30) for context in CONTEXTS]
+    consumers = [ConsumerThread(context, stop_timeout=30) for context in CONSUMERS]
     with RelayPump():
         try:
             for consumer in consumers:
@@ -69,7 +72,7 @@ def pipeline():
                 consumer.stop()
 
 
-def test_a_day_at_the_till_through_kafka(pipeline, api_client, cashier_user):
+def test_a_day_at_the_till_through_kafka(pipeline, api_client, cashier_user, manager_user):
     coffee = make_product("K-COF", "4.99", tax="10", stock=20)
     soap = make_product("K-SOAP", "2.15", tax="20", stock=10)
     till = make_till("Kafka till", store="K1")
@@ -93,6 +96,18 @@ def test_a_day_at_the_till_through_kafka(pipeline, api_client, cashier_user):
     cash = sell(sale_body(till, [(coffee, 2, None)], [("cash", "10.00")]))
     card = sell(sale_body(till, [(soap, 3, None)], [("card", "6.45")], customer_id=str(ann)))
     split = sell(sale_body(till, [(coffee, 1, None), (soap, 1, None)], [("card", "5.00"), ("cash", "5.00")]))
+    # a sale given away: the cashier's limit is 10 %, a manager approves 100 % for this one sale
+    approval = client.post("/api/v1/sales/approvals/", {"username": manager_user.username,
+                                                        "password": manager_user.plain_password}, format="json")
+    assert approval.status_code == 201, approval.json()
+    free = client.post("/api/v1/sales/orders/", sale_body(till, [(soap, 1, "100")]), format="json",
+                       HTTP_IDEMPOTENCY_KEY="kafka-free-x", HTTP_X_MANAGER_APPROVAL=approval.json()["token"])
+    assert free.status_code == 201 and (free.json()["status"], free.json()["total"]) == ("completed", "0.00")
+    free = free.json()
+    # a part-paid sale the customer walks away from: voided, its 3.00 cash goes back out of the drawer
+    left = sell(sale_body(till, [(coffee, 2, None)], [("cash", "3.00")]))
+    voided = client.post(f"/api/v1/sales/orders/{left['id']}/void/", {"reason": "customer left"}, format="json")
+    assert voided.status_code == 200 and voided.json()["status"] == "voided", voided.json()
     refund = client.post(f"/api/v1/sales/orders/{card['id']}/refunds/",
                          {"lines": [{"line_no": 1, "quantity": 1}], "method": "card", "till_id": str(till)},
                          format="json")
@@ -102,9 +117,12 @@ def test_a_day_at_the_till_through_kafka(pipeline, api_client, cashier_user):
     z = closed.json()["z_report"]
 
     # the Z-report is the sum of what happened
-    totals = [D(o["total"]) for o in (cash, card, split)]
-    assert z["sales_count"] == 3 and D(z["gross"]) - D(z["discounts"]) == sum(totals)
+    totals = [D(o["total"]) for o in (cash, card, split, free)]
+    assert z["sales_count"] == 4 and D(z["gross"]) - D(z["discounts"]) == sum(totals)
+    assert D(z["discounts"]) == D("2.15")  # the soap given away
+    assert (z["void_count"], D(z["voids"])) == (1, D("9.98"))  # 2 x 4.99, never completed
     assert D(z["refunds"]) == D("2.15") and D(z["net"]) == sum(totals) - D("2.15")
+    # the voided sale's 3.00 came into the drawer and went back out: it leaves no trace in cash
     expected_cash = D("50.00") + D(cash["paid"]) + (D(split["total"]) - D("5.00"))
     methods = {m["method"]: m for m in z["methods"]}
     assert D(methods["cash"]["expected"]) == expected_cash
@@ -116,10 +134,14 @@ def test_a_day_at_the_till_through_kafka(pipeline, api_client, cashier_user):
         stock = dict(ProductView.objects.filter(id__in=[coffee, soap]).values_list("sku", "on_hand"))
         session = TillSessionView.objects.filter(till_id=till, status="closed").first()
         customer = CustomerView.objects.get(id=ann)
-        return stock, (session.z_report if session else None), customer.points_balance
+        reported = reports.session_z_report(closed.json()["id"])  # reporting's own, from the session's events
+        return (stock, (session.z_report if session else None), customer.points_balance,
+                reported["reconciled"] if reported else None)
 
     earned = D(card["total"]).to_integral_value(rounding=ROUND_FLOOR)          # 6.45 -> 6 points
     reversed_ = D("2.15").to_integral_value(rounding=ROUND_FLOOR)             # 2.15 -> 2 points back
-    expected = ({"K-COF": 20 - 2 - 1, "K-SOAP": 10 - 3 - 1 + 1}, z, int(earned - reversed_))
+    # stock: the voided sale's 2 coffees never left; the free soap did
+    expected = ({"K-COF": 20 - 2 - 1, "K-SOAP": 10 - 3 - 1 - 1 + 1}, z, int(earned - reversed_), True)
     wait_until(lambda: caught_up() == expected, timeout=WAIT_S,
-               message=f"catalog stock, the session's Z-report and loyalty points via Kafka (last: {caught_up()})")
+               message=f"catalog stock, the session's Z-report (sales and reporting) and loyalty points via Kafka "
+                       f"(last: {caught_up()})")

@@ -5,14 +5,20 @@ the event store; the read rows follow when they are projected, done here by hand
 import uuid
 from dataclasses import dataclass
 
+from decimal import Decimal as D
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from contexts.sales.commands import OpenTillSession, RegisterTill
 from contexts.sales.domain import events as sales
 from contexts.sales.models import OrderView, TillSessionView, TillView
+from infrastructure.commands.bus import execute
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.models import StoredEvent
+
+from tests.sales.support import META
 
 from .builders import (
     SHIP_TO, Feed, SessionStory, apply, completed, customer_registered, order_lines, order_placed, payment,
@@ -253,13 +259,20 @@ def test_the_refund_page_runs_RefundOrder_and_shows_refusals_as_form_errors(mana
     assert "1. Espresso beans 1kg — 2 sold, 1 refunded" in page.text
     assert "2. A5 notebook — 3 sold, 0 refunded" in page.text
 
-    too_many = manager.post(url, {"line_no": "2", "quantity": "4", "method": "card", "reason": "wrong size"})
-    assert too_many.status_code == 200 and "at most 3 more can be refunded" in too_many.text
-    no_till = manager.post(url, {"line_no": "2", "quantity": "1", "method": "cash", "reason": "wrong size"})
-    assert no_till.status_code == 200 and "A cash refund comes out of a till" in no_till.text
+    no_till = manager.post(url, {"line_no": "2", "quantity": "1", "method": "card", "reason": "wrong size"})
+    assert no_till.status_code == 200 and "Every refund goes through a till&#x27;s open session" in no_till.text
     assert len(_events(shop.sale.order_id, "OrderRefunded")) == 1  # only the one from the shop fixture
 
-    done = manager.post(url, {"line_no": "2", "quantity": "1", "method": "card", "reason": "wrong size"})
+    # Every refund, card too, goes through a till's open session: open one in the back office's till.
+    till = uuid.uuid4()
+    execute(RegisterTill(till_id=till, name="Back office", store_code="S1", store_name="Main Street"), META)
+    execute(OpenTillSession(session_id=uuid.uuid4(), till_id=till, cashier="manager", opening_float=D("0")), META)
+    _project_new_events()
+    too_many = manager.post(url, {"line_no": "2", "quantity": "4", "method": "card", "reason": "wrong size",
+                                  "till_id": str(till)})
+    assert too_many.status_code == 200 and "at most 3 more can be refunded" in too_many.text
+    done = manager.post(url, {"line_no": "2", "quantity": "1", "method": "card", "reason": "wrong size",
+                              "till_id": str(till)})
     assert done.status_code == 302
     refunds = _events(shop.sale.order_id, "OrderRefunded")
     assert len(refunds) == 2

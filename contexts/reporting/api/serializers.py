@@ -140,6 +140,9 @@ class ReportZFigures(serializers.Serializer):
     cash_out = _money()
     methods = ReportZMethod(many=True)
     cash_difference = _money(allow_null=True)
+    # Sales voided in the session; Z-reports published before voids existed had none.
+    void_count = serializers.IntegerField(default=0)
+    voids = _money(default="0.00")
 
 
 class ReportSessionPayments(serializers.Serializer):

@@ -153,7 +153,7 @@ class PaymentMixView(PeriodReportView):
 
 # --- Z-reports ---------------------------------------------------------------------------------------
 _Z_FIGURES = ["sales_count", "gross", "discounts", "tax", "refunds", "refund_count", "net", "opening_float", "cash_in",
-              "cash_out"]
+              "cash_out", "void_count", "voids"]
 _Z_HEAD = ["session_id", "till_id", "till_name", "store_code", "store_name", "cashier", "closed_by", "status",
            "opened_at", "closed_at"]
 

@@ -105,6 +105,25 @@ class CountedIn(serializers.Serializer):
 
 class CloseIn(serializers.Serializer):
     counted = CountedIn()
+    void_unfinished = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Void the till's sales that are neither completed nor voided (else the close answers 409 "
+                  "listing their numbers).")
+
+
+class VoidIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ApprovalIn(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"}, trim_whitespace=False)
+
+
+class ApprovalOut(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it once, as the X-Manager-Approval header.")
+    manager = serializers.CharField()
+    expires_at = serializers.DateTimeField()
 
 
 # --- outputs (the command side's view right after a write) ------------------------------------
@@ -122,6 +141,27 @@ class OrderLineState(serializers.Serializer):
     total = serializers.DecimalField(**MONEY)
     tax = serializers.DecimalField(**MONEY)
     refunded_quantity = serializers.IntegerField()
+
+
+class RefundLineState(serializers.Serializer):
+    line_no = serializers.IntegerField()
+    product_id = serializers.UUIDField()
+    quantity = serializers.IntegerField()
+    amount = serializers.DecimalField(**MONEY)
+    tax = serializers.DecimalField(**MONEY)
+
+
+class RefundState(serializers.Serializer):
+    id = serializers.UUIDField()
+    method = serializers.CharField()
+    total = serializers.DecimalField(**MONEY)
+    tax = serializers.DecimalField(**MONEY)
+    cashier = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    approved_by = serializers.CharField(allow_blank=True, help_text="The manager who approved it, if anyone.")
+    session_id = serializers.UUIDField(allow_null=True)
+    till_id = serializers.UUIDField(allow_null=True)
+    lines = RefundLineState(many=True)
 
 
 class OrderState(serializers.Serializer):
@@ -146,6 +186,7 @@ class OrderState(serializers.Serializer):
     remaining = serializers.DecimalField(**MONEY)
     refunded = serializers.DecimalField(**MONEY)
     refund_id = serializers.UUIDField(required=False)
+    refund = RefundState(required=False, help_text="A refund's answer: what this refund was.")
 
 
 class TillState(serializers.Serializer):
@@ -166,4 +207,5 @@ class SessionState(serializers.Serializer):
     expected_cash = serializers.DecimalField(**MONEY)
     expected_card = serializers.DecimalField(**MONEY)
     sales_count = serializers.IntegerField()
+    void_count = serializers.IntegerField()
     z_report = serializers.JSONField(required=False)

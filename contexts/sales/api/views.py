@@ -10,12 +10,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from infrastructure.access.permissions import IsCashier, IsManager
 from infrastructure.access.roles import MANAGER, request_roles
-from infrastructure.access.tills import check_till
+from infrastructure.access.tills import bound_till, check_till
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from infrastructure.errors import NotFound
@@ -24,7 +24,7 @@ from infrastructure.idempotency.requests import run_idempotent
 
 from .. import commands as c
 from ..models import OrderView, TillSessionView, TillView
-from ..receipts import load_receipt, render_html, render_text
+from ..receipts import load_receipt, render_html, render_json, render_text
 from . import read_serializers as r
 from . import serializers as s
 from .filters import OrderFilter
@@ -66,6 +66,25 @@ def _meta(request) -> Metadata:
 
 def _is_manager(request) -> bool:
     return MANAGER in request_roles(request)
+
+
+def _till(request, named) -> uuid.UUID | None:
+    """The till a payment or refund goes through: the one named, else the token's own till."""
+    if named:
+        return named
+    bound = bound_till(request)
+    return uuid.UUID(bound) if bound else None
+
+
+def _approval(request) -> str:
+    """A manager's single-use approval sent with this one request (`X-Manager-Approval`)."""
+    return request.headers.get("X-Manager-Approval", "").strip()[:200]
+
+
+APPROVAL_HEADER = OpenApiParameter(
+    "X-Manager-Approval", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="A manager's approval token (POST /api/v1/sales/approvals/) for this one request above the "
+                "cashier's limit; it is used up by it.")
 
 
 def _limits(request) -> dict:
@@ -120,13 +139,15 @@ class TillViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMode
         return run_idempotent(request, "sales", record, status.HTTP_200_OK, required=False)
 
     @extend_schema(request=s.CloseIn, responses={200: s.SessionState},
-                   summary="Close the open session with the counted amounts; answers the Z-report")
+                   summary="Close the open session with the counted amounts; answers the Z-report (409 while the "
+                           "till has sales neither completed nor voided, unless void_unfinished is true)")
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         check_till(request, _uuid(pk))
         data = _valid(s.CloseIn, request)
         return Response(execute(c.CloseTillSession(till_id=_uuid(pk), cashier=request.user.get_username(),
-                                                   counted=dict(data["counted"])), _meta(request)))
+                                                   counted=dict(data["counted"]),
+                                                   void_unfinished=data["void_unfinished"]), _meta(request)))
 
 
 class SessionViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -163,7 +184,8 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
     @extend_schema(request=s.OrderIn, responses={201: s.OrderState},
                    parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
-                                                required=True, description="One per submission; a retry reuses it.")],
+                                                required=True, description="One per submission; a retry reuses it."),
+                               APPROVAL_HEADER],
                    summary="Place a till sale (priced by the server) or a delivery order")
     def create(self, request):
         check_till(request, None)  # a cashier sells only with a till-bound token
@@ -185,12 +207,12 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
                 order_id=uuid.uuid4(), till_id=data["till_id"], cashier=request.user.get_username(), lines=lines,
                 payments=tuple(c.PaymentRequest(method=p["method"], amount=p["amount"]) for p in data["payments"]),
                 customer_id=customer, placed_at=data.get("placed_at"),
-                max_discount_percent=limits["max_discount_percent"]), _meta(request))
+                max_discount_percent=limits["max_discount_percent"], approval=_approval(request)), _meta(request))
 
         return run_idempotent(request, "sales", place)
 
     @extend_schema(request=s.PayIn, responses={200: s.OrderState}, parameters=[OPTIONAL_IDEMPOTENCY_KEY],
-                   summary="Pay (part of) an order")
+                   summary="Pay (part of) an order at a till (the named one, else the token's)")
     @action(detail=True, methods=["post"])
     def payments(self, request, pk=None):
         check_till(request, None)
@@ -198,10 +220,24 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
         def pay():
             data = _valid(s.PayIn, request)
             check_till(request, data.get("till_id"))
-            return execute(c.PayOrder(order_id=_uuid(pk), till_id=data.get("till_id"), payments=tuple(
+            return execute(c.PayOrder(order_id=_uuid(pk), till_id=_till(request, data.get("till_id")), payments=tuple(
                 c.PaymentRequest(method=p["method"], amount=p["amount"]) for p in data["payments"])), _meta(request))
 
         return run_idempotent(request, "sales", pay, status.HTTP_200_OK, required=False)
+
+    @extend_schema(request=s.VoidIn, responses={200: s.OrderState}, parameters=[OPTIONAL_IDEMPOTENCY_KEY],
+                   summary="Void a till sale that is not completed (its payments go back through its till)")
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        check_till(request, None)
+
+        def void():
+            data = _valid(s.VoidIn, request)
+            bound = bound_till(request)
+            return execute(c.VoidOrder(order_id=_uuid(pk), cashier=request.user.get_username(), reason=data["reason"],
+                                       till_id=uuid.UUID(bound) if bound else None), _meta(request))
+
+        return run_idempotent(request, "sales", void, status.HTTP_200_OK, required=False)
 
     @extend_schema(request=None, responses={200: s.OrderState}, summary="Ship a confirmed, paid delivery order")
     @action(detail=True, methods=["post"])
@@ -216,8 +252,8 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
         reason = _valid(s.CancelIn, request)["reason"] or f"cancelled by {request.user.get_username()}"
         return Response(execute(c.CancelOrder(order_id=_uuid(pk), reasons=(reason,)), _meta(request)))
 
-    @extend_schema(request=s.RefundIn, responses={201: s.OrderState},
-                   summary="Refund lines (never more than sold minus already refunded)")
+    @extend_schema(request=s.RefundIn, responses={201: s.OrderState}, parameters=[APPROVAL_HEADER],
+                   summary="Refund lines (never more than sold minus already refunded) at a till")
     @action(detail=True, methods=["post"])
     def refunds(self, request, pk=None):
         check_till(request, None)
@@ -228,17 +264,19 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
             lines=tuple(c.RefundLineRequest(line_no=line["line_no"], quantity=line["quantity"])
                         for line in data["lines"]),
             method=data["method"], cashier=request.user.get_username(), reason=data["reason"],
-            till_id=data.get("till_id"), max_amount=_limits(request)["max_refund"]), _meta(request))
+            till_id=_till(request, data.get("till_id")), max_amount=_limits(request)["max_refund"],
+            approval=_approval(request)), _meta(request))
         return Response(result, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["text", "html"],
-                                                description="text (40 columns, the default) or html")],
-                   responses={(200, "text/plain"): OpenApiTypes.STR, (200, "text/html"): OpenApiTypes.STR},
+    @extend_schema(parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["text", "html", "json"],
+                                                description="text (40 columns, the default), html, or json (the "
+                                                            "same content as data, for a till's own printer)")],
+                   responses={(200, "text/plain"): OpenApiTypes.STR, (200, "text/html"): OpenApiTypes.STR,
+                              (200, "application/json"): OpenApiTypes.OBJECT},
                    summary="A printable receipt")
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None,
-            renderer_classes=[PlainTextRenderer, ReceiptHTMLRenderer])
+            renderer_classes=[PlainTextRenderer, ReceiptHTMLRenderer, JSONRenderer])
     def receipt(self, request, pk=None):
         parts = load_receipt(self.get_object())
-        if request.accepted_renderer.format == "html":
-            return Response(render_html(**parts))
-        return Response(render_text(**parts))
+        renderer = {"html": render_html, "json": render_json}.get(request.accepted_renderer.format, render_text)
+        return Response(renderer(**parts))

@@ -83,6 +83,24 @@ class SessionRefundRecorded(DomainEvent, context=SALES):
     method: str
     amount: Decimal
     tax: Decimal
+    approved_by: str = ""  # the manager who approved it, when it was above the cashier's limit
+
+
+@dataclass(frozen=True)
+class MethodAmount:
+    method: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class SessionVoidRecorded(DomainEvent, context=SALES):
+    """A sale of this till was voided: `total` is what it would have been; `returned` is the money
+    its payments had brought in, given back through this till (cash out of the drawer, card reversed)."""
+
+    session_id: UUID
+    order_id: UUID
+    total: Decimal
+    returned: tuple[MethodAmount, ...]
 
 
 @dataclass(frozen=True)
@@ -107,6 +125,10 @@ class ZReport:
     cash_out: Decimal
     methods: tuple[MethodTotals, ...]
     cash_difference: Decimal
+    # Sales voided in the session (never completed, their money returned). Absent from Z-reports
+    # published before voids existed, hence the defaults.
+    void_count: int = 0
+    voids: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -176,6 +198,7 @@ class OrderPlaced(DomainEvent, context=SALES):
     total: Decimal
     placed_at: datetime
     ship_to: ShipTo | None
+    approved_by: str = ""  # the manager who approved a discount above the cashier's limit
 
 
 @dataclass(frozen=True)
@@ -263,3 +286,28 @@ class OrderRefunded(DomainEvent, context=SALES):
     tax: Decimal
     cashier: str
     reason: str
+    approved_by: str = ""  # the manager who approved it, when it was above the cashier's limit
+
+
+@dataclass(frozen=True)
+class ReturnedPayment:
+    payment_id: UUID
+    method: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class OrderVoided(DomainEvent, context=SALES):
+    """A till sale that was never completed was voided: it ends here, no stock is taken, and the
+    payments it had (`returned`) went back through its till."""
+
+    order_id: UUID
+    number: str
+    store_code: str
+    till_id: UUID | None
+    session_id: UUID | None
+    cashier: str
+    reason: str
+    total: Decimal
+    returned: tuple[ReturnedPayment, ...]
+    voided_at: datetime

@@ -1,6 +1,7 @@
 """The order aggregate: a till sale or a delivery order, its payments and refunds.
 
-Statuses: till sale      placed -> completed (fully paid)
+Statuses: till sale      placed -> completed (fully paid; at once when the total is 0.00)
+                         placed -> voided (never completed: its payments go back, no stock is taken)
           delivery order placed -> confirmed (stock reserved) | cancelled
                          confirmed -> completed (paid) -> shipped;  confirmed -> cancelled
 Refunds apply to completed till sales and to shipped delivery orders.
@@ -13,9 +14,10 @@ from uuid import UUID
 from infrastructure.aggregates import Aggregate
 from infrastructure.errors import Conflict, DomainError
 
+from .errors import NeedsManager
 from .events import (
     SALES, OrderCancelled, OrderCompleted, OrderConfirmed, OrderLine, OrderPlaced, OrderRefunded, OrderShipped,
-    PaymentRecorded, RefundLine, ShipTo,
+    OrderVoided, PaymentRecorded, RefundLine, ReturnedPayment, ShipTo,
 )
 from .pricing import Totals, refund_share
 
@@ -23,11 +25,6 @@ TILL, DELIVERY = "till", "delivery"
 CASH, CARD = "cash", "card"
 METHODS = (CASH, CARD)
 ZERO = Decimal("0.00")
-
-
-class Forbidden(DomainError):
-    status = 403
-    title = "Not allowed for your role"
 
 
 class Order(Aggregate):
@@ -52,6 +49,10 @@ class Order(Aggregate):
         self.refunded_by: dict[str, Decimal] = {CASH: ZERO, CARD: ZERO}
         self.refunded_lines: dict[int, tuple[int, Decimal, Decimal]] = {}  # line -> (qty, amount, tax)
         self.refund_ids: set[UUID] = set()
+        self.refunds: dict[UUID, OrderRefunded] = {}
+        self.unapproved_refunded = ZERO  # refunded without a manager's approval: the cashier limit's tally
+        self.payments: list[ReturnedPayment] = []  # what a void gives back
+        self.placed_at: datetime | None = None
 
     @property
     def remaining(self) -> Decimal:
@@ -59,7 +60,9 @@ class Order(Aggregate):
 
     # -- placing -------------------------------------------------------------------------------
     def place(self, *, number: str, kind: str, store_code: str, till_id, session_id, cashier: str, customer_id,
-              lines: list[OrderLine], totals: Totals, placed_at: datetime, ship_to: ShipTo | None = None):
+              lines: list[OrderLine], totals: Totals, placed_at: datetime, ship_to: ShipTo | None = None,
+              approved_by: str = ""):
+        """A till sale owing nothing (a 100 % discount) is completed at once."""
         if self.exists:
             raise Conflict("This order already exists.")
         if not lines:
@@ -68,12 +71,18 @@ class Order(Aggregate):
             order_id=self.uuid, number=number, kind=kind, store_code=store_code, till_id=till_id,
             session_id=session_id, cashier=cashier, customer_id=customer_id, lines=tuple(lines), taxes=totals.taxes,
             gross=totals.gross, discount_total=totals.discount_total, subtotal=totals.subtotal,
-            tax_total=totals.tax_total, total=totals.total, placed_at=placed_at, ship_to=ship_to))
+            tax_total=totals.tax_total, total=totals.total, placed_at=placed_at, ship_to=ship_to,
+            approved_by=approved_by))
+        if kind == TILL and self.total == 0:
+            self._complete(placed_at)
 
     # -- payments ------------------------------------------------------------------------------
-    def pay(self, payments, *, payment_ids, session_id, at: datetime) -> list[PaymentRecorded]:
-        """Take payments in the order given. Cash may exceed what is still owed (change is given);
-        a card payment may not. Completes the order when fully paid."""
+    def pay(self, payments, *, payment_ids, session_id, at: datetime,
+            max_change: Decimal | None = None) -> list[PaymentRecorded]:
+        """Take payments in the order given. Cash may exceed what is still owed (change is given,
+        at most `max_change`); a card payment may not. Completes the order when fully paid.
+        Messages never name the order's number: when the sale is being placed, its number is
+        not taken yet (the refusal rolls it back)."""
         if self.kind == DELIVERY and self.status != "confirmed":
             raise Conflict(f"Order {self.number} is {self.status}; a delivery order is paid once confirmed.",
                            code="NotPayable")
@@ -89,11 +98,14 @@ class Order(Aggregate):
             if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
                 raise DomainError("A payment is a positive amount in cents.", field=field)
             if self.remaining <= 0:
-                raise DomainError(f"Order {self.number} is already fully paid; payment {index + 1} is one too many.",
+                raise DomainError(f"The order is already fully paid; payment {index + 1} is one too many.",
                                   field=field, code="Overpaid")
             if payment.method == CARD and amount > self.remaining:
                 raise DomainError(f"A card payment cannot exceed what is owed ({self.remaining}).", field=field,
                                   code="CardOverpayment")
+            if payment.method == CASH and max_change is not None and amount - self.remaining > max_change:
+                raise DomainError(f"{amount} tendered for {self.remaining} owed would give more than {max_change} "
+                                  "change; check the amount.", field=field, code="TenderTooLarge")
             kept = min(amount, self.remaining)
             event = PaymentRecorded(order_id=self.uuid, payment_id=payment_id, method=payment.method, amount=kept,
                                     tendered=amount, change=amount - kept, session_id=session_id,
@@ -101,21 +113,43 @@ class Order(Aggregate):
             self._record(event)
             recorded.append(event)
         if self.remaining == 0:
-            self._record(OrderCompleted(
-                order_id=self.uuid, number=self.number, kind=self.kind, store_code=self.store_code,
-                till_id=self.till_id, session_id=self.session_id,
-                cashier=self.cashier, customer_id=self.customer_id, lines=tuple(self.lines.values()),
-                gross=self.gross, discount_total=self.discount_total, tax_total=self.tax_total, total=self.total,
-                paid=self.paid, change=self.change, completed_at=at))
+            self._complete(at)
         return recorded
 
+    def _complete(self, at: datetime):
+        self._record(OrderCompleted(
+            order_id=self.uuid, number=self.number, kind=self.kind, store_code=self.store_code,
+            till_id=self.till_id, session_id=self.session_id,
+            cashier=self.cashier, customer_id=self.customer_id, lines=tuple(self.lines.values()),
+            gross=self.gross, discount_total=self.discount_total, tax_total=self.tax_total, total=self.total,
+            paid=self.paid, change=self.change, completed_at=at))
+
+    # -- voids ---------------------------------------------------------------------------------
+    def void(self, *, cashier: str, reason: str, at: datetime) -> OrderVoided | None:
+        """End a till sale that was not completed. Its payments go back (the handler records them
+        on the till's session); no stock was taken, as stock goes down only on completion.
+        Voiding a voided sale again changes nothing."""
+        if self.status == "voided":
+            return None
+        if self.kind != TILL or self.status != "placed":
+            raise Conflict(f"Order {self.number} is {self.status}; only a till sale that is not completed can be "
+                           "voided (refund a completed one).", code="NotVoidable")
+        event = OrderVoided(order_id=self.uuid, number=self.number, store_code=self.store_code,
+                            till_id=self.till_id, session_id=self.session_id, cashier=cashier,
+                            reason=" ".join((reason or "").split())[:200], total=self.total,
+                            returned=tuple(self.payments), voided_at=at)
+        self._record(event)
+        return event
+
     # -- the delivery saga ---------------------------------------------------------------------
-    def confirm(self):
-        if self.status in ("confirmed", "cancelled"):
+    def confirm(self, at: datetime | None = None):
+        if self.status in ("confirmed", "cancelled", "completed"):
             return  # a redelivered reply, or the order was cancelled first (catalog then releases)
         if self.kind != DELIVERY or self.status != "placed":
             raise Conflict(f"Order {self.number} is {self.status}; only a placed delivery order is confirmed.")
         self._record(OrderConfirmed(order_id=self.uuid))
+        if self.total == 0:  # owes nothing: complete at once, as a till sale does
+            self._complete(at or self.placed_at)
 
     def cancel(self, reasons: tuple[str, ...]):
         if self.status == "cancelled":
@@ -139,7 +173,11 @@ class Order(Aggregate):
 
     # -- refunds -------------------------------------------------------------------------------
     def refund(self, *, refund_id: UUID, lines, method: str, cashier: str, reason: str, session_id, till_id,
-               max_amount: Decimal | None) -> OrderRefunded | None:
+               max_amount: Decimal | None, session_refunded: Decimal = ZERO,
+               approved_by: str = "") -> OrderRefunded | None:
+        """`max_amount` is a cashier's limit, cumulative: what was refunded without a manager's
+        approval on this order, and in the till session (`session_refunded`), plus this refund,
+        must stay within it; above it a manager approves (`approved_by`)."""
         if refund_id in self.refund_ids:
             return None  # the same refund again: already done
         refundable = "completed" if self.kind == TILL else "shipped"
@@ -150,6 +188,7 @@ class Order(Aggregate):
         if not lines:
             raise DomainError("Name at least one line to refund.", field="lines")
         wanted: dict[int, int] = {}
+        first_index: dict[int, int] = {}  # errors name the request's own index, not the sorted one
         for index, line in enumerate(lines):
             if line.line_no not in self.lines:
                 raise DomainError(f"Order {self.number} has no line {line.line_no}.", field=f"lines.{index}.line_no")
@@ -157,8 +196,10 @@ class Order(Aggregate):
                 raise DomainError("A refunded quantity is a whole number of at least 1.",
                                   field=f"lines.{index}.quantity")
             wanted[line.line_no] = wanted.get(line.line_no, 0) + line.quantity
+            first_index.setdefault(line.line_no, index)
         refund_lines = []
-        for index, (line_no, quantity) in enumerate(sorted(wanted.items())):
+        for line_no, quantity in sorted(wanted.items()):
+            index = first_index[line_no]
             sold = self.lines[line_no]
             done_qty, done_amount, done_tax = self.refunded_lines.get(line_no, (0, ZERO, ZERO))
             if done_qty + quantity > sold.quantity:
@@ -173,13 +214,17 @@ class Order(Aggregate):
                                            amount=amount, tax=tax))
         total = sum((line.amount for line in refund_lines), ZERO)
         tax = sum((line.tax for line in refund_lines), ZERO)
-        if max_amount is not None and total > max_amount:
-            raise Forbidden(f"A refund of {total} is above your limit of {max_amount}; ask a manager.",
-                            code="RefundLimit")
+        if max_amount is not None and not approved_by:
+            on_order, in_session = self.unapproved_refunded + total, session_refunded + total
+            if on_order > max_amount or in_session > max_amount:
+                raise NeedsManager(f"A refund of {total} brings your refunds to {on_order} on this order and "
+                                   f"{in_session} in this till session, above your limit of {max_amount}; "
+                                   "a manager must approve it.")
         method = self._refund_method(method, total)
         event = OrderRefunded(order_id=self.uuid, refund_id=refund_id, customer_id=self.customer_id,
                               session_id=session_id, till_id=till_id, method=method, lines=tuple(refund_lines),
-                              total=total, tax=tax, cashier=cashier, reason=(reason or "")[:200])
+                              total=total, tax=tax, cashier=cashier, reason=(reason or "")[:200],
+                              approved_by=approved_by)
         self._record(event)
         return event
 
@@ -203,11 +248,16 @@ class Order(Aggregate):
         self.till_id, self.session_id, self.cashier, self.customer_id = e.till_id, e.session_id, e.cashier, e.customer_id
         self.lines = {line.line_no: line for line in e.lines}
         self.gross, self.discount_total, self.tax_total, self.total = e.gross, e.discount_total, e.tax_total, e.total
+        self.placed_at = e.placed_at
 
     def when_PaymentRecorded(self, e: PaymentRecorded):
         self.paid += e.amount
         self.change += e.change
-        self.paid_by[e.method] += e.amount
+        self.paid_by[e.method] = self.paid_by.get(e.method, ZERO) + e.amount
+        self.payments.append(ReturnedPayment(payment_id=e.payment_id, method=e.method, amount=e.amount))
+
+    def when_OrderVoided(self, e):
+        self.status = "voided"
 
     def when_OrderCompleted(self, e):
         self.status = "completed"
@@ -223,10 +273,24 @@ class Order(Aggregate):
 
     def when_OrderRefunded(self, e: OrderRefunded):
         self.refund_ids.add(e.refund_id)
-        self.refunded_by[e.method] += e.total
+        self.refunds[e.refund_id] = e
+        self.refunded_by[e.method] = self.refunded_by.get(e.method, ZERO) + e.total
+        if not e.approved_by:
+            self.unapproved_refunded += e.total
         for line in e.lines:
             qty, amount, tax = self.refunded_lines.get(line.line_no, (0, ZERO, ZERO))
             self.refunded_lines[line.line_no] = (qty + line.quantity, amount + line.amount, tax + line.tax)
+
+    def refund_state(self, refund_id: UUID) -> dict | None:
+        """What one refund was: its lines, amount, tax, method, and who approved it."""
+        e = self.refunds.get(refund_id)
+        if e is None:
+            return None
+        return {"id": str(e.refund_id), "method": e.method, "total": str(e.total), "tax": str(e.tax),
+                "cashier": e.cashier, "reason": e.reason, "approved_by": e.approved_by,
+                "session_id": _s(e.session_id), "till_id": _s(e.till_id),
+                "lines": [{"line_no": line.line_no, "product_id": str(line.product_id), "quantity": line.quantity,
+                           "amount": str(line.amount), "tax": str(line.tax)} for line in e.lines]}
 
     def state(self) -> dict:
         return {

@@ -16,6 +16,7 @@ from uuid import UUID
 
 from infrastructure.errors import DomainError
 
+from .errors import NeedsManager
 from .events import OrderLine, TaxLine
 
 CENT = Decimal("0.01")
@@ -85,8 +86,7 @@ def check_discount(line_no: int, discount_percent: Decimal, max_percent: Decimal
     if not Decimal("0") <= discount_percent <= HUNDRED:
         raise DomainError("A line discount is a percentage from 0 to 100.", field=field)
     if discount_percent > max_percent:
-        raise DomainError(f"A line discount above {max_percent}% needs a manager.", field=field,
-                          code="DiscountLimit")
+        raise NeedsManager(f"A line discount above {max_percent}% needs a manager's approval.", field=field)
     return discount_percent.quantize(CENT)
 
 
