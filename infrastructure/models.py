@@ -4,5 +4,6 @@ from infrastructure.consumers.models import InboxEvent
 from infrastructure.eventstore.models import Snapshot, StoredEvent
 from infrastructure.idempotency.models import IdempotencyRecord
 from infrastructure.outbox.models import OutboxEntry
+from infrastructure.projections.models import ProjectionRebuild
 
-__all__ = ["IdempotencyRecord", "InboxEvent", "OutboxEntry", "Snapshot", "StoredEvent"]
+__all__ = ["IdempotencyRecord", "InboxEvent", "OutboxEntry", "ProjectionRebuild", "Snapshot", "StoredEvent"]
