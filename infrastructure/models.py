@@ -5,5 +5,7 @@ from infrastructure.consumers.models import InboxEvent
 from infrastructure.eventstore.models import Snapshot, StoredEvent
 from infrastructure.idempotency.models import IdempotencyRecord
 from infrastructure.outbox.models import OutboxEntry
+from infrastructure.projections.models import ProjectionRebuild
 
-__all__ = ["IdempotencyRecord", "InboxEvent", "OutboxEntry", "Snapshot", "StoreAssignment", "StoredEvent"]
+__all__ = ["IdempotencyRecord", "InboxEvent", "OutboxEntry", "ProjectionRebuild", "Snapshot", "StoreAssignment",
+           "StoredEvent"]

@@ -117,6 +117,7 @@ def run(consumer: str, stop_event: threading.Event | None = None, *, max_message
             limit = max_records if max_messages is None else max(1, min(max_records, max_messages - stats.messages))
             try:
                 records = kafka_consumer.poll(timeout_ms=poll_timeout_ms, max_records=limit)
+                clients.set_fetch_pacing(kafka_consumer, busy=bool(records))
                 stats.assigned = frozenset(kafka_consumer.assignment())
                 now = time.monotonic()
                 if stats.assigned and not assigned_once:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import reduce
 
@@ -92,8 +92,11 @@ def replayable_projections(context: str | None = None, projection: str | None = 
 
 
 def rebuild(projection: registry.Subscriber, *, batch_size: int = DEFAULT_BATCH_SIZE, progress: bool = False,
-            progress_file=None) -> RebuildResult:
-    """Reset `projection` and replay its consumer's inbox into it, in one transaction."""
+            progress_file=None, on_progress: Callable[[int, int], None] | None = None) -> RebuildResult:
+    """Reset `projection` and replay its consumer's inbox into it, in one transaction.
+
+    `progress` draws a bar on `progress_file` (the command line); `on_progress(done, total)` is
+    called after each batch (the back office's task). Either way the same replay runs."""
     if not projection.replayable:
         raise TypeError(f"{projection.name} is not replayable (a policy?); it cannot be rebuilt")
     if batch_size < 1:
@@ -105,7 +108,8 @@ def rebuild(projection: registry.Subscriber, *, batch_size: int = DEFAULT_BATCH_
     with transaction.atomic(using=db):
         lock(db, "consumer", consumer)
         projection.reset()
-        total = _replay_rows(db, consumer, projection).count() if progress else None
+        total = _replay_rows(db, consumer, projection).count() if progress or on_progress else None
+        done = 0
         with tqdm(total=total, desc=f"{consumer}.{projection.name}", unit="ev", unit_scale=True,
                   file=progress_file or sys.stderr, disable=not progress, mininterval=0.5) as bar:
             for batch in _batches(db, consumer, projection, batch_size):
@@ -114,6 +118,9 @@ def rebuild(projection: registry.Subscriber, *, batch_size: int = DEFAULT_BATCH_
                     projection.handle(wanted)
                     handled += len(wanted)
                 bar.update(len(batch))
+                done += len(batch)
+                if on_progress is not None:
+                    on_progress(done, total)
     return RebuildResult(projection.name, consumer, handled, time.perf_counter() - started)
 
 

@@ -296,3 +296,26 @@ def test_one_poll_over_several_partitions_is_applied_in_one_transaction(prefix, 
     assert _transaction_of([second.event_id, third.event_id]) != _transaction_of([first.event_id])
     assert len(_transaction_of([second.event_id, third.event_id])) == 1  # one transaction for both partitions
     assert consumer.stats.batches == 2
+
+
+def test_fetch_pacing_holds_busy_fetches_for_a_batch_and_answers_idle_ones_at_the_first_byte(prefix, settings):
+    """The values kafka-python's fetcher builds each fetch request from (an upgrade that moves them
+    fails here), switched by whether the last poll brought records; explicit ones are kept."""
+    topic = topic_for("lab")
+    clients.ensure_topics([topic])
+    paced = clients.consumer(group_id_for("lab"), [topic])
+    fixed = clients.consumer(group_id_for("lab"), [topic], fetch_max_wait_ms=7)
+    try:
+        def pacing(c):
+            return c._fetcher.config["fetch_min_bytes"], c._fetcher.config["fetch_max_wait_ms"]
+
+        assert pacing(paced) == (1, settings.KAFKA_CONSUMER_IDLE_WAIT_MS)  # a new consumer starts idle
+        clients.set_fetch_pacing(paced, busy=True)
+        assert pacing(paced) == (64 * 1024, settings.KAFKA_CONSUMER_FETCH_WAIT_MS)
+        clients.set_fetch_pacing(paced, busy=False)
+        assert pacing(paced) == (1, settings.KAFKA_CONSUMER_IDLE_WAIT_MS)
+        clients.set_fetch_pacing(fixed, busy=True)
+        assert pacing(fixed) == (64 * 1024, 7)
+    finally:
+        paced.close(autocommit=False)
+        fixed.close(autocommit=False)

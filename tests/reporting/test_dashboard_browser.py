@@ -9,15 +9,13 @@ person to look at (its path is printed).
 Chromium comes from `scripts/browsers` (`apt-get install -y chromium`)."""
 
 import datetime as dt
-import os
-import shutil
 import uuid
 from decimal import Decimal
 
 import pytest
 
-from tests.conftest import TEST_PASSWORD
 from tests.helpers.auth import at_till
+from tests.helpers.browser import chromium_page, log_in
 from tests.helpers.processes import ARTIFACTS_DIR
 
 from .independent import compute
@@ -25,19 +23,8 @@ from .story import DAY1, DAY2
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
-CHROMIUM = os.environ.get("POS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOT = ARTIFACTS_DIR / "dashboard.png"
 D = Decimal
-
-
-def _chromium() -> str:
-    path = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-    if not path:
-        pytest.fail(f"Chromium is not installed ({CHROMIUM}): run scripts/browsers (apt-get install -y chromium).",
-                    pytrace=False)
-    return path
 
 
 def earlier_days(clock, bob, ids, days: int = 12):
@@ -108,7 +95,6 @@ def assert_proportional(bars, length: str, label: str):
 def test_the_dashboard_draws_the_right_figures_in_chromium(known_days, clock, live_server, manager_user,
                                                             make_client, capsys):
     from django.contrib.auth import get_user_model
-    from playwright.sync_api import sync_playwright
 
     bob_user = get_user_model().objects.get(username="bob")
     bob = at_till(make_client(bob_user), bob_user, known_days["tills"]["T2"])
@@ -117,55 +103,46 @@ def test_the_dashboard_draws_the_right_figures_in_chromium(known_days, clock, li
     manager_user.is_staff = True  # the admin is for staff; the manager role shows the dashboard
     manager_user.save(update_fields=["is_staff"])
     expected = expected_figures()  # all database reads before the browser starts
-    executable = _chromium()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-            page.fill("#id_username", manager_user.username)
-            page.fill("#id_password", TEST_PASSWORD)
-            page.click("input[type=submit]")
-            page.wait_for_selector("#sales-dashboard", timeout=15_000)
-            assert page.get_attribute("#sales-dashboard", "data-today") == DAY2.isoformat()
+    with chromium_page(viewport=(1440, 900)) as page:
+        log_in(page, live_server.url, manager_user)
+        page.wait_for_selector("#sales-dashboard", timeout=15_000)
+        assert page.get_attribute("#sales-dashboard", "data-today") == DAY2.isoformat()
 
-            # today's figures
-            cards = page.eval_on_selector_all(
-                "#today-figures .card", "els => els.map(e => [e.dataset.figure, e.querySelector('.value').textContent])")
-            cards = dict(cards)
-            for name in ("orders", "total", "gross", "discounts", "tax", "refunds", "net", "average_basket"):
-                assert cards[name].strip() == str(expected["today"][name] or "—"), name
+        # today's figures
+        cards = page.eval_on_selector_all(
+            "#today-figures .card", "els => els.map(e => [e.dataset.figure, e.querySelector('.value').textContent])")
+        cards = dict(cards)
+        for name in ("orders", "total", "gross", "discounts", "tax", "refunds", "net", "average_basket"):
+            assert cards[name].strip() == str(expected["today"][name] or "—"), name
 
-            # net sales per day, last 30 days: one bar a day, right values, proportional heights
-            days = page.eval_on_selector_all("#chart-days rect.day-bar", BARS_JS)
-            assert [b["data"]["day"] for b in days] == list(expected["days"])
-            assert {b["data"]["day"]: D(b["data"]["value"]) for b in days} == expected["days"]
-            assert sum(1 for b in days if D(b["data"]["value"])) >= 12
-            assert_proportional(days, "height", "days")
+        # net sales per day, last 30 days: one bar a day, right values, proportional heights
+        days = page.eval_on_selector_all("#chart-days rect.day-bar", BARS_JS)
+        assert [b["data"]["day"] for b in days] == list(expected["days"])
+        assert {b["data"]["day"]: D(b["data"]["value"]) for b in days} == expected["days"]
+        assert sum(1 for b in days if D(b["data"]["value"])) >= 12
+        assert_proportional(days, "height", "days")
 
-            hours = page.eval_on_selector_all("#chart-hours rect.hour-bar", BARS_JS)
-            assert {int(b["data"]["hour"]): D(b["data"]["value"]) for b in hours} == expected["hours"]
-            assert_proportional(hours, "height", "hours")
-            negative = [b for b in hours if D(b["data"]["value"]) < 0]
-            assert all(b["fill"] != days[0]["fill"] for b in negative)  # refunds-only hours draw in another colour
+        hours = page.eval_on_selector_all("#chart-hours rect.hour-bar", BARS_JS)
+        assert {int(b["data"]["hour"]): D(b["data"]["value"]) for b in hours} == expected["hours"]
+        assert_proportional(hours, "height", "hours")
+        negative = [b for b in hours if D(b["data"]["value"]) < 0]
+        assert all(b["fill"] != days[0]["fill"] for b in negative)  # refunds-only hours draw in another colour
 
-            products = page.eval_on_selector_all("#chart-products rect.product-bar", BARS_JS)
-            assert [(b["data"]["product"], D(b["data"]["value"])) for b in products] == expected["products"]
-            assert_proportional(products, "width", "products")
+        products = page.eval_on_selector_all("#chart-products rect.product-bar", BARS_JS)
+        assert [(b["data"]["product"], D(b["data"]["value"])) for b in products] == expected["products"]
+        assert_proportional(products, "width", "products")
 
-            payments = page.eval_on_selector_all("#chart-payments rect.payment-bar", BARS_JS)
-            assert {b["data"]["method"]: D(b["data"]["value"]) for b in payments} == expected["payments"]
-            assert_proportional(payments, "width", "payments")
+        payments = page.eval_on_selector_all("#chart-payments rect.payment-bar", BARS_JS)
+        assert {b["data"]["method"]: D(b["data"]["value"]) for b in payments} == expected["payments"]
+        assert_proportional(payments, "width", "payments")
 
-            low = page.eval_on_selector_all("#low-stock tbody tr", "els => els.map(e => [e.dataset.sku, "
-                                                                   "Number(e.dataset.available)])")
-            assert sorted(map(tuple, low)) == expected["low_stock"]
+        low = page.eval_on_selector_all("#low-stock tbody tr", "els => els.map(e => [e.dataset.sku, "
+                                                               "Number(e.dataset.available)])")
+        assert sorted(map(tuple, low)) == expected["low_stock"]
 
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
-        finally:
-            browser.close()
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
     with capsys.disabled():  # shown even when pytest captures output
         print(f"\ndashboard screenshot (for a person to look at): {SCREENSHOT}")

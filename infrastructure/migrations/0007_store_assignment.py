@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('infrastructure', '0005_outbox_notify'),
+        ('infrastructure', '0006_idempotency_per_user'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
