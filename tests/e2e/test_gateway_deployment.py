@@ -116,6 +116,18 @@ def test_a_till_day_through_the_gateway(gateway_deployment):
     assert count_events(gw, "catalog", "catalog") > 0 and count_events(gw, "default", "catalog") == 0
     assert count_events(gw, "sales", "sales") > 0 and count_events(gw, "default", "sales") == 0
     assert count_events(gw, "default", "customers") > 0
+
+    # The audit deployment archived every event of the three databases, and answers from FerretDB.
+    every_event = sum(count_events(gw, alias, context) for alias, context in
+                      (("catalog", "catalog"), ("sales", "sales"), ("default", "customers")))
+
+    def archived():
+        body = ok(gw.request("GET", "/api/v1/audit/events/?page_size=1", token=manager))
+        return body if body["count"] == every_event else None
+
+    assert wait_until(archived, timeout=30, interval=0.3, message="the audit archive to hold every event")["source"] == "archive"
+    refunds = ok(gw.request("GET", f"/api/v1/audit/events/?type=OrderRefunded&till={till['id']}", token=manager))
+    assert [e["stream_id"] for e in refunds["results"]] == [order["id"]], refunds
     gw.assert_running()
 
 
