@@ -50,7 +50,7 @@ NOTE = "x" * 180  # makes the JSON body of one event ~300 bytes
 def _our_event_class():
     from decimal import Decimal
 
-    from infrastructure.events.base import DomainEvent
+    from kernel.events import DomainEvent
 
     @dataclass(frozen=True)
     class BenchItemAdded(DomainEvent, context="bench", version=1):

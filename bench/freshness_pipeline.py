@@ -57,8 +57,8 @@ def pipeline_freshness(db, rate: float, seconds: float, senders: int = 4) -> dic
     setup_django()
     from django.db import connections, transaction
 
-    from infrastructure.events.base import event_class
-    from infrastructure.events.serialization import event_from_data
+    from kernel.events import event_class
+    from kernel.serialization import event_from_data
     from infrastructure.eventstore.store import EventStore
 
     with db() as conn:

@@ -14,7 +14,7 @@ from functools import cached_property
 from django.conf import settings
 
 from infrastructure.consumers import registry
-from infrastructure.events.base import registered_events
+from kernel.events import registered_events
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.projections.projection import Projection
 

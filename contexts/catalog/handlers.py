@@ -5,7 +5,7 @@ from collections import defaultdict
 from django.db import IntegrityError, transaction
 
 from infrastructure.commands.bus import UnitOfWork, handles
-from infrastructure.errors import Conflict, DomainError
+from kernel.errors import Conflict, DomainError
 from infrastructure.locks import lock
 
 from . import commands as c

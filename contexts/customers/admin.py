@@ -19,7 +19,7 @@ from django.contrib import admin
 
 from infrastructure.admin.commands import CommandAdmin, CommandModelForm
 from infrastructure.admin.history import EventHistoryAdminMixin
-from infrastructure.errors import DomainError
+from kernel.errors import DomainError
 
 from . import commands as c
 from .domain import values

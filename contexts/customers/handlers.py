@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from infrastructure.commands.bus import UnitOfWork, handles
-from infrastructure.errors import Conflict
+from kernel.errors import Conflict
 
 from . import commands as c
 from .command_side import EmailClaim

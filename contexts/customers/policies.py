@@ -22,7 +22,7 @@ from uuid import UUID
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from infrastructure.consumers.registry import Policy
-from infrastructure.errors import NotFound
+from kernel.errors import NotFound
 from infrastructure.eventstore.envelope import Envelope
 
 from . import commands as c

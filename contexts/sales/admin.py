@@ -21,7 +21,7 @@ from infrastructure.admin.commands import (CommandAdmin, CommandForm, CommandMod
 from infrastructure.admin.history import EventHistoryAdminMixin
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
-from infrastructure.errors import DomainError
+from kernel.errors import DomainError
 
 from . import commands as c
 from .models import OrderLineView, OrderView, PaymentView, RefundView, TillSessionView, TillView

@@ -10,8 +10,8 @@ from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from infrastructure.commands.bus import UnitOfWork, handles
-from infrastructure.errors import Conflict, DomainError
-from infrastructure.events.serialization import to_json
+from kernel.errors import Conflict, DomainError
+from kernel.serialization import to_json
 
 from . import commands as c
 from .command_side import (

@@ -15,7 +15,7 @@ from infrastructure.admin.commands import CommandAdmin, CommandForm, CommandMode
 from infrastructure.admin.history import EventHistoryAdminMixin
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
-from infrastructure.errors import DomainError
+from kernel.errors import DomainError
 
 from . import commands as c
 from .domain import values

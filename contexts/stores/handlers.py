@@ -2,7 +2,7 @@
 
 from infrastructure.commands.bus import UnitOfWork, handles
 
-from infrastructure.errors import DomainError
+from kernel.errors import DomainError
 
 from . import commands as c
 from . import staff_accounts

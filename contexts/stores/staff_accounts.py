@@ -15,7 +15,7 @@ from django.db import transaction
 
 from infrastructure.access.models import StoreAssignment
 from infrastructure.access.roles import CASHIER, MANAGER
-from infrastructure.errors import Conflict, DomainError
+from kernel.errors import Conflict, DomainError
 
 USERS_DB = "default"  # the user accounts and role groups live with authentication
 

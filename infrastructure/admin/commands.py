@@ -30,7 +30,7 @@ from django.urls import reverse
 
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
-from infrastructure.errors import DomainError
+from kernel.errors import DomainError
 from infrastructure.eventstore.store import EventStore
 
 

@@ -1,4 +1,2 @@
-from infrastructure.aggregates.aggregate import Aggregate
-from infrastructure.aggregates.repository import Repository
-
-__all__ = ["Aggregate", "Repository"]
+"""Loading and saving aggregates (the repository over the event store); the Aggregate base class
+is in kernel/aggregate.py."""

@@ -7,8 +7,8 @@ from typing import Generic, TypeVar
 
 from django.utils import timezone
 
-from infrastructure.aggregates.aggregate import Aggregate
-from infrastructure.errors import NotFound
+from kernel.aggregate import Aggregate
+from kernel.errors import NotFound
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.models import Snapshot
 from infrastructure.eventstore.store import EventStore

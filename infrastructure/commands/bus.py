@@ -23,7 +23,7 @@ from django.db import transaction
 
 from infrastructure.aggregates.repository import Repository
 from infrastructure.commands.metadata import Metadata
-from infrastructure.errors import ConcurrencyConflict
+from kernel.errors import ConcurrencyConflict
 from infrastructure.eventstore.databases import db_for
 
 CONFLICT_RETRIES = 3

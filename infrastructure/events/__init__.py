@@ -1,6 +1,2 @@
-"""Event contracts: the base class for domain events, their registry, JSON (de)serialisation,
-JSON Schemas and upcasters."""
-
-from infrastructure.events.base import DomainEvent, event_class, registered_events
-
-__all__ = ["DomainEvent", "event_class", "registered_events"]
+"""Event contracts on the infrastructure side: JSON (de)serialisation, JSON Schemas and upcasters.
+The base class of domain events and their registry are in kernel/events.py."""

@@ -15,8 +15,8 @@ import typing
 import uuid
 from decimal import Decimal
 
-from infrastructure.events.base import DomainEvent
-from infrastructure.events.serialization import hints
+from kernel.events import DomainEvent
+from kernel.serialization import hints
 
 DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
 

@@ -6,8 +6,8 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from infrastructure.events.base import event_class
-from infrastructure.events.serialization import event_from_data
+from kernel.events import event_class
+from kernel.serialization import event_from_data
 from infrastructure.events.upcasting import upcast
 
 

@@ -21,9 +21,9 @@ from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
-from infrastructure.errors import ConcurrencyConflict
-from infrastructure.events.base import DomainEvent
-from infrastructure.events.serialization import event_to_data
+from kernel.errors import ConcurrencyConflict
+from kernel.events import DomainEvent
+from kernel.serialization import event_to_data
 from infrastructure.eventstore.databases import db_for
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.models import StoredEvent

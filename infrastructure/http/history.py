@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from infrastructure.errors import NotFound
+from kernel.errors import NotFound
 from infrastructure.eventstore.store import EventStore
 
 

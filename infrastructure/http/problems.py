@@ -17,7 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
-from infrastructure.errors import DomainError
+from kernel.errors import DomainError
 from infrastructure.http.request_id import current_request_id
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from infrastructure.errors import DomainError
+from kernel.errors import DomainError
 from infrastructure.eventstore.databases import db_for
 from infrastructure.idempotency.models import IdempotencyRecord
 

@@ -46,7 +46,7 @@ from tqdm import tqdm
 from infrastructure.consumers import registry
 from infrastructure.locks import lock
 from infrastructure.consumers.models import InboxEvent
-from infrastructure.events.base import event_class
+from kernel.events import event_class
 from infrastructure.eventstore.databases import db_for
 from infrastructure.eventstore.envelope import Envelope
 

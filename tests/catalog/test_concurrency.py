@@ -23,7 +23,7 @@ from contexts.catalog.domain.reservation import reservation_stream_id
 from contexts.catalog.models import CategoryView
 from infrastructure.aggregates.repository import Repository
 from infrastructure.commands.bus import execute
-from infrastructure.errors import ConcurrencyConflict
+from kernel.errors import ConcurrencyConflict
 from infrastructure.outbox.relay import relay_pending
 from tests.helpers import wait_until
 

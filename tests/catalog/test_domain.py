@@ -34,8 +34,8 @@ from contexts.catalog.domain.events import (
 )
 from contexts.catalog.domain.product import Product
 from contexts.catalog.domain.reservation import StockReservation, reservation_stream_id
-from infrastructure.errors import Conflict, DomainError
-from infrastructure.events.serialization import event_from_data, event_to_data
+from kernel.errors import Conflict, DomainError
+from kernel.serialization import event_from_data, event_to_data
 
 pytestmark = pytest.mark.unit
 

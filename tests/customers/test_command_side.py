@@ -11,7 +11,7 @@ from django.db import connections
 from contexts.customers import commands as c
 from contexts.customers.command_side import EmailClaim
 from infrastructure.commands.bus import execute
-from infrastructure.errors import Conflict
+from kernel.errors import Conflict
 from tests.customers.support import meta, unique_email
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("embedded_delivery")]

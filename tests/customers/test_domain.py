@@ -13,9 +13,9 @@ from contexts.customers.domain.customer import UNCHANGED, Customer, CustomerRemo
 from contexts.customers.domain.events import (
     Address, CustomerRegistered, CustomerRemoved, CustomerUpdated, LoyaltyPointsEarned, LoyaltyPointsReversed,
 )
-from infrastructure.errors import Conflict, DomainError
-from infrastructure.events.base import registered_events
-from infrastructure.events.serialization import event_to_data
+from kernel.errors import Conflict, DomainError
+from kernel.events import registered_events
+from kernel.serialization import event_to_data
 from infrastructure.management.commands.export_event_schemas import render, schema_path
 
 pytestmark = pytest.mark.unit

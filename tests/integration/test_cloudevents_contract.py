@@ -15,9 +15,9 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from jsonschema import Draft202012Validator
 
-from infrastructure.aggregates import Repository
+from infrastructure.aggregates.repository import Repository
 from infrastructure.commands.metadata import Metadata
-from infrastructure.events import event_class
+from kernel.events import event_class
 from infrastructure.events.schemas import event_schema
 from infrastructure.kafka.cloudevents import from_message
 from infrastructure.kafka.topics import topic_for

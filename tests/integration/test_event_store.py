@@ -15,11 +15,11 @@ from django.db import DatabaseError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
-from infrastructure.aggregates import Repository
+from infrastructure.aggregates.repository import Repository
 from infrastructure.commands.bus import execute, handles
 from infrastructure.commands.metadata import Metadata
-from infrastructure.errors import ConcurrencyConflict, NotFound
-from infrastructure.events import DomainEvent
+from kernel.errors import ConcurrencyConflict, NotFound
+from kernel.events import DomainEvent
 from infrastructure.eventstore.models import StoredEvent
 from infrastructure.eventstore.store import EventStore
 from infrastructure.outbox.models import OutboxEntry

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from infrastructure.aggregates import Repository
+from infrastructure.aggregates.repository import Repository
 from infrastructure.consumers import registry
 from infrastructure.consumers.inbox import apply_batch, deliver
 from infrastructure.consumers.local import dispatch_locally

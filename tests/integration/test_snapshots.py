@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from infrastructure.aggregates import Repository
+from infrastructure.aggregates.repository import Repository
 from infrastructure.eventstore.models import Snapshot
 from tests.lab.domain import Tally
 

@@ -4,9 +4,9 @@ the relay, the consumers and the projections in tests."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from infrastructure.aggregates import Aggregate
-from infrastructure.errors import DomainError
-from infrastructure.events import DomainEvent
+from kernel.aggregate import Aggregate
+from kernel.errors import DomainError
+from kernel.events import DomainEvent
 
 LAB = "lab"
 

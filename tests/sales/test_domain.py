@@ -13,7 +13,7 @@ from contexts.sales.domain.errors import NeedsManager
 from contexts.sales.domain.order import DELIVERY, TILL, Order
 from contexts.sales.domain.pricing import PriceEntry, check_discount, price_line, refund_share, totals
 from contexts.sales.domain.till import Till, TillSession
-from infrastructure.errors import Conflict, DomainError
+from kernel.errors import Conflict, DomainError
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)

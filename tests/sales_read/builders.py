@@ -21,7 +21,7 @@ from contexts.sales.domain import events as sales
 from contexts.sales.domain.pricing import PriceEntry, price_line, totals
 from contexts.sales.domain.till import TillSession
 from infrastructure.consumers.inbox import apply_batch
-from infrastructure.events.serialization import event_to_data
+from kernel.serialization import event_to_data
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.store import EventStore
 

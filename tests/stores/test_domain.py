@@ -11,9 +11,9 @@ from contexts.stores.domain.events import StoreAddress, StoreClosed, StoreRegist
 from contexts.stores.domain.staff import StaffMember
 from contexts.stores.domain.staff import stream_id_of as staff_stream_id_of
 from contexts.stores.domain.store import CLOSED, OPEN, Store, stream_id_of
-from infrastructure.errors import Conflict, DomainError
-from infrastructure.events.base import registered_events
-from infrastructure.events.serialization import event_to_data
+from kernel.errors import Conflict, DomainError
+from kernel.events import registered_events
+from kernel.serialization import event_to_data
 from infrastructure.management.commands.export_event_schemas import render, schema_path
 from tests.stores.support import BERLIN
 

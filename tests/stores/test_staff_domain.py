@@ -4,7 +4,7 @@ import pytest
 
 from contexts.stores.domain.events import StaffAccountCreated, StaffStoresAssigned
 from contexts.stores.domain.staff import OutOfScope, StaffMember, stream_id_of
-from infrastructure.errors import Conflict, DomainError
+from kernel.errors import Conflict, DomainError
 
 pytestmark = pytest.mark.unit
 

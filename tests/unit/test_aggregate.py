@@ -9,11 +9,11 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from infrastructure.commands.metadata import Metadata
-from infrastructure.errors import DomainError
-from infrastructure.events import DomainEvent
-from infrastructure.events.base import event_class
+from kernel.errors import DomainError
+from kernel.events import DomainEvent
+from kernel.events import event_class
 from infrastructure.events.schemas import event_schema
-from infrastructure.events.serialization import event_from_data, event_to_data
+from kernel.serialization import event_from_data, event_to_data
 from tests.lab.domain import ItemAdded, Tally, TallyOpened
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from jsonschema import Draft202012Validator
 
-from infrastructure.events.base import registered_events
+from kernel.events import registered_events
 from infrastructure.management.commands.export_event_schemas import schema_path
 
 pytestmark = pytest.mark.unit

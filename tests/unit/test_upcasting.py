@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from infrastructure.aggregates import Repository
+from infrastructure.aggregates.repository import Repository
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.models import StoredEvent
 from tests.lab.domain import ItemAdded, Tally, TallyOpened

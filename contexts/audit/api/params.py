@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
-from infrastructure.events.base import registered_events
+from kernel.events import registered_events
 
 from ..search import AuditQuery
 

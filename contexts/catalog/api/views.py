@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from infrastructure.access.permissions import CashierReadsManagerWrites
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
-from infrastructure.errors import NotFound
+from kernel.errors import NotFound
 from infrastructure.http.history import StreamHistoryMixin
 from infrastructure.http.openapi import problem
 

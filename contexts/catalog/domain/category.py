@@ -1,5 +1,5 @@
-from infrastructure.aggregates import Aggregate
-from infrastructure.errors import Conflict
+from kernel.aggregate import Aggregate
+from kernel.errors import Conflict
 
 from .events import CATALOG, CategoryCreated, CategoryDeleted, CategoryRenamed
 from .values import clean_name

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
-from infrastructure.events import DomainEvent
+from kernel.events import DomainEvent
 
 CATALOG = "catalog"
 

@@ -7,8 +7,8 @@ the stream's version: two reservations racing for the last units cannot both suc
 from decimal import Decimal
 from uuid import UUID
 
-from infrastructure.aggregates import Aggregate
-from infrastructure.errors import Conflict, DomainError
+from kernel.aggregate import Aggregate
+from kernel.errors import Conflict, DomainError
 
 from . import values
 from .events import (

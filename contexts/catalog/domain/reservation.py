@@ -3,7 +3,7 @@
 
 from uuid import UUID
 
-from infrastructure.aggregates import Aggregate
+from kernel.aggregate import Aggregate
 
 from .events import (
     CATALOG, RejectedLine, ReservationFulfilled, ReservationLine, StockReleased, StockReservationRejected,

@@ -4,8 +4,8 @@ rates, quantities. Each raises DomainError naming the field at fault."""
 import re
 from decimal import Decimal, InvalidOperation
 
-from infrastructure.errors import DomainError
-from infrastructure.money import to_money
+from kernel.errors import DomainError
+from kernel.money import to_money
 
 SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 MAX_PRICE = Decimal("999999.99")

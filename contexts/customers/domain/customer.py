@@ -11,9 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
-from infrastructure.aggregates import Aggregate
-from infrastructure.errors import Conflict, DomainError
-from infrastructure.money import to_money
+from kernel.aggregate import Aggregate
+from kernel.errors import Conflict, DomainError
+from kernel.money import to_money
 
 from . import values
 from .events import (

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
-from infrastructure.events import DomainEvent
-from infrastructure.values import PostalAddress
+from kernel.events import DomainEvent
+from kernel.values import PostalAddress
 
 CUSTOMERS = "customers"
 

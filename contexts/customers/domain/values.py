@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 from decimal import ROUND_FLOOR, Decimal
 
-from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 
-from infrastructure import values as infrastructure_values
-from infrastructure.errors import DomainError
-from infrastructure.values import ADDRESS_FIELDS, clean_text  # noqa: F401  (ADDRESS_FIELDS: the admin and the aggregate use it from here)
+from kernel import values as kernel_values
+from kernel.email import is_valid_email
+from kernel.errors import DomainError
+from kernel.values import ADDRESS_FIELDS, clean_text  # noqa: F401  (ADDRESS_FIELDS: the admin and the aggregate use it from here)
 
 from .events import Address
 
@@ -23,7 +22,6 @@ PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15  # E.164 allows at most 15 digits
 PHONE_SEARCH_MIN_DIGITS = 3
 
 _PHONE_INPUT = re.compile(r"^\+?[0-9 ()\-]+$")
-_email_validator = EmailValidator()
 
 
 _text = clean_text  # the shared rule, under the name this module has always used
@@ -66,14 +64,12 @@ def phone_search_digits(text: str) -> str | None:
 
 
 def clean_email(value) -> str | None:
-    """A syntactically valid address (Django's EmailValidator), domain in lower case. Empty means none."""
+    """A syntactically valid address (kernel/email.py: Django's rules), domain in lower case. Empty means none."""
     raw = _text(value, "email", "The email address", max_length=EMAIL_MAX, required=False)
     if not raw:
         return None
-    try:
-        _email_validator(raw)
-    except ValidationError:
-        raise DomainError(f"{raw!r} is not a valid email address.", field="email") from None
+    if not is_valid_email(raw):
+        raise DomainError(f"{raw!r} is not a valid email address.", field="email")
     local, domain = raw.rsplit("@", 1)
     return f"{local}@{domain.lower()}"
 
@@ -87,7 +83,7 @@ def email_key(email: str) -> str:
 def clean_address(value) -> Address | None:
     """An address, or None when none is given (None, an empty mapping, or every field blank).
     line1, city and country are required; country is an ISO 3166-1 alpha-2 code."""
-    return infrastructure_values.clean_address(value, required=False)
+    return kernel_values.clean_address(value, required=False)
 
 
 def clean_reason(value) -> str | None:

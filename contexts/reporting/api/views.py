@@ -12,7 +12,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from infrastructure.access.permissions import IsManager
-from infrastructure.errors import NotFound
+from kernel.errors import NotFound
 
 from .. import reports
 from ..reports import METHOD_ORDER

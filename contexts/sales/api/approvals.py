@@ -16,7 +16,7 @@ from infrastructure.access.permissions import IsCashier
 from infrastructure.access.roles import MANAGER, roles_of
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
-from infrastructure.errors import DomainError
+from kernel.errors import DomainError
 
 from .. import commands as c
 from . import serializers as s

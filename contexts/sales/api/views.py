@@ -18,7 +18,7 @@ from infrastructure.access.roles import MANAGER, request_roles
 from infrastructure.access.tills import bound_till, check_till
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
-from infrastructure.errors import NotFound
+from kernel.errors import NotFound
 from infrastructure.http.history import StreamHistoryMixin
 from infrastructure.idempotency.requests import run_idempotent
 

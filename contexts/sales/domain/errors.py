@@ -1,6 +1,6 @@
 """Errors of the sales domain that the API shows the same way wherever they arise."""
 
-from infrastructure.errors import DomainError
+from kernel.errors import DomainError
 
 
 class NeedsManager(DomainError):

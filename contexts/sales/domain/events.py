@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from infrastructure.events import DomainEvent
+from kernel.events import DomainEvent
 
 SALES = "sales"
 

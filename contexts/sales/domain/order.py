@@ -11,8 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from infrastructure.aggregates import Aggregate
-from infrastructure.errors import Conflict, DomainError
+from kernel.aggregate import Aggregate
+from kernel.errors import Conflict, DomainError
 
 from .errors import NeedsManager
 from .events import (

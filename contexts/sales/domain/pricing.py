@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
-from infrastructure.errors import DomainError
+from kernel.errors import DomainError
 
 from .errors import NeedsManager
 from .events import OrderLine, TaxLine

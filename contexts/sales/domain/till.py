@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from infrastructure.aggregates import Aggregate
-from infrastructure.errors import Conflict, DomainError
-from infrastructure.events.serialization import from_json, to_json
-from infrastructure.money import to_money
+from kernel.aggregate import Aggregate
+from kernel.errors import Conflict, DomainError
+from kernel.serialization import from_json, to_json
+from kernel.money import to_money
 
 from .events import (
     SALES, CashMovementRecorded, MethodAmount, MethodTotals, SessionPaymentRecorded, SessionRefundRecorded,

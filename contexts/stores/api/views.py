@@ -14,7 +14,7 @@ from rest_framework.reverse import reverse
 from infrastructure.access.permissions import CashierReadsHeadOfficeWrites
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
-from infrastructure.errors import NotFound
+from kernel.errors import NotFound
 from infrastructure.http.history import EventHistoryEntrySerializer, history_entries
 
 from .. import commands as c

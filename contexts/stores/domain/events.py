@@ -7,8 +7,8 @@ knowing the previous state. Every store event names the store by its `code`, whi
 
 from dataclasses import dataclass
 
-from infrastructure.events import DomainEvent
-from infrastructure.values import PostalAddress
+from kernel.events import DomainEvent
+from kernel.values import PostalAddress
 
 STORES = "stores"
 

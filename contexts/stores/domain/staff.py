@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from infrastructure.aggregates import Aggregate
-from infrastructure.errors import Conflict, DomainError
+from kernel.aggregate import Aggregate
+from kernel.errors import Conflict, DomainError
 
 from .events import STORES, StaffAccountCreated, StaffAccountDeactivated, StaffPasswordReset, StaffStoresAssigned
 from .values import clean_code, clean_reason

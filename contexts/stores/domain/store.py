@@ -8,8 +8,8 @@ reopening an open one) is a 409, so a repeated close is seen, not silently doubl
 
 from __future__ import annotations
 
-from infrastructure.aggregates import Aggregate
-from infrastructure.errors import Conflict
+from kernel.aggregate import Aggregate
+from kernel.errors import Conflict
 
 from . import values
 from .events import STORES, StoreAddress, StoreClosed, StoreRegistered, StoreReopened, StoreUpdated

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from infrastructure import values as infrastructure_values
-from infrastructure.errors import DomainError
-from infrastructure.values import ADDRESS_FIELDS, clean_text  # noqa: F401  (ADDRESS_FIELDS: used from here)
+from kernel import values as kernel_values
+from kernel.errors import DomainError
+from kernel.values import ADDRESS_FIELDS, clean_text  # noqa: F401  (ADDRESS_FIELDS: used from here)
 
 from .events import StoreAddress
 
@@ -77,4 +77,4 @@ def clean_reason(value) -> str:
 def clean_address(value) -> StoreAddress:
     """A store always has an address: line1, city and country required; country is an ISO
     3166-1 alpha-2 code."""
-    return infrastructure_values.clean_address(value, required=True)
+    return kernel_values.clean_address(value, required=True)

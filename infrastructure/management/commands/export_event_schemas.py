@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from infrastructure.events.base import registered_events
+from kernel.events import registered_events
 from infrastructure.events.schemas import event_schema, schema_filename
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar
 
-from infrastructure.events.base import DomainEvent
+from kernel.events import DomainEvent
 
 
 class Aggregate:

@@ -15,7 +15,7 @@ import uuid
 from decimal import Decimal
 from functools import cache
 
-from infrastructure.events.base import DomainEvent
+from kernel.events import DomainEvent
 
 
 def to_json(value):

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from infrastructure.errors import DomainError
+from kernel.errors import DomainError
 
 ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code", "country")
 ADDRESS_LINE_MAX, CITY_MAX, POSTAL_CODE_MAX = 200, 100, 20
