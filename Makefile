@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run run-full test test-unit lint services-up services-down services-status constraints clean help
 
@@ -12,14 +13,19 @@ help:
 	@echo "make test       start PostgreSQL, Redis and Kafka, then run every test"
 	@echo "make run-full   the system on the real services (gunicorn, Celery worker+beat, consumers)"
 
-# The virtualenv is rebuilt only when a requirements file changes.
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+# The virtualenv is updated only when a requirements file changes: `make run` installs the
+# runtime dependencies alone; the test and lint tools come with the first target that needs them.
+$(STAMP): requirements.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $@
+
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
 
-venv: $(STAMP)
+venv: $(DEV_STAMP)
 
 run: $(STAMP)
 	VENV=$(VENV) scripts/run-embedded
@@ -27,15 +33,15 @@ run: $(STAMP)
 run-full: $(STAMP)
 	VENV=$(VENV) scripts/run-full
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	scripts/services up
 	scripts/browsers
 	VENV=$(VENV) scripts/run-tests $(PYTEST_ARGS)
 
-test-unit: $(STAMP)
+test-unit: $(DEV_STAMP)
 	VENV=$(VENV) scripts/run-tests -m unit $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 
 services-up:
@@ -46,7 +52,7 @@ services-status:
 	scripts/services status
 
 # Re-pin every transitive dependency after changing requirements*.txt.
-constraints: $(STAMP)
+constraints: $(DEV_STAMP)
 	{ echo '# Full pins of every installed package (pip install -c constraints.txt); regenerate with `make constraints`.'; \
 	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt
 
@@ -55,6 +61,6 @@ clean:
 
 # Benchmarks (bench/, docs/benchmarks.md): installs bench/requirements.txt into the venv, then runs all.
 .PHONY: bench
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt -c constraints.txt
 	VENV=$(VENV) bench/run-all

@@ -7,11 +7,10 @@ Configurations: 1 writer and 8 concurrent writers (separate processes, one conne
 starts a new stream (aggregate) with versions 1..k. Each (configuration, store) is run for
 `--seconds` seconds; stores alternate so machine noise hits both alike.
 
-  ours      `EventStore("bench").append(...)` called on its own (autocommit): a `DomainEvent`
-            dataclass serialised to JSON, then ONE statement that checks the expected version and
-            inserts the `es_event` rows and their `es_outbox` rows. The after-commit relay kick
-            (a Celery message to Redis) is switched off: it is not part of the store, and no
-            relay runs here.
+  ours      `EventStore("bench").append(...)` called on its own (it opens its own transaction):
+            a `DomainEvent` dataclass serialised to JSON, then ONE statement that checks the
+            expected version and inserts the `es_event` rows and their `es_outbox` rows. No relay
+            runs here (in full mode the commit only notifies PostgreSQL's channel).
   ours-uow  the same append as the command bus makes it: inside `transaction.atomic()` with
             `savepoint=False` (BEGIN, the statement, COMMIT).
   lib-app   eventsourcing `PostgresApplicationRecorder` (what an eventsourcing Application uses
@@ -72,7 +71,6 @@ def worker_ours(per_txn: int, start_at: float, seconds: float, out, in_transacti
 
     import infrastructure.eventstore.store as store_module
 
-    store_module._kick_relay = lambda context: None  # no relay in this benchmark (see the docstring)
     Event = _our_event_class()
     store = store_module.EventStore("bench")
     connection.ensure_connection()

@@ -49,12 +49,9 @@ def _dead_letters(conn) -> int:
     return conn.execute("SELECT count(*) FROM es_inbox WHERE status = 'dead'").fetchone()[0]
 
 
-def pipeline_freshness(db, rate: float, seconds: float, senders: int = 4, relay_listener: bool = True) -> dict:
+def pipeline_freshness(db, rate: float, seconds: float, senders: int = 4) -> dict:
     """`db()` opens an autocommit psycopg connection to the stack's database (the poller's and
     the checks'); the appends go through Django (set up here, in this process)."""
-    import os
-
-    os.environ["POS_RELAY_LISTENER"] = "1" if relay_listener else ""  # the kick the handler would do
     from bench.common import setup_django
 
     setup_django()

@@ -2,10 +2,9 @@
 """Benchmark: till sales through the API in full mode, against a plain-insert baseline, then the
 freshness of the reporting read model at a steady rate.
 
-Starts the full stack with `scripts/run-full` (gunicorn with its 3 workers, Celery worker + beat,
-the outbox relay to Kafka, one Kafka consumer per context) on a private port. The relay is
-`--relay listener` (default: POS_RELAY_LISTENER=1, `relay_outbox --listen` woken by PostgreSQL
-NOTIFY, no Celery kick per commit) or `--relay celery` (a Celery task kicked after each commit). With
+Starts the full stack with `scripts/run-full` (gunicorn with its 3 workers, one Celery worker per
+context hosting its outbox relay, woken by PostgreSQL NOTIFY, and its Kafka consumer; beat) on a
+private port. With
 POS_EXTRA_APPS=bench.baseline (the baseline endpoint) and the per-user API throttle raised
 (POS_THROTTLE_USER) so that the throttles do not cap the load (successful logins are never throttled). Each till logs in with its `till_id` (till-bound tokens). Then, from other processes:
 
@@ -134,8 +133,8 @@ class Api:
         return data["access"]
 
 
-def start_stack(port: int, data_dir: str, log_path: str, relay: str = "listener") -> subprocess.Popen:
-    env = {**os.environ, "POS_RELAY_LISTENER": "1" if relay == "listener" else "", "POS_PORT": str(port), "POS_DATA_DIR": data_dir, "POS_EXTRA_APPS": "bench.baseline",
+def start_stack(port: int, data_dir: str, log_path: str) -> subprocess.Popen:
+    env = {**os.environ, "POS_PORT": str(port), "POS_DATA_DIR": data_dir, "POS_EXTRA_APPS": "bench.baseline",
            "POS_THROTTLE_USER": "10000000/min", "DJANGO_SECRET_KEY": "bench-only-secret-" + "x" * 40,
            "POS_LOG_LEVEL": "WARNING", "VENV": os.environ.get("VENV", str(REPO_ROOT / ".venv"))}
     log = open(log_path, "w")
@@ -205,6 +204,21 @@ def open_tills(api: Api, manager: str, cashier_login, count: int, store: str) ->
     return tills, tokens
 
 
+def _no_stack() -> set[int]:
+    raise RuntimeError("the stack is not started")
+
+
+STACK_PIDS = _no_stack  # set by main(): the run-full tree, the services, and this process's children
+
+
+def idle_cpu(seconds: float) -> dict[str, float]:
+    """Percent of one core each group of the stack uses while nothing is sent to it."""
+    before = cpu_accounting.snapshot(STACK_PIDS())
+    time.sleep(seconds)  # the measuring window itself: nothing to wait for
+    after = cpu_accounting.snapshot(STACK_PIDS())
+    return {group: s * 100 / seconds for group, s in cpu_accounting.per_group(before, after).items()}
+
+
 def run_wrk(port: int, mode: str, tills, prods, tokens, connections: int, seconds: int) -> dict:
     script = LUA % {"tills": ",".join(f'"{t}"' for t in tills), "products": ",".join(f'"{p}"' for p in prods),
                     "tokens": ",".join(f'"{k}"' for k in tokens), "mode": mode}
@@ -212,9 +226,10 @@ def run_wrk(port: int, mode: str, tills, prods, tokens, connections: int, second
         f.write(script)
     cmd = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
            "-s", f.name, f"http://{HOST}:{port}/"]
-    cpu_before = cpu_accounting.snapshot()
+    ours = STACK_PIDS() | {os.getpid()}
+    cpu_before = cpu_accounting.snapshot(ours)
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
-    cpu_after = cpu_accounting.snapshot()
+    cpu_after = cpu_accounting.snapshot(ours | STACK_PIDS())  # wrk itself is a child of this process
     os.unlink(f.name)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT ")), None)
     if line is None:
@@ -313,9 +328,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=18469)
     parser.add_argument("--connections", default="8,2", help="wrk connections (= tills), one run set per value")
-    parser.add_argument("--relay", choices=("listener", "celery"), default="listener",
-                        help="listener: relay_outbox --listen woken by NOTIFY (POS_RELAY_LISTENER=1); "
-                             "celery: a Celery task kicked after each commit")
     parser.add_argument("--fresh-senders", type=int, default=16, help="sender threads (= tills) of the freshness runs")
     parser.add_argument("--seconds", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=2, help="baseline/sale pairs, alternating")
@@ -327,6 +339,8 @@ def main() -> None:
     parser.add_argument("--pipeline-seconds", type=float, default=15.0)
     parser.add_argument("--pipeline-senders", type=int, default=4, help="appending threads of the pipeline runs")
     parser.add_argument("--skip-wrk", action="store_true")
+    parser.add_argument("--idle-seconds", type=float, default=20.0,
+                        help="measure the idle stack's CPU for this long before the load (0 to skip)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -335,9 +349,13 @@ def main() -> None:
         raise SystemExit('DATABASE_URL is not set: eval "$(scripts/services env)" first')
     data_dir = tempfile.mkdtemp(prefix="pos-bench-")
     log_path = os.path.join(data_dir, "run-full.log")
-    print(f"till benchmark: full mode via scripts/run-full on {HOST}:{args.port}, relay {args.relay} "
+    print(f"till benchmark: full mode via scripts/run-full on {HOST}:{args.port}, relay woken by NOTIFY "
           f"(log {log_path})", flush=True)
-    proc = start_stack(args.port, data_dir, log_path, args.relay)
+    proc = start_stack(args.port, data_dir, log_path)
+    services_dir = os.environ.get("POS_SERVICES_DIR", str(REPO_ROOT / ".services"))
+    global STACK_PIDS
+    STACK_PIDS = lambda: cpu_accounting.stack_pids(  # noqa: E731 - re-read: workers and backends come and go
+        {proc.pid, os.getpid(), *cpu_accounting.service_pids(services_dir)})
     levels = [int(c) for c in args.connections.split(",") if c]
     results = {"wrk": [], "freshness": None, "pipeline": []}
     try:
@@ -359,6 +377,13 @@ def main() -> None:
             if status == 403 and "till" in json.dumps(data).lower():
                 raise SystemExit(f"sales answer 403 about the till; log in with till_id: {data}")
             assert status == 201, (status, data)
+        if args.idle_seconds > 0:
+            time.sleep(5)  # let the warm-up's events settle before measuring the quiet stack
+            idle = idle_cpu(args.idle_seconds)
+            results["idle_cpu_percent"] = idle
+            print(f"  idle stack for {args.idle_seconds:g}s: {sum(idle.values()):.2f}% of one core ("
+                  + ", ".join(f"{g} {v:.2f}%" for g, v in sorted(idle.items(), key=lambda kv: -kv[1]) if v >= 0.01)
+                  + ")", flush=True)
         if not args.skip_wrk:
             for conns, _, mode in ((c, n, m) for c in levels for n in range(args.rounds) for m in ("baseline", "sale")):
                     r = run_wrk(args.port, mode, tills[:conns], prods, tokens[:conns], conns, args.seconds)
@@ -386,7 +411,7 @@ def main() -> None:
         for rate in (float(r) for r in args.pipeline_rates.split(",") if r):
             from bench.freshness_pipeline import pipeline_freshness
 
-            f = pipeline_freshness(db, rate, args.pipeline_seconds, args.pipeline_senders, args.relay == "listener")
+            f = pipeline_freshness(db, rate, args.pipeline_seconds, args.pipeline_senders)
             f["load"] = os.getloadavg()[0]
             results["pipeline"].append(f)
             print(f"  pipeline freshness (direct appends, not HTTP) at {rate:g} sales/s for {args.pipeline_seconds:g}s: "

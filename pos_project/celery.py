@@ -9,3 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pos_project.settings")
 app = Celery("pos")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Full mode: each worker also hosts its contexts' outbox relay and Kafka consumers.
+from infrastructure.worker.bootstep import install  # noqa: E402 - needs `app`, and settings named above
+
+install(app)

@@ -167,14 +167,15 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_U
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker or beat that lost Redis keeps retrying (with back-off) however long it is away; the
+# default gives up after 100 tries and the process exits.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = "UTC"
-# The outbox sweep: the safety net that publishes events whose after-commit kick was lost.
+# Full mode: PostgreSQL NOTIFY wakes the relay in each context's Celery worker on every commit
+# (infrastructure/worker/bootstep.py); it also makes a pass this often, for whatever it could not
+# publish at the time (broker down) or was committed while it was not listening.
 POS_RELAY_SWEEP_SECONDS = env.float("POS_RELAY_SWEEP_SECONDS", default=5.0)
-# Full mode: a `manage.py relay_outbox --listen` process relays on PostgreSQL NOTIFY, so appends
-# do not queue a Celery kick (the sweep still runs). scripts/run-full starts that process.
-POS_RELAY_LISTENER = env.bool("POS_RELAY_LISTENER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {
-    "sweep-outboxes": {"task": "infrastructure.outbox.tasks.sweep_outboxes", "schedule": POS_RELAY_SWEEP_SECONDS},
     # Expired outstanding/blacklisted JWTs (simplejwt's tables grow with every refresh otherwise).
     "flush-expired-tokens": {"task": "infrastructure.http.tasks.flush_expired_tokens", "schedule": 24 * 3600.0},
     "purge-idempotency-keys": {"task": "infrastructure.idempotency.tasks.purge_expired_idempotency_keys",

@@ -2,6 +2,7 @@
 
 from importlib import util
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -13,9 +14,9 @@ from infrastructure.http.auth_views import LogoutView, ObtainTokenView, RefreshT
 
 # Every installed context's admin.py is autodiscovered; a process shows only the model admins of
 # the contexts it serves (POS_CONTEXTS), like its API: the others' admin pages are 404 here.
-for _model in [model for model in admin.site._registry
+for _model in [model for model in apps.get_models()
                if model._meta.app_label in settings.ALL_CONTEXTS
-               and model._meta.app_label not in settings.POS_CONTEXTS]:
+               and model._meta.app_label not in settings.POS_CONTEXTS and admin.site.is_registered(model)]:
     admin.site.unregister(_model)
 
 urlpatterns = [

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from infrastructure.commands.bus import UnitOfWork, handles
 from infrastructure.errors import Conflict, DomainError
-from infrastructure.eventstore.locks import lock_name
+from infrastructure.locks import lock
 
 from . import commands as c
 from .command_side import CategoryKey, ProductKey
@@ -28,7 +28,7 @@ def _claim(uow: UnitOfWork, save, field: str, message: str):
 def _lock_category(uow: UnitOfWork, category_id) -> None:
     """Serialises 'a product joins this category' with 'this category is deleted'."""
     if category_id is not None:
-        lock_name(uow.db, "catalog.category", category_id)
+        lock(uow.db, "catalog.category", category_id)
 
 
 def _lock_products(uow: UnitOfWork, product_ids) -> None:
@@ -37,7 +37,7 @@ def _lock_products(uow: UnitOfWork, product_ids) -> None:
     and running out of conflict retries (20 orders for the last units would leave some without
     an answer). Taken in one fixed order, so writers of several products cannot deadlock."""
     for product_id in sorted({str(p) for p in product_ids}):
-        lock_name(uow.db, "catalog.product", product_id)
+        lock(uow.db, "catalog.product", product_id)
 
 
 def _live_category(uow: UnitOfWork, category_id):

@@ -16,7 +16,8 @@ from django.http import HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from infrastructure.admin.commands import CommandAdmin, CommandForm, CommandModelForm, command_form_view
+from infrastructure.admin.commands import (CommandAdmin, CommandForm, CommandModelForm, command_form_view,
+                                          missing_object_redirect)
 from infrastructure.admin.history import EventHistoryAdminMixin
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
@@ -344,7 +345,7 @@ class OrderAdmin(EventHistoryAdminMixin, admin.ModelAdmin):
     def receipt_view(self, request, object_id):
         obj = self.get_object(request, object_id)
         if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return missing_object_redirect(self, request, object_id)
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
         return HttpResponse(render_html(**load_receipt(obj)))

@@ -1,15 +1,16 @@
 """Admin pages over read models whose every write is a command. The back office's one pattern:
 catalog, sales and customers all use it.
 
-- `CommandModelForm`: a ModelForm (the admin requires one) that never writes its model. Its
-  `clean()` builds a command and executes it through the same handler as the API, so a refusal
+- `CommandModelForm`: a ModelForm (the admin requires one) that never writes its model. Once its
+  fields and `clean()` have passed (`full_clean`, a public hook), it builds a command and
+  executes it through the same handler as the API, so a refusal
   that only the handler can know (a taken email or SKU, a concurrent change, a row removed
   meanwhile) is a form error like any other: the admin answers 200 with the input kept, and the
   handler's transaction (a savepoint in the admin's) has rolled back, so nothing was written.
   A `DomainError` lands on the form field its `field` names (`form_field_for` maps names that
   differ, such as "address.city" to "address_city"), else on the form as a whole. Field rules
-  run first (`clean_<field>`); with any error the command is not executed. Model validation is
-  skipped: the read row is not what is being saved.
+  run first (`clean_<field>`, `clean`); with any error the command is not executed. Uniqueness
+  is the command's rule, not the read table's (`validate_unique` does nothing).
 - `CommandAdmin`: saving and deleting only execute commands (`delete_command`); delete refusals
   become messages, and bulk deletion (where an admin enables it) reports each refusal. After an
   add it returns to the list. In full mode the read row arrives a moment after the command
@@ -23,7 +24,6 @@ import uuid
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.forms.models import construct_instance
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -50,23 +50,19 @@ class CommandFormMixin:
     def add_domain_error(self, error: DomainError) -> None:
         self.add_error(self.form_field_for(error.field), error.message)
 
-    def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data  # field errors first; nothing is executed
+    def full_clean(self):
+        super().full_clean()  # the fields, clean() and (a ModelForm) the model's field checks
+        if not self.is_bound or self.errors or not hasattr(self, "cleaned_data"):
+            return  # unbound, empty, or any error: nothing is executed
         try:
-            self.result = execute(self.build_command(data), Metadata.from_request(self.request))
+            self.result = execute(self.build_command(self.cleaned_data), Metadata.from_request(self.request))
         except DomainError as exc:
             self.add_domain_error(exc)
-        return data
 
 
 class CommandModelForm(CommandFormMixin, forms.ModelForm):
-    def _post_clean(self):
-        # No model validation: the command is the write. The unsaved instance only takes the
-        # accepted values so that the log entry and the success message name the object.
-        if not self.errors:
-            construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
+    def validate_unique(self):
+        """Not the read table's: a taken SKU or email is the command handler's refusal."""
 
 
 class CommandForm(CommandFormMixin, forms.Form):
@@ -96,7 +92,7 @@ class CommandAdmin(admin.ModelAdmin):
         """Hook: adjust a form instance (e.g. choices) before it is used."""
 
     def save_model(self, request, obj, form, change):
-        # The command ran in form.clean(); keep the id for the log entry and the redirect.
+        # The command ran in form.full_clean(); keep the id for the log entry and the redirect.
         if not change and form.result and "id" in form.result:
             obj.pk = form.result["id"]
 
@@ -166,11 +162,18 @@ class CommandAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._changelist_url())
 
 
+def missing_object_redirect(model_admin, request, object_id):
+    """What Django's own pages do for an unknown id: a message, and back to the list."""
+    opts = model_admin.opts
+    model_admin.message_user(request, f"There is no {opts.verbose_name} with ID “{object_id}”.", messages.WARNING)
+    return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+
+
 def command_form_view(model_admin, request, object_id, form_cls, title: str):
     """An admin page with one command form for one object (GET shows it, POST executes it)."""
     obj = model_admin.get_object(request, object_id)
     if obj is None:
-        return model_admin._get_obj_does_not_exist_redirect(request, model_admin.opts, object_id)
+        return missing_object_redirect(model_admin, request, object_id)
     if not model_admin.has_change_permission(request, obj):
         from django.core.exceptions import PermissionDenied
 

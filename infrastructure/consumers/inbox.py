@@ -4,7 +4,7 @@
 (`consumers/runner.py`) or in-process after commit (`consumers/local.py`, embedded mode). In ONE
 transaction on the consumer's database it
 
-1. takes the consumer's lock *shared* (`consumers/locks.py`): live appliers run side by side, a
+1. takes the consumer's lock *shared* (`infrastructure/locks.py`): live appliers run side by side, a
    projection rebuild (exclusive) waits for them and holds them off;
 2. inserts the events into `InboxEvent` with `ON CONFLICT (consumer, event_id) DO NOTHING
    RETURNING event_id`, which says which of them are new. An event already in the inbox (a Kafka
@@ -38,7 +38,7 @@ from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from infrastructure.consumers import registry
-from infrastructure.consumers.locks import lock_consumer_shared
+from infrastructure.locks import lock
 from infrastructure.consumers.models import InboxEvent
 from infrastructure.eventstore.databases import db_for
 from infrastructure.eventstore.envelope import Envelope
@@ -82,7 +82,7 @@ def apply_batch(consumer: str, envelopes: Sequence[Envelope], *,
         return ApplyResult([], 0)
     db = db_for(consumer)
     with transaction.atomic(using=db):
-        lock_consumer_shared(consumer, db)
+        lock(db, "consumer", consumer, shared=True)
         new_ids = _insert(db, consumer, batch, status=InboxEvent.APPLIED, kafka_positions=kafka_positions)
         new = [env for env in batch if env.event_id in new_ids]
         if new:
@@ -164,7 +164,7 @@ def record_dead(consumer: str, envelope: Envelope, error: str, *, detail: str = 
         stored = envelope
     db = db_for(consumer)
     with transaction.atomic(using=db):
-        lock_consumer_shared(consumer, db)
+        lock(db, "consumer", consumer, shared=True)
         error_column = f"{error}\n\n{detail}".strip() if detail else error
         inserted = _insert(db, consumer, [stored], status=InboxEvent.DEAD, error=error_column,
                            kafka_positions=kafka_positions)

@@ -31,10 +31,10 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connections
-from kafka.errors import CommitFailedError, KafkaError
+from django.db import DatabaseError, connections
 from kafka.structs import OffsetAndMetadata
 
+from infrastructure.backoff import Backoff
 from infrastructure.consumers import registry
 from infrastructure.consumers.dead_letters import send_to_dead_letters
 from infrastructure.consumers.inbox import deliver, error_text
@@ -65,6 +65,7 @@ class RunStats:
     batches: int = 0
     retried_batches: int = 0  # polls rewound because of database trouble
     commit_failures: int = 0
+    reconnects: int = 0  # times the Kafka client was dropped and made again after losing the broker
     assigned: frozenset = frozenset()
     started: float = field(default_factory=time.monotonic)
     stopped: float | None = None
@@ -73,7 +74,8 @@ class RunStats:
         seconds = (self.stopped or time.monotonic()) - self.started
         return (f"{self.consumer}: {self.messages} messages in {seconds:.1f}s ({self.applied} applied, "
                 f"{self.duplicates} duplicates, {self.dead} dead, {self.not_events} not events; "
-                f"{self.batches} batches, {self.retried_batches} retried, {self.commit_failures} commit failures)")
+                f"{self.batches} batches, {self.retried_batches} retried, {self.commit_failures} commit failures, "
+                f"{self.reconnects} reconnects)")
 
 
 def group_id_for(consumer: str) -> str:
@@ -97,7 +99,9 @@ def run(consumer: str, stop_event: threading.Event | None = None, *, max_message
     stop_event = stop_event or threading.Event()
     stats = stats or RunStats(consumer)
     stats.group_id, stats.topics = group_id_for(consumer), tuple(topics_for(consumer))
-    kafka_consumer = _connect(consumer, stats, stop_event, kafka_config or {})
+    kafka_config = kafka_config or {}
+    backoff = Backoff()
+    kafka_consumer = _connect(consumer, stats, stop_event, kafka_config, backoff)
     if kafka_consumer is None:
         return stats  # stopped before Kafka could be reached
     logger.info("%s: consuming %s as group %s", consumer, ", ".join(stats.topics), stats.group_id)
@@ -111,15 +115,31 @@ def run(consumer: str, stop_event: threading.Event | None = None, *, max_message
                 break
             _tidy_connections()
             limit = max_records if max_messages is None else max(1, min(max_records, max_messages - stats.messages))
-            records = kafka_consumer.poll(timeout_ms=poll_timeout_ms, max_records=limit)
-            stats.assigned = frozenset(kafka_consumer.assignment())
-            now = time.monotonic()
-            if stats.assigned and not assigned_once:
-                assigned_once, idle_since = True, now
-            if records:
-                idle_since = now
-                _handle_poll(kafka_consumer, consumer, records, stats, max_attempts, stop_event, retry_backoff)
-            elif idle_exit is not None:
+            try:
+                records = kafka_consumer.poll(timeout_ms=poll_timeout_ms, max_records=limit)
+                stats.assigned = frozenset(kafka_consumer.assignment())
+                now = time.monotonic()
+                if stats.assigned and not assigned_once:
+                    assigned_once, idle_since = True, now
+                if records:
+                    idle_since = now
+                    _handle_poll(kafka_consumer, consumer, records, stats, max_attempts, stop_event, retry_backoff)
+                backoff.reset()
+            except Exception as exc:  # noqa: BLE001 - see below
+                # The broker went away under the client: kafka-python raises out of poll (its
+                # coordinator and fetcher, e.g. KafkaConnectionError ECONNREFUSED), seek or close,
+                # and not always as a KafkaError. Whatever this poll applied was not committed to
+                # Kafka: drop the client, wait for the broker, rejoin the group and go on from the
+                # committed offsets (the inbox drops what comes again). Never let it end the process.
+                stats.reconnects += 1
+                logger.warning("%s: lost Kafka (%s: %s); reconnecting", consumer, type(exc).__name__, exc)
+                _close_quietly(kafka_consumer, consumer)
+                stop_event.wait(backoff.next_delay())
+                kafka_consumer = _connect(consumer, stats, stop_event, kafka_config, backoff)
+                if kafka_consumer is None:
+                    break
+                continue
+            if not records and idle_exit is not None:
                 limit_s = idle_exit if assigned_once else max(idle_exit, UNASSIGNED_IDLE_FLOOR)
                 if now - idle_since >= limit_s:
                     logger.info("%s: nothing to consume for %.1fs (--idle-exit); stopping", consumer, now - idle_since)
@@ -128,27 +148,36 @@ def run(consumer: str, stop_event: threading.Event | None = None, *, max_message
                 logger.info("%s", stats.summary())
                 next_summary = now + SUMMARY_EVERY
     finally:
-        try:
-            kafka_consumer.close(autocommit=False)
-        finally:
-            stats.stopped = time.monotonic()
-            _close_connections()
-            logger.info("%s", stats.summary())
+        _close_quietly(kafka_consumer, consumer)
+        stats.stopped = time.monotonic()
+        _close_connections()
+        logger.info("%s", stats.summary())
     return stats
 
 
-def _connect(consumer: str, stats: RunStats, stop_event: threading.Event, kafka_config: dict):
+def _close_quietly(kafka_consumer, consumer: str) -> None:
+    """Close without committing; a client whose broker is gone may fail to leave the group, which
+    only means the broker notices by the session timeout."""
+    if kafka_consumer is None:
+        return
+    try:
+        kafka_consumer.close(autocommit=False)
+    except Exception as exc:  # noqa: BLE001 - closing must never be what kills the process
+        logger.warning("%s: closing the Kafka consumer failed (%s: %s)", consumer, type(exc).__name__, exc)
+
+
+def _connect(consumer: str, stats: RunStats, stop_event: threading.Event, kafka_config: dict, backoff: Backoff):
     """Create the topics and the group consumer, retrying with back-off while Kafka cannot be
     reached (a consumer started before the broker, or during an outage, waits instead of dying)."""
-    delay = 1.0
     while not stop_event.is_set():
         try:
             clients.ensure_topics([*stats.topics, dead_letter_topic()])
             return clients.consumer(stats.group_id, list(stats.topics), **kafka_config)
-        except (KafkaError, OSError) as exc:
-            logger.warning("%s: Kafka not reachable yet (%s); retrying in %.0fs", consumer, exc, delay)
+        except Exception as exc:  # noqa: BLE001 - NoBrokersAvailable, timeouts, connection errors
+            delay = backoff.next_delay()
+            logger.warning("%s: Kafka not reachable (%s: %s); retrying in %.0fs", consumer, type(exc).__name__, exc,
+                           delay)
             stop_event.wait(delay)
-            delay = min(delay * 2, 30.0)
     return None
 
 
@@ -186,7 +215,7 @@ def _handle_poll(kafka_consumer, consumer: str, records: dict, stats: RunStats, 
                  (time.monotonic() - started) * 1000)
     try:
         kafka_consumer.commit({tp: OffsetAndMetadata(batch[-1].offset + 1, "", -1) for tp, batch in records.items()})
-    except (CommitFailedError, KafkaError) as exc:
+    except Exception as exc:  # noqa: BLE001 - CommitFailedError, KafkaError, or a broken connection
         # Typically a rebalance took the partitions away: their new owner re-reads from the last
         # committed offset, and the inbox makes those redeliveries no-ops.
         stats.commit_failures += 1
@@ -225,13 +254,19 @@ def _tidy_connections() -> None:
     Never inside a transaction (a caller's test transaction, say)."""
     for connection in connections.all(initialized_only=True):
         if not connection.in_atomic_block:
-            connection.close_if_unusable_or_obsolete()
+            try:
+                connection.close_if_unusable_or_obsolete()
+            except DatabaseError as exc:  # a broken connection; the next use reconnects or fails (and is retried)
+                logger.warning("closing a database connection failed (%s); it will be replaced", exc)
 
 
 def _close_connections() -> None:
     for connection in connections.all(initialized_only=True):
         if not connection.in_atomic_block:
-            connection.close()
+            try:
+                connection.close()
+            except DatabaseError:  # already broken: nothing left to release
+                logger.debug("closing a database connection failed", exc_info=True)
 
 
 def install_signal_handlers(stop_event: threading.Event) -> None:

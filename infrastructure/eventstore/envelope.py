@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from infrastructure.events.base import event_class
 from infrastructure.events.serialization import event_from_data
@@ -24,7 +24,6 @@ class Envelope:
     metadata: dict
     recorded_at: dt.datetime
     position: int | None = None  # in the publishing context's event table
-    extra: dict = field(default_factory=dict, compare=False)
 
     def upcasted(self) -> "Envelope":
         """This envelope with its data in the current schema version of its event class (if the

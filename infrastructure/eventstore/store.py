@@ -6,14 +6,14 @@ writer that read the same version fail instead of silently interleaving; that fa
 `ConcurrencyConflict`. Every appended event gets its outbox row in the same transaction.
 
 On PostgreSQL an append is ONE statement (see `_APPEND_SQL`): the expected-version check, the
-event rows and their outbox rows. Outside a transaction it runs on its own in autocommit (a
-single statement is atomic: one round trip); inside one it adds a single round trip to it. Other
+event rows and their outbox rows, one round trip inside the caller's transaction. Other
 databases (SQLite, embedded mode) take the ORM path, which does the same in several statements.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Iterator, Sequence
 
@@ -28,6 +28,8 @@ from infrastructure.eventstore.databases import db_for
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.models import StoredEvent
 from infrastructure.outbox.models import OutboxEntry
+
+logger = logging.getLogger(__name__)
 
 # The events go in in version order (`ORDER BY`), so within a stream position order is version
 # order (the relay relies on it). The expected-version check is part of the same statement: when
@@ -96,17 +98,12 @@ class EventStore:
             for offset, event in enumerate(events, start=1)
         ]
         connection = connections[self.db]
-        if connection.vendor == "postgresql" and connection.get_autocommit() and not connection.in_atomic_block:
-            # Autocommit, no transaction around us: the one statement is the whole transaction.
-            positions = self._insert_postgresql(connection, envelopes, expected_version)
-            self._kick_after_commit()
-        else:
-            with transaction.atomic(using=self.db, savepoint=savepoint):
-                if connection.vendor == "postgresql":
-                    positions = self._insert_postgresql(connection, envelopes, expected_version)
-                else:
-                    positions = self._insert_orm(envelopes, expected_version)
-                self._kick_after_commit()
+        with transaction.atomic(using=self.db, savepoint=savepoint):
+            if connection.vendor == "postgresql":
+                positions = self._insert_postgresql(connection, envelopes, expected_version)
+            else:
+                positions = self._insert_orm(envelopes, expected_version)
+            self._relay_after_commit()
         for envelope, position in zip(envelopes, positions, strict=True):
             # Made above and not handed out yet: set the position in place (dataclasses.replace
             # took ~8% of the client's CPU in a profile of 10-event appends).
@@ -154,11 +151,12 @@ class EventStore:
             [OutboxEntry(position=row.position, context=self.context, stream_id=row.stream_id) for row in rows])
         return [row.position for row in rows]
 
-    def _kick_after_commit(self) -> None:
-        if settings.POS_RELAY_LISTENER and not settings.CELERY_TASK_ALWAYS_EAGER:
-            return  # the relay listener hears the commit from PostgreSQL (outbox/listener.py)
+    def _relay_after_commit(self) -> None:
+        if not settings.CELERY_TASK_ALWAYS_EAGER:
+            return  # full mode: the commit's NOTIFY wakes the relay in the context's Celery worker
+        # Embedded mode (Celery runs in the caller): relay here, once the events are durable.
         # Outside a transaction Django runs it at once (the statement has committed).
-        transaction.on_commit(lambda: _kick_relay(self.context), using=self.db)
+        transaction.on_commit(lambda: _relay_inline(self.context), using=self.db)
 
     @staticmethod
     def _missing(first: Envelope, expected_version: int) -> ConcurrencyConflict:
@@ -188,10 +186,6 @@ class EventStore:
                 .filter(stream_id=str(stream_id), version__gt=after_version).order_by("version"))
         return [Envelope.from_stored(row) for row in rows]
 
-    def history(self, stream_id: str) -> list[Envelope]:
-        """One stream's events, oldest first (for the API and the admin's audit view)."""
-        return self.load(stream_id)
-
     def current_version(self, stream_id: str) -> int:
         last = (StoredEvent.objects.using(self.db).filter(stream_id=str(stream_id))
                 .order_by("-version").values_list("version", flat=True).first())
@@ -210,9 +204,13 @@ class EventStore:
             yield [Envelope.from_stored(row) for row in batch]
 
 
-def _kick_relay(context: str) -> None:
-    # Imported late: the relay imports Kafka and Celery, which the store itself does not need.
-    from infrastructure.outbox.kick import kick_relay
+def _relay_inline(context: str) -> None:
+    # Imported late: the relay imports the consumers' side, which the store itself does not need.
+    from infrastructure.outbox.relay import relay_pending
 
-    kick_relay(context)
+    try:
+        relay_pending(context)
+    except Exception:  # the write has committed: log, never raise into it
+        # Still pending: the context's next commit relays it.
+        logger.exception("relay of %s after commit failed; its events stay pending", context)
 

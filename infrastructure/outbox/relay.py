@@ -2,9 +2,10 @@
 
 Every appended event has an outbox row written in the same transaction (see eventstore/store.py).
 `relay_pending(context)` takes the rows still pending, hands them to Kafka (full mode) or to the
-in-process consumers (embedded mode), and marks the ones that went out. It runs after every commit
-(`kick.kick_relay`, via a Celery task) and from a periodic sweep (`tasks.sweep_outboxes`), so an
-event whose kick was lost (Redis down, worker restarted) still goes out a few seconds later.
+in-process consumers (embedded mode), and marks the ones that went out. In full mode it runs in the
+context's Celery worker, woken by the commit's PostgreSQL NOTIFY and every few seconds besides
+(outbox/listener.py); in embedded mode right after each commit, in the committing thread
+(eventstore/store.py).
 
 Guarantees, and where each one comes from:
 
@@ -25,7 +26,7 @@ Guarantees, and where each one comes from:
 * **One relay per context at a time**, which the order argument above needs (two relays racing
   on overlapping batches could interleave a stream's events). On PostgreSQL a transaction-level
   advisory lock, waited for (bounded by a lock timeout): a relay that had to wait makes its own
-  pass once the holder commits, so no kick is lost between the holder's last look and its commit. The lock is released
+  pass once the holder commits, so no wake-up is lost between the holder's last look and its commit. The lock is released
   by COMMIT/ROLLBACK, so a crashed relay can never leave it held. On SQLite the transaction itself
   serialises relays: it begins IMMEDIATE (see settings), which takes the database's write lock.
 """
@@ -34,16 +35,16 @@ from __future__ import annotations
 
 import logging
 import threading
-import zlib
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from infrastructure.eventstore.databases import db_for
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.models import StoredEvent
+from infrastructure.locks import lock
 from infrastructure.outbox.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
@@ -113,31 +114,11 @@ class _PassOutcome:
         self.locked_out = locked_out
 
 
-def _lock_key(context: str) -> int:
-    return zlib.crc32(f"pos.relay.{context}".encode())
-
-
 LOCK_WAIT = "15s"
-
-
-def _try_lock(context: str, using: str) -> bool:
-    """Wait (up to LOCK_WAIT) for the context's relay lock. Waiting rather than giving up at once
-    closes a lost-wakeup window: a kick whose event commits just after the holder's last (empty)
-    SELECT, but before the holder commits, would otherwise find the lock taken, return, and
-    leave its event for the next sweep. A waiter makes its own pass as soon as the holder ends."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return True  # SQLite: the IMMEDIATE transaction already holds the database's write lock
-    from django.db import OperationalError
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
-        try:
-            with transaction.atomic(using=using):  # a savepoint: a timeout leaves the transaction usable
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(context)])
-        except OperationalError:
-            return False  # another relay held it all that time; the sweep comes back
-        return True
+# Waiting rather than giving up at once closes a lost-wakeup window: a wake-up whose event commits
+# just after the holder's last (empty) SELECT, but before the holder commits, would otherwise find
+# the lock taken, return, and leave its event for the next sweep. A waiter makes its own pass as
+# soon as the holder ends.
 
 
 def _pending_batch(context: str, using: str, batch_size: int) -> list[Envelope]:
@@ -163,7 +144,7 @@ def _pending_batch(context: str, using: str, batch_size: int) -> list[Envelope]:
 def _relay_one_pass(context: str, batch_size: int) -> _PassOutcome:
     using = db_for(context)
     with transaction.atomic(using=using):
-        if not _try_lock(context, using):
+        if not lock(using, "relay", context, wait=LOCK_WAIT):
             return _PassOutcome(locked_out=True)
         batch = _pending_batch(context, using, batch_size)
         if not batch:

@@ -2,7 +2,7 @@
 
 For each projection, in ONE transaction on its consumer's database:
 
-1. `lock_consumer_exclusive(consumer)`. Every live applier (Kafka consumer, embedded dispatch)
+1. `lock(db, "consumer", consumer)`, exclusive. Every live applier (Kafka consumer, embedded dispatch)
    records an event in the inbox and applies it in one transaction that holds the same lock
    *shared*. Taking it exclusive therefore waits until every such transaction in flight has
    committed (or rolled back), and makes every later one wait until the rebuild commits.
@@ -44,7 +44,7 @@ from django.db.models import Q
 from tqdm import tqdm
 
 from infrastructure.consumers import registry
-from infrastructure.consumers.locks import lock_consumer_exclusive
+from infrastructure.locks import lock
 from infrastructure.consumers.models import InboxEvent
 from infrastructure.events.base import event_class
 from infrastructure.eventstore.databases import db_for
@@ -103,7 +103,7 @@ def rebuild(projection: registry.Subscriber, *, batch_size: int = DEFAULT_BATCH_
     started = time.perf_counter()
     handled = 0
     with transaction.atomic(using=db):
-        lock_consumer_exclusive(consumer, db)
+        lock(db, "consumer", consumer)
         projection.reset()
         total = _replay_rows(db, consumer, projection).count() if progress else None
         with tqdm(total=total, desc=f"{consumer}.{projection.name}", unit="ev", unit_scale=True,

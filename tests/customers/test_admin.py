@@ -83,7 +83,9 @@ def test_field_errors_from_the_domain_rules_show_all_at_once_and_nothing_is_writ
         name="   ", phone="12", email="ann@", address_line1="1 Main Street", address_country="Germany"))
 
     errors = form_errors(response)
-    assert set(errors) == {"name", "phone", "email", "address_city"}
+    # Every field's error at once: the domain rules', and the country's length from the form's model.
+    assert set(errors) == {"name", "phone", "email", "address_city", "address_country"}
+    assert errors["address_country"] == ["Ensure this value has at most 2 characters (it has 7)."]
     assert any("7 to 15 digits" in message for message in errors["phone"])
     assert any("valid email" in message for message in errors["email"])
     assert customer_event_count() == 0 and not CustomerView.objects.exists()

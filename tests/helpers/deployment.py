@@ -3,12 +3,11 @@
 - fresh PostgreSQL databases: `default` (users, groups, and every context without a database of
   its own) plus one of its own for each context in `own_databases` (`DATABASE_URL_<CONTEXT>`),
   each migrated (`manage.py migrate --database <alias>`);
-- one gunicorn per context with `POS_CONTEXTS=<context>`, one consumer process per context
-  (`manage.py consume_events --context <context>`), the Celery worker and beat;
+- one gunicorn per context with `POS_CONTEXTS=<context>`, and one Celery worker per context that
+  hosts the context's outbox relay and Kafka consumer (infrastructure/worker/bootstep.py); beat;
 - nginx from deploy/nginx/gateway.conf in front, with the upstreams pointed at those gunicorns.
 
-Every process shares one environment except `POS_CONTEXTS` (the Celery worker relays the outbox
-of every context, so it knows every database alias). Fresh Kafka topics (`KAFKA_TOPIC_PREFIX`), a
+Every process shares one environment except `POS_CONTEXTS`. Fresh Kafka topics (`KAFKA_TOPIC_PREFIX`), a
 Redis database of its own (broker and cache), and the databases are dropped at the end; every
 process is stopped by `stop()` (SIGTERM to its group, then SIGKILL).
 
@@ -247,14 +246,14 @@ class Deployment:
         for context in CONTEXTS:
             self.start_api(context)
         for context in CONTEXTS:
-            self.workers[f"consumer-{context}"] = self._launch(ManagedProcess(
-                f"gw-consumer-{context}", [sys.executable, "manage.py", "consume_events", "--context", context],
+            # As docker-compose runs it: per context a Celery worker hosting the context's relay
+            # and Kafka consumer (POS_CONTEXTS=<context> picks both), supervised (scripts/supervise).
+            self.workers[f"worker-{context}"] = self._launch(ManagedProcess(
+                f"gw-worker-{context}", ["scripts/supervise", venv_bin("celery"), "-A", "pos_project", "worker",
+                                         "--loglevel", "INFO", "--pool", "threads", "--concurrency", "2",
+                                         "--hostname", f"gw-{self.run_id}-{context}@%h", "--without-gossip",
+                                         "--without-mingle", "--without-heartbeat"],
                 self.context_env(context)))
-        self.workers["worker"] = self._launch(ManagedProcess(
-            # Supervised as in production (docker-compose restarts it): see scripts/supervise.
-            "gw-celery-worker", ["scripts/supervise", venv_bin("celery"), "-A", "pos_project", "worker",
-                                 "--loglevel", "INFO", "--concurrency", "2", "--hostname", f"gw-{self.run_id}@%h"],
-            self.env))
         self.workers["beat"] = self._launch(ManagedProcess(
             "gw-celery-beat", [venv_bin("celery"), "-A", "pos_project", "beat", "--loglevel", "INFO",
                                "--schedule", str(self.dir / "celerybeat-schedule")], self.env))
@@ -268,13 +267,13 @@ class Deployment:
         self.gateway.start()
         for context in CONTEXTS:
             self.wait_api(context)
-        wait_until(self._celery_worker_ready, timeout=60, interval=0.2, message="the Celery worker to be ready")
+        wait_until(self._celery_workers_ready, timeout=60, interval=0.2, message="the Celery workers to be ready")
         return self
 
-    def _celery_worker_ready(self) -> bool:
+    def _celery_workers_ready(self) -> bool:
         for process in self.workers.values():
             process.assert_running()
-        return " ready." in self.workers["worker"].log_text()
+        return all(" ready." in self.workers[f"worker-{context}"].log_text() for context in CONTEXTS)
 
     def assert_running(self) -> None:
         for process in [*self.apis.values(), *self.workers.values(), self.gateway]:

@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 from kafka import KafkaConsumer, TopicPartition
 
-from infrastructure.consumers.locks import _key as consumer_lock_key
+from infrastructure.locks import lock_key
 from infrastructure.consumers.models import InboxEvent
 from infrastructure.consumers.runner import group_id_for
 from infrastructure.kafka import clients
@@ -202,7 +202,7 @@ def test_offsets_are_committed_only_after_the_database_commit(prefix, producer, 
         with _other_session() as blocker, _other_session() as observer:
             observer.autocommit = True
             # Hold the consumer lock exclusively (as a rebuild does): the consumer's transaction must wait.
-            blocker.execute("SELECT pg_advisory_xact_lock(%s)", [consumer_lock_key("lab")])
+            blocker.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key("consumer", "lab")])
             second = producer.send(topic, added)
             assert second.partition == first.partition
 
@@ -280,7 +280,7 @@ def test_one_poll_over_several_partitions_is_applied_in_one_transaction(prefix, 
 
     with ConsumerThread() as consumer, _other_session() as blocker, _other_session() as observer:
         observer.autocommit = True
-        blocker.execute("SELECT pg_advisory_xact_lock(%s)", [consumer_lock_key("lab")])
+        blocker.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key("consumer", "lab")])
         producer.send(topic, first, partition=0)
         wait_until(lambda: observer.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
                                             ).fetchone()[0] > 0, timeout=30, message="the consumer to wait for the lock")

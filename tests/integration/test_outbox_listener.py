@@ -1,6 +1,6 @@
-"""The relay woken by PostgreSQL LISTEN/NOTIFY (`relay_outbox --listen`), on real PostgreSQL and
-Kafka: the outbox trigger notifies at commit, the listener publishes what a commit added without
-any Celery kick, and it survives losing its listening connection."""
+"""The relay woken by PostgreSQL LISTEN/NOTIFY (the loop each context's Celery worker hosts, and
+`relay_outbox --listen`), on real PostgreSQL and Kafka: the outbox trigger notifies at commit,
+the listener publishes what a commit added, and it survives losing its listening connection."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ import uuid
 
 import pytest
 from django.db import connection, connections, transaction
-from django.test import override_settings
 
-import infrastructure.eventstore.store as store_module
 from infrastructure.eventstore.store import EventStore
 from infrastructure.outbox.listener import CHANNEL, listen_and_relay
 from infrastructure.outbox.models import OutboxEntry
@@ -21,14 +19,6 @@ from tests.integration.test_outbox_relay import LAB, PassLog, added, opened, rec
 pytestmark = pytest.mark.integration
 
 TIMEOUT_S = 15
-
-
-@pytest.fixture
-def kicks(monkeypatch):
-    """Every after-commit Celery kick the store asks for (there must be none with the listener)."""
-    calls: list[str] = []
-    monkeypatch.setattr(store_module, "_kick_relay", calls.append)
-    return calls
 
 
 @pytest.fixture
@@ -69,8 +59,7 @@ def published(stream: str) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(POS_RELAY_LISTENER=True)
-def test_the_outbox_notifies_its_context_when_the_append_commits(kicks):
+def test_the_outbox_notifies_its_context_when_the_append_commits():
     conn = listen_connection()
     try:
         stream = str(uuid.uuid4())
@@ -82,24 +71,20 @@ def test_the_outbox_notifies_its_context_when_the_append_commits(kicks):
         assert [n.payload for n in notes] == [LAB]  # one per context and transaction
     finally:
         conn.close()
-    assert kicks == []  # POS_RELAY_LISTENER: no Celery kick
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(POS_RELAY_LISTENER=True)
-def test_the_listener_publishes_a_commit_without_a_kick(listener, kicks):
+def test_the_listener_publishes_a_commit(listener):
     stream = str(uuid.uuid4())
     EventStore(LAB).append("Tally", stream, 0, [opened(stream), added(stream, 1)])
 
     wait_until(lambda: published(stream), timeout=TIMEOUT_S, message="the listener to publish the commit")
-    assert kicks == []
     assert [e.version for e in listener.published() if e.stream_id == stream] == [1, 2]
     assert len(records_of([stream])) == 2
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(POS_RELAY_LISTENER=True)
-def test_the_listener_reconnects_when_its_connection_is_killed(listener, kicks):
+def test_the_listener_reconnects_when_its_connection_is_killed(listener):
     def listening_pids():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "

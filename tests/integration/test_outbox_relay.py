@@ -1,6 +1,6 @@
 """The outbox relay against real PostgreSQL and a real Kafka broker.
 
-The central risk (docs: DESIGN.md, "How a change flows", step 4): positions are allocated in
+The central risk (docs/architecture.md, "How a change flows", step 4): positions are allocated in
 insertion order but become visible in commit order, so a relay that followed "position > last
 seen" would skip an event whose transaction commits late. These tests hold transactions open on
 purpose while later events commit and relay passes run, and then check that everything arrived,
@@ -10,11 +10,8 @@ once, in per-stream order.
 from __future__ import annotations
 
 import io
-import logging
-import re
 import socket
 import threading
-import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -31,10 +28,10 @@ from infrastructure.consumers.models import InboxEvent
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.store import EventStore
 from infrastructure.kafka.topics import topic_for
+from infrastructure.locks import lock_key
 from infrastructure.outbox import relay
 from infrastructure.outbox.models import OutboxEntry
 from infrastructure.outbox.relay import relay_pending
-from infrastructure.outbox.tasks import contexts_with_pending_events, sweep_outboxes
 from tests.helpers import ManagedProcess, child_env, services, venv_bin, wait_until
 from tests.helpers.kafka import event_id, header, read_topic
 from tests.lab.domain import ItemAdded, Tally, TallyOpened
@@ -307,7 +304,7 @@ def test_a_relay_that_finds_the_context_locked_waits_for_the_holder_then_publish
 
     def hold_the_relay_lock():
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [relay._lock_key(LAB)])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key("relay", LAB)])
             locked.set()
             assert unlock.wait(THREAD_TIMEOUT_S)
 
@@ -375,18 +372,6 @@ def test_max_passes_bounds_one_call_and_the_rest_stays_pending():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_sweep_relays_every_context_with_pending_events():
-    stream = str(uuid.uuid4())
-    EventStore(LAB).append("Tally", stream, 0, [opened(stream), added(stream, 1)])
-    assert LAB in contexts_with_pending_events()
-
-    assert sweep_outboxes() == {LAB: 2}  # called directly: the same code the beat schedule runs
-
-    assert contexts_with_pending_events() == []
-    assert len(records_of([stream])) == 2
-
-
-@pytest.mark.django_db(transaction=True)
 def test_manage_py_relay_outbox_publishes_and_says_how_many():
     stream = str(uuid.uuid4())
     EventStore(LAB).append("Tally", stream, 0, [opened(stream)] + [added(stream, n) for n in range(1, 4)])
@@ -402,95 +387,79 @@ def test_manage_py_relay_outbox_publishes_and_says_how_many():
     assert not pending_positions([stream])
 
 
-def test_the_beat_schedule_runs_the_sweep():
-    from django.conf import settings
-
+def test_full_mode_queues_no_relay_task_the_commit_notifies_postgresql(settings):
+    """One wake-up path: an append in full mode sends nothing to Celery; the commit's NOTIFY
+    (trigger of migration 0005) is what wakes the relay in the context's worker."""
     from pos_project.celery import app
 
-    entry = settings.CELERY_BEAT_SCHEDULE["sweep-outboxes"]
-    assert entry == {"task": "infrastructure.outbox.tasks.sweep_outboxes",
-                     "schedule": settings.POS_RELAY_SWEEP_SECONDS}
-    assert settings.POS_RELAY_SWEEP_SECONDS > 0
-    assert {"infrastructure.outbox.tasks.sweep_outboxes", "infrastructure.outbox.tasks.relay_outbox"} <= set(app.tasks)
+    assert settings.CELERY_TASK_ALWAYS_EAGER is False  # full mode, as the tests run
+    assert not [name for name in app.tasks if "outbox" in name]
+    assert not [entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if "outbox" in entry["task"]]
 
 
-# --- full mode: a real Celery worker (and beat) relays through Redis --------------------------
+# --- full mode: a real Celery worker hosts the relay ----------------------------------------
 SWEEP_SECONDS = 1.0
 
 
-@pytest.fixture
-def relay_worker(services_env, tmp_path):
-    """`celery -A pos_project worker -B` (embedded beat, so the sweep schedule runs too) on the
-    default queue (where kicks go), using this test's database and topic prefix; stopped with
-    its process group at teardown."""
+def relay_worker_process(services_env, *extra: str, name: str = "celery-relay-worker") -> ManagedProcess:
+    """`celery -A pos_project worker --relay lab --consume none`: the lab context's relay, woken by
+    PostgreSQL NOTIFY, on this test's database and topic prefix."""
     db = connection.settings_dict
     database_url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     nodename = f"relay-test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
-    process = ManagedProcess("celery-relay-worker", [
-        venv_bin("celery"), "-A", "pos_project", "worker", "-B", "--schedule", str(tmp_path / "beat-schedule"),
-        "--pool", "solo", "--concurrency", "1", "-Q", "celery", "-n", nodename, "--loglevel", "INFO",
-        "--without-gossip", "--without-mingle",
+    return ManagedProcess(name, [
+        venv_bin("celery"), "-A", "pos_project", "worker", "--pool", "threads", "--concurrency", "1",
+        "--relay", LAB, "--consume", "none", "-n", nodename, "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+        "--without-heartbeat", *extra,
     ], child_env({**services_env, "DATABASE_URL": database_url, "DATABASE_CONN_MAX_AGE": "0",
                   "POS_RELAY_SWEEP_SECONDS": str(SWEEP_SECONDS), "PYTHONUNBUFFERED": "1"}), stop_timeout=15)
-    with process:
-        def ready():
-            process.assert_running()
-            return " ready." in process.log_text()
 
-        wait_until(ready, timeout=60, interval=0.2, message=f"the Celery worker to be ready (log {process.log_path})")
-        yield process
+
+def wait_ready(process: ManagedProcess) -> None:
+    def ready():
+        process.assert_running()
+        return " ready." in process.log_text() and "relay listener: listening" in process.log_text()
+
+    wait_until(ready, timeout=60, interval=0.2, message=f"the Celery worker to be ready (log {process.log_path})")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_relays_after_commit_and_beat_runs_the_sweep(relay_worker):
-    stream = str(uuid.uuid4())
+def test_a_real_worker_relays_each_commit_and_what_was_committed_before_it_started(services_env):
+    early = str(uuid.uuid4())
+    [before] = EventStore(LAB).append("Tally", early, 0, [opened(early)])  # nobody listens yet
+    with relay_worker_process(services_env) as worker:
+        wait_ready(worker)
 
-    # The commit kicks relay_outbox through Redis; the beat's sweep is the safety net behind it.
-    [envelope] = EventStore(LAB).append("Tally", stream, 0, [opened(stream)])
+        def published(stream):
+            worker.assert_running()
+            return not pending_positions([stream])
 
-    def published():
-        relay_worker.assert_running()
-        return not pending_positions([stream])
-
-    wait_until(published, timeout=60, interval=0.2, message=f"the worker to relay (log {relay_worker.log_path})")
-    assert [event_id(r) for r in records_of([stream])] == [envelope.event_id]
-    assert "infrastructure.outbox.tasks.relay_outbox" in relay_worker.log_text()
-    sweep_done = re.compile(r"Task infrastructure\.outbox\.tasks\.sweep_outboxes\[[0-9a-f-]+\] succeeded")
-    wait_until(lambda: sweep_done.search(relay_worker.log_text()), timeout=30, interval=0.2,
-               message=f"beat to run the sweep on the worker (log {relay_worker.log_path})")
-
-
-# --- Redis down: the kick fails fast and quietly, the sweep publishes ---------------------------
-KICK_BOUND_S = 2.0
+        # Committed before the worker listened: its first pass after LISTEN takes it.
+        wait_until(lambda: published(early), timeout=30, interval=0.2, message=f"the catch-up pass ({worker.log_path})")
+        stream = str(uuid.uuid4())
+        [after] = EventStore(LAB).append("Tally", stream, 0, [opened(stream)])
+        wait_until(lambda: published(stream), timeout=30, interval=0.1, message=f"the NOTIFY relay ({worker.log_path})")
+    assert [event_id(r) for r in records_of([early])] == [before.event_id]
+    assert [event_id(r) for r in records_of([stream])] == [after.event_id]
 
 
+# --- Redis down: nothing on the write or relay path needs it -----------------------------------
 @pytest.mark.disruptive
 @pytest.mark.django_db(transaction=True)
-def test_with_redis_down_a_write_commits_at_once_and_its_events_wait_for_the_sweep(caplog):
+def test_with_redis_down_writes_commit_and_the_worker_still_relays(services_env):
     stream = str(uuid.uuid4())
-    EventStore(LAB).append("Tally", stream, 0, [opened(stream)])  # the kick connection is up and pooled
-    assert relay_pending(LAB) == 1
-    caplog.set_level(logging.WARNING, logger="infrastructure.outbox.kick")
-
-    services("stop", "redis")
-    try:
-        started = time.monotonic()
-        [envelope] = EventStore(LAB).append("Tally", stream, 1, [added(stream, 1)])  # must not raise
-        write_s = time.monotonic() - started
-    finally:
-        services("start", "redis")
-
-    assert write_s < KICK_BOUND_S, f"a write took {write_s:.1f}s with Redis down"
-    assert "could not queue the relay of lab" in caplog.text
-    assert pending_positions([stream]) == {envelope.position}
-    assert sweep_outboxes() == {LAB: 1}  # what beat runs every POS_RELAY_SWEEP_SECONDS
-    assert not pending_positions([stream])
-
-    # Redis is back: the next kick goes through on a fresh connection, not the dead pooled one.
-    caplog.clear()
-    EventStore(LAB).append("Tally", stream, 2, [added(stream, 2)])
-    assert "could not queue" not in caplog.text
-    assert relay_pending(LAB) == 1
+    with relay_worker_process(services_env, name="celery-relay-redis-down") as worker:
+        wait_ready(worker)
+        services("stop", "redis")
+        try:
+            envelopes = [EventStore(LAB).append("Tally", stream, 0, [opened(stream)])[0]]
+            envelopes += [EventStore(LAB).append("Tally", stream, n, [added(stream, n)])[0] for n in (1, 2)]
+            wait_until(lambda: worker.assert_running() or not pending_positions([stream]), timeout=30,
+                       interval=0.2, message=f"the relay to publish with Redis down ({worker.log_path})")
+        finally:
+            services("start", "redis")
+        worker.assert_running()
+    assert [event_id(r) for r in records_of([stream])] == [e.event_id for e in envelopes]
     assert_per_stream_order(records_of([stream]), {stream: 3})
 
 

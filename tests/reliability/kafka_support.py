@@ -19,7 +19,6 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -80,14 +79,15 @@ def consumer_process(context: str, env: dict, name: str | None = None) -> Manage
                            "--max-records", str(MAX_RECORDS)], env, stop_timeout=15)
 
 
-def relay_worker_process(env: dict, schedule_dir: Path) -> ManagedProcess:
-    """The relay as in full mode: a Celery worker taking the after-commit kicks, with beat (-B)
-    running the outbox sweep every second."""
+def relay_worker_process(env: dict) -> ManagedProcess:
+    """The relay as in full mode: a Celery worker hosting the outbox relay of every context (woken
+    by PostgreSQL NOTIFY, a pass every POS_RELAY_SWEEP_SECONDS), without consumers: the test runs
+    those as `consume_events` processes of their own, to kill and count them one by one."""
     nodename = f"relay-fault-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     return ManagedProcess("celery-relay", [
-        venv_bin("celery"), "-A", "pos_project", "worker", "-B", "--schedule",
-        str(schedule_dir / f"beat-{uuid.uuid4().hex[:6]}"), "--pool", "solo", "--concurrency", "1",
-        "-Q", "celery", "-n", nodename, "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+        venv_bin("celery"), "-A", "pos_project", "worker", "--pool", "threads", "--concurrency", "1",
+        "--consume", "none", "-n", nodename, "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+        "--without-heartbeat",
     ], env, stop_timeout=15)
 
 
@@ -103,15 +103,14 @@ class Fleet:
     """The processes of one test by role; `replace(role)` starts a fresh one after a kill, and
     `stop_all()` (the fixture's finalizer) stops whatever is running."""
 
-    def __init__(self, env: dict, schedule_dir: Path):
+    def __init__(self, env: dict):
         self.env = env
-        self.schedule_dir = schedule_dir
         self.current: dict[str, ManagedProcess] = {}
         self.history: list[ManagedProcess] = []  # every process started, killed ones included
 
     def _new(self, role: str) -> ManagedProcess:
         if role == "relay":
-            return relay_worker_process(self.env, self.schedule_dir)
+            return relay_worker_process(self.env)
         # "consumer:<context>" or, for a second process of the same context, "consumer:<context>#2"
         context = role.removeprefix("consumer:").partition("#")[0]
         return consumer_process(context, self.env, name=re.sub(r"[:#]", "-", role))
@@ -172,7 +171,7 @@ def fleet(transactional_db, topic_prefix, services_env, tmp_path):
     """Processes on this test's database and topics, stopped at teardown (before the database is
     flushed: this fixture depends on `transactional_db`)."""
     clients.ensure_topics([f"{topic_prefix}.{c}.events" for c in ("catalog", "customers", "sales", "lab")])
-    fleet = Fleet(process_env(services_env, topic_prefix), tmp_path)
+    fleet = Fleet(process_env(services_env, topic_prefix))
     try:
         yield fleet
     finally:

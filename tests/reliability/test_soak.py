@@ -68,7 +68,7 @@ def consumer_duplicates(deployment) -> dict[str, int]:
     """Stop each consumer (it logs its final counters on the way out) and read its duplicates."""
     out = {}
     for context in ("catalog", "customers", "sales", "reporting"):
-        process = deployment.workers[f"consumer-{context}"]
+        process = deployment.workers[f"worker-{context}"]
         process.stop()
         summaries = re.findall(r"(\d+) applied, (\d+) duplicates, (\d+) dead", process.log_text())
         assert summaries, process.log_tail()

@@ -9,6 +9,7 @@ envelopes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections import defaultdict
@@ -76,7 +77,7 @@ class Feed:
         stream version under a new id (as a second publication of the same fact would be)."""
         if not new_id:
             return envelope
-        return Envelope(**{**envelope.__dict__, "event_id": uuid.uuid4(), "extra": {}})
+        return dataclasses.replace(envelope, event_id=uuid.uuid4())
 
 
 def apply(*envelopes: Envelope):

@@ -38,8 +38,8 @@ UPSTREAMS_COMPOSE = NGINX_DIR / "upstreams.compose.conf"
 CONTEXTS = ("catalog", "customers", "sales", "reporting")
 BACKING_SERVICES = {"postgres", "redis", "kafka"}
 API_SERVICES = {f"api-{context}": context for context in CONTEXTS}
-CONSUMER_SERVICES = {f"consumer-{context}": context for context in CONTEXTS}
-APP_SERVICES = sorted({"migrate", "worker", "beat", "relay", *API_SERVICES, *CONSUMER_SERVICES})
+WORKER_SERVICES = {f"worker-{context}": context for context in CONTEXTS}
+APP_SERVICES = sorted({"migrate", "beat", *API_SERVICES, *WORKER_SERVICES})
 EXPECTED_SERVICES = BACKING_SERVICES | set(APP_SERVICES) | {"gateway"}
 API_PORT = 8000
 DEPENDS_ON_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
@@ -153,6 +153,12 @@ def check_celery(argv: list[str]) -> None:
     assert app is importlib.import_module("pos_project").celery_app, "not the project's Celery app"
     subcommand = argv[argv.index("-A") + 2]
     assert subcommand in {"worker", "beat"}, f"unexpected celery subcommand {subcommand!r}"
+    if subcommand == "worker":  # every option is Celery's own or one the project adds (bootstep)
+        from celery.bin.worker import worker as worker_command
+
+        known = {name for param in [*worker_command.params, *app.user_options["worker"]] for name in param.opts}
+        given = [arg for arg in argv[argv.index("worker") + 1:] if arg.startswith("-")]
+        assert set(given) <= known, f"unknown celery worker options {sorted(set(given) - known)}"
 
 
 def check_manage_py(argv: list[str]) -> str:
@@ -188,11 +194,17 @@ def test_each_service_runs_the_expected_process(services):
     assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
     for name in API_SERVICES:
         assert services[name]["command"][0] == "gunicorn", name
-    assert services["worker"]["command"][:4] == ["celery", "-A", "pos_project", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "pos_project", "beat"]
-    assert services["relay"]["command"] == ["python", "manage.py", "relay_outbox", "--listen"]
-    for name, context in CONSUMER_SERVICES.items():
-        assert services[name]["command"] == ["python", "manage.py", "consume_events", "--context", context], name
+    from infrastructure.worker.bootstep import parse_contexts
+
+    # Each context deploys as its API plus one Celery worker hosting its relay and its consumer.
+    for name, context in WORKER_SERVICES.items():
+        command = services[name]["command"]
+        assert command[:4] == ["celery", "-A", "pos_project", "worker"], name
+        options = dict(zip(command[4::2], command[5::2], strict=False))
+        relay = parse_contexts(command[command.index("--relay") + 1], [])
+        consume = parse_contexts(command[command.index("--consume") + 1], [])
+        assert (relay, consume) == ([context], [context]), (name, options)
 
 
 def test_dockerfile_default_command_and_healthcheck_are_real():
@@ -248,8 +260,6 @@ def test_app_environment_is_full_mode_on_the_compose_services(services):
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
     assert env["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?"), "compose must refuse to start without a key"
     assert env["DJANGO_SECURE_COOKIES"] == "false"
-    # The APIs skip the Celery kick only because a listener relays their commits.
-    assert env["POS_RELAY_LISTENER"] == "true" and "relay" in services
     # Behind the gateway: without this every client is the gateway's address to the throttles and
     # the login lockout, and one client's bad logins lock out everyone (issue 23).
     assert all(service_env(services[name]).get("POS_NUM_PROXIES") == "1" for name in API_SERVICES)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from infrastructure.outbox.relay import DEFAULT_BATCH_SIZE, MAX_PASSES, relay_pending
-from infrastructure.outbox.tasks import contexts_with_pending_events
+from infrastructure.outbox.pending import contexts_with_pending_events
 
 
 class Command(BaseCommand):
