@@ -4,14 +4,13 @@
   and NFKC-normalises the username before it authenticates, and the API's serializer strips it;
   the key is taken the same way and case-folded, so " manager", "MANAGER" and a fullwidth
   "ｍａｎａｇｅｒ" all count against "manager" (a lockout keyed on the raw input was bypassed so).
-- `lockout_response`: the answer to a locked-out login: 429 with Retry-After, as problem details
-  for the API and as plain text for the admin's form.
+- `lockout_response`: the admin's answer to a locked-out login: 429 with Retry-After.
 """
 
 import unicodedata
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 
 MAX_USERNAME = 150  # Django's username length: nothing longer is a user, so nothing longer is a key
 
@@ -38,12 +37,8 @@ LOCKED_DETAIL = "Too many failed login attempts for this username or from this a
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {"type": "https://pos.example/problems/login-locked", "title": "Too Many Requests", "status": 429,
-             "detail": LOCKED_DETAIL, "instance": request.path},
-            status=429, content_type="application/problem+json")
-    else:
-        response = HttpResponse(LOCKED_DETAIL, status=429, content_type="text/plain; charset=utf-8")
+    """The admin's answer (via AxesMiddleware); the API answers with problem details instead
+    (auth_views.LoginLocked), since axes marks DRF's request, which the middleware never sees."""
+    response = HttpResponse(LOCKED_DETAIL, status=429, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(retry_after_seconds())
     return response

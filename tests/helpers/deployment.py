@@ -57,10 +57,12 @@ def nginx_binary() -> str:
     return path
 
 
-def write_gateway_config(directory: Path, upstreams: Mapping[str, str], listen: str) -> Path:
+def write_gateway_config(directory: Path, upstreams: Mapping[str, str], listen: str, *,
+                         listen_conf: str | None = None, trusted_proxies: tuple[str, ...] = ()) -> Path:
     """A top-level nginx.conf in `directory` that includes deploy/nginx/gateway.conf as it is, with
-    pos/upstreams.conf made from upstreams.compose.conf (compose host -> local address) and
-    pos/listen.conf; foreground, every writable path inside `directory`."""
+    pos/upstreams.conf made from upstreams.compose.conf (compose host -> local address),
+    pos/listen.conf (`listen <listen>;`, or `listen_conf` as it is) and pos/trusted_proxies.conf
+    (`set_real_ip_from` each of `trusted_proxies`); foreground, every writable path inside `directory`."""
     pos_dir = directory / "pos"
     pos_dir.mkdir(parents=True, exist_ok=True)
 
@@ -71,7 +73,8 @@ def write_gateway_config(directory: Path, upstreams: Mapping[str, str], listen: 
         return match.group(0).replace(f"{host}:{match.group(2)}", upstreams[host])
 
     (pos_dir / "upstreams.conf").write_text(SERVER_LINE.sub(replace, UPSTREAMS_COMPOSE.read_text()))
-    (pos_dir / "listen.conf").write_text(f"listen {listen};\n")
+    (pos_dir / "listen.conf").write_text(listen_conf if listen_conf is not None else f"listen {listen};\n")
+    (pos_dir / "trusted_proxies.conf").write_text("".join(f"set_real_ip_from {a};\n" for a in trusted_proxies))
     temp_paths = "\n".join(f"    {kind}_temp_path {directory / kind};"
                            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     conf = directory / "nginx.conf"
@@ -200,10 +203,11 @@ class Deployment:
         if failures:
             raise AssertionError("\n".join(failures))
 
-    def create_users(self) -> None:
+    def create_users(self, users: Mapping[str, str | None] = USERS) -> None:
+        """{username: role} with PASSWORD (role None: a superuser)."""
         script = (
             "from django.contrib.auth.models import Group, User\n"
-            f"for name, role in {USERS!r}.items():\n"
+            f"for name, role in {dict(users)!r}.items():\n"
             f"    user = User.objects.create_user(name, password={PASSWORD!r}, is_staff=role is None,\n"
             "                                    is_superuser=role is None)\n"
             "    if role:\n"
@@ -328,10 +332,10 @@ class Deployment:
             headers["Authorization"] = f"Bearer {token}"
         return http_request(method, self.url(path), headers=headers, **kwargs)
 
-    def token(self, username: str, till: str | None = None) -> str:
+    def token(self, username: str, till: str | None = None, *, source: str | None = None) -> str:
         """An access token from the gateway's auth route (bound to `till` if given: cashiers need one)."""
         body = {"username": username, "password": PASSWORD, **({"till_id": till} if till else {})}
-        response = self.request("POST", "/api/v1/auth/token/", json=body)
+        response = self.request("POST", "/api/v1/auth/token/", json=body, source=source)
         assert response.status == 200, (response.status, response.text)
         return response.json()["access"]
 

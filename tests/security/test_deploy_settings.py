@@ -71,3 +71,52 @@ def test_full_mode_refuses_to_start_without_a_secret_key():
     result = _run(["manage.py", "check"], DJANGO_SECRET_KEY="")
 
     assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
+
+
+def _settings_of(code: str, **overrides) -> dict:
+    result = _run(["-c", "import django, json; django.setup(); from django.conf import settings as s; "
+                         f"print(json.dumps({code}, default=str))"], **overrides)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("broker", ["", "amqp://guest:guest@127.0.0.1:5672//"])
+def test_full_mode_refuses_to_start_without_a_shared_cache(broker):
+    """A per-process cache made logout and every throttle per gunicorn worker (issue 23)."""
+    result = _run(["manage.py", "check"], CELERY_BROKER_URL=broker, POS_CACHE_URL="")
+
+    assert result.returncode != 0 and "POS_CACHE_URL" in result.stderr
+
+
+def test_pos_cache_url_is_honoured_on_its_own():
+    cache = _settings_of("s.CACHES['default']", CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672//",
+                         POS_CACHE_URL="redis://127.0.0.1:6390/5")
+    assert cache["BACKEND"].endswith("RedisCache") and cache["LOCATION"] == "redis://127.0.0.1:6390/5"
+    beside_broker = _settings_of("s.CACHES['default']['LOCATION']", POS_CACHE_URL="")
+    assert beside_broker == "redis://127.0.0.1:6379/1"  # the broker's database + 1, as before
+
+
+# --- embedded mode --------------------------------------------------------------------------
+EMBEDDED = {"POS_MODE": "embedded", "DJANGO_SECRET_KEY": "", "DJANGO_DEBUG": ""}
+
+
+def test_each_embedded_install_signs_with_a_key_of_its_own_kept_in_its_data_dir(tmp_path):
+    """A key printed in the source let a token made with it act as admin on any reachable install."""
+    first, second = tmp_path / "shop-a", tmp_path / "shop-b"
+    key_a = _settings_of("s.SECRET_KEY", **EMBEDDED, POS_DATA_DIR=str(first))
+    again = _settings_of("s.SECRET_KEY", **EMBEDDED, POS_DATA_DIR=str(first))
+    key_b = _settings_of("s.SECRET_KEY", **EMBEDDED, POS_DATA_DIR=str(second))
+
+    assert key_a == again != key_b and len(key_a) >= 50 and "insecure" not in key_a
+    assert (first / "secret_key").stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_embedded_mode_shows_no_debug_pages_unless_asked(tmp_path):
+    """Django's DEBUG 404 page lists every URL pattern to whoever can reach the server."""
+    code = ("{'debug': s.DEBUG, 'page': __import__('django.test', fromlist=['Client']).Client()"
+            ".get('/no-such-page/', HTTP_ACCEPT='text/html').content.decode()}")
+    got = _settings_of(code, **EMBEDDED, POS_DATA_DIR=str(tmp_path))
+
+    assert got["debug"] is False
+    assert "URLconf" not in got["page"] and "api/v1/" not in got["page"]
+    assert _settings_of("s.DEBUG", **{**EMBEDDED, "DJANGO_DEBUG": "true"}, POS_DATA_DIR=str(tmp_path)) is True

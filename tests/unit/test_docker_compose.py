@@ -21,6 +21,7 @@ import pytest
 import yaml
 from django.conf import settings
 
+from tests.helpers.deployment import write_gateway_config
 from tests.helpers.net import HttpResponse, free_port, http_request
 from tests.helpers.processes import ServerProcess, child_env
 
@@ -259,6 +260,9 @@ def test_app_environment_is_full_mode_on_the_compose_services(services):
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
     assert env["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?"), "compose must refuse to start without a key"
     assert env["DJANGO_SECURE_COOKIES"] == "false"
+    # Behind the gateway: without this every client is the gateway's address to the throttles and
+    # the login lockout, and one client's bad logins lock out everyone (issue 23).
+    assert all(service_env(services[name]).get("POS_NUM_PROXIES") == "1" for name in API_SERVICES)
     postgres_env = service_env(services["postgres"])
     assert (postgres_env["POSTGRES_USER"], postgres_env["POSTGRES_PASSWORD"], postgres_env["POSTGRES_DB"]) == (
         "pos", "pos", "pos")
@@ -330,36 +334,6 @@ def nginx_binary() -> str:
         pytest.fail("nginx is not installed: `scripts/services up` installs it (Debian package nginx), "
                     "or run `apt-get install -y nginx`.", pytrace=False)
     return path
-
-
-def write_gateway_config(directory: Path, upstreams: dict[str, str], listen: str) -> Path:
-    """A top-level nginx.conf in `directory` around deploy/nginx/gateway.conf, as compose runs it but
-    with the API hosts of upstreams.compose.conf replaced by `upstreams` (compose host -> address),
-    listening on `listen`. Runs in the foreground, with every writable path inside `directory`."""
-    pos_dir = directory / "pos"
-    pos_dir.mkdir(parents=True, exist_ok=True)
-
-    def replace(match: re.Match) -> str:
-        host = match.group(1)
-        assert host in upstreams, f"no local address given for upstream host {host}"
-        return match.group(0).replace(f"{host}:{match.group(2)}", upstreams[host])
-
-    (pos_dir / "upstreams.conf").write_text(SERVER_LINE.sub(replace, UPSTREAMS_COMPOSE.read_text()))
-    (pos_dir / "listen.conf").write_text(f"listen {listen};\n")
-    temp_paths = "\n".join(f"    {kind}_temp_path {directory / kind};"
-                           for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    conf = directory / "nginx.conf"
-    conf.write_text(f"""daemon off;
-worker_processes 1;
-pid {directory / 'nginx.pid'};
-error_log stderr notice;
-events {{ worker_connections 256; }}
-http {{
-{temp_paths}
-    include {GATEWAY_CONF};
-}}
-""")
-    return conf
 
 
 def test_nginx_accepts_the_gateway_config(tmp_path):
@@ -447,7 +421,8 @@ ROUTES = [
     ("/admin/login/", "sales"),
     ("/admin/auditlog/", "sales"),  # only /admin/audit/ itself goes to the audit deployment
     ("/static/admin/css/base.css", "sales"),
-    ("/health/ready", "sales"),
+    ("/health/ready", "sales"),  # internal only: the test's 127.0.0.1 is inside
+    ("/health/live", "sales"),
 ]
 
 
@@ -514,3 +489,90 @@ def test_gateway_rate_limits_per_client_with_problem_details(gateway):
     other = gateway.get("/api/v1/catalog/products/", headers={"Authorization": "Bearer till-two"})
     assert other.status == 200, "another client has a limit of its own"
 
+
+
+# --- TLS, trusted terminators, internal endpoints (issue 23) ----------------------------------------
+TRUSTED_TERMINATOR = "127.0.0.5"
+
+
+@pytest.fixture
+def gateway_behind_terminator(tmp_path, stand_in_apis):
+    port = free_port()
+    conf = write_gateway_config(tmp_path, stand_in_apis, f"127.0.0.1:{port}", trusted_proxies=(TRUSTED_TERMINATOR,))
+    cmd = [nginx_binary(), "-p", str(tmp_path), "-c", str(conf), "-e", "stderr"]
+    with ServerProcess(child_env(), cmd=cmd, port=port, name="nginx-gateway-terminated", ready_path="/health/gateway",
+                       start_timeout=15) as server:
+        yield server
+
+
+def test_only_a_trusted_terminator_passes_the_client_address_and_https_on(gateway_behind_terminator):
+    claims = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    url = gateway_behind_terminator.url("/api/v1/sales/orders/")
+
+    seen = http_request("GET", url, headers=claims, source=TRUSTED_TERMINATOR).json()["headers"]
+    assert (seen["x-forwarded-for"], seen["x-forwarded-proto"]) == ("203.0.113.7", "https")
+    plain = http_request("GET", url, headers={**claims, "X-Forwarded-Proto": "http"}, source=TRUSTED_TERMINATOR)
+    assert plain.json()["headers"]["x-forwarded-proto"] == "http"
+
+    spoofed = http_request("GET", url, headers=claims, source="127.0.0.6").json()["headers"]
+    assert (spoofed["x-forwarded-for"], spoofed["x-forwarded-proto"]) == ("127.0.0.6", "http")
+
+
+def test_readiness_is_not_served_to_the_internet(gateway_behind_terminator):
+    """/health/ready names the dependencies and how they fail: for probes inside the network only.
+    A client the trusted terminator names as 203.0.113.7 is on the internet; 127.0.0.6 is inside."""
+    for path in ("/health/ready", "/health/sales/ready", "/health/catalog/live"):
+        outside = http_request("GET", gateway_behind_terminator.url(path), source=TRUSTED_TERMINATOR,
+                               headers={"X-Forwarded-For": "203.0.113.7"})
+        assert_problem(outside, 404)
+        inside = http_request("GET", gateway_behind_terminator.url(path), source="127.0.0.6")
+        assert inside.status == 200, (path, inside.text)
+    live = http_request("GET", gateway_behind_terminator.url("/health/live"), source=TRUSTED_TERMINATOR,
+                        headers={"X-Forwarded-For": "203.0.113.7"})
+    assert live.status == 200 and live.json()["path"] == "/health/live"  # liveness says nothing: public
+
+
+def _self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_the_tls_example_terminates_tls_with_hsts_and_tells_the_app_https(tmp_path, stand_in_apis):
+    import ssl
+
+    cert, key = _self_signed_certificate(tmp_path)
+    example = (NGINX_DIR / "listen.tls.example.conf").read_text()
+    assert "listen 443 ssl;" in example
+    port, tls_port, redirect_port = free_port(), free_port(), free_port()
+    listen_conf = (f"listen 127.0.0.1:{port};\n"  # plain, for the readiness wait only
+                   + example.replace("listen 443 ssl;", f"listen 127.0.0.1:{tls_port} ssl;")
+                   .replace("/etc/nginx/tls/fullchain.pem", str(cert)).replace("/etc/nginx/tls/privkey.pem", str(key)))
+    conf = write_gateway_config(tmp_path, stand_in_apis, "", listen_conf=listen_conf)
+    redirect = (NGINX_DIR / "redirect-http.tls.example.conf").read_text().replace(
+        "listen 80;", f"listen 127.0.0.1:{redirect_port};")
+    (tmp_path / "redirect.conf").write_text(redirect)
+    conf.write_text(conf.read_text().replace(f"include {GATEWAY_CONF};",
+                                             f"include {GATEWAY_CONF};\n    include {tmp_path / 'redirect.conf'};"))
+    cmd = [nginx_binary(), "-p", str(tmp_path), "-c", str(conf), "-e", "stderr"]
+    with ServerProcess(child_env(), cmd=cmd, port=port, name="nginx-gateway-tls", ready_path="/health/gateway",
+                       start_timeout=15):
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        connection = http.client.HTTPSConnection("127.0.0.1", tls_port, timeout=10, context=context)
+        try:
+            connection.request("GET", "/api/v1/sales/orders/", headers={"X-Forwarded-Proto": "http"})
+            raw = connection.getresponse()
+            answer = HttpResponse(raw.status, raw.headers, raw.read())
+        finally:
+            connection.close()
+        assert answer.status == 200, answer.text
+        assert answer.json()["headers"]["x-forwarded-proto"] == "https"  # Django: secure cookies, HSTS
+        hsts = answer.headers["Strict-Transport-Security"]
+        assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31_536_000 and "includeSubDomains" in hsts
+
+        # (with `source`, http_request does not follow the redirect)
+        moved = http_request("GET", f"http://127.0.0.1:{redirect_port}/admin/?next=x", headers={"Host": "pos.example"},
+                             source="127.0.0.1")
+        assert moved.status == 301 and moved.headers["Location"] == "https://pos.example/admin/?next=x"
