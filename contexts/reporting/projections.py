@@ -30,13 +30,11 @@ product names are joined when a report is read, not copied when a sale is projec
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections import defaultdict
-from decimal import Decimal
 
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.projections.projection import Projection
+from infrastructure.projections.values import ZERO, money, utc, uuid_or_none
 
 from .models import (
     CashierSales, CategoryEntry, CompletedSale, DailySales, HourlySales, Payment, PaymentMethodSales, ProductEntry,
@@ -46,23 +44,6 @@ from .sql import Rollup, insert_new
 from .store_calendar import StoreCalendarProjection, local, zones_of
 
 REPORTING, SALES, CATALOG = "reporting", "sales", "catalog"
-ZERO = Decimal("0.00")
-
-
-def _money(value) -> Decimal:
-    return Decimal(str(value)) if value is not None else ZERO
-
-
-def _uuid(value) -> uuid.UUID | None:
-    if value is None or value == "":
-        return None
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def _utc(value) -> dt.datetime:
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return value.astimezone(dt.timezone.utc)
 
 
 class _Rows:
@@ -126,8 +107,8 @@ class CatalogDirectoryProjection(Projection):
     subscriptions = {CATALOG: _CATEGORY_EVENTS | _PRODUCT_EVENTS | _STOCK_EVENTS}
 
     def handle(self, envelopes: list[Envelope]) -> None:
-        category_ids = {_uuid(e.data["category_id"]) for e in envelopes if e.event_type in _CATEGORY_EVENTS}
-        product_ids = {_uuid(e.data["product_id"]) for e in envelopes if e.event_type not in _CATEGORY_EVENTS}
+        category_ids = {uuid_or_none(e.data["category_id"]) for e in envelopes if e.event_type in _CATEGORY_EVENTS}
+        product_ids = {uuid_or_none(e.data["product_id"]) for e in envelopes if e.event_type not in _CATEGORY_EVENTS}
         categories = _Rows(CategoryEntry, self.db, category_ids, category_id__in=category_ids)
         products = _Rows(ProductEntry, self.db, product_ids, product_id__in=product_ids)
         for e in envelopes:
@@ -141,7 +122,7 @@ class CatalogDirectoryProjection(Projection):
     @staticmethod
     def _category(rows: _Rows, e: Envelope) -> None:
         d = e.data
-        key = _uuid(d["category_id"])
+        key = uuid_or_none(d["category_id"])
         row = rows.get(key)
         if e.event_type == "CategoryCreated":
             if row is None:
@@ -161,13 +142,13 @@ class CatalogDirectoryProjection(Projection):
     @staticmethod
     def _product(rows: _Rows, e: Envelope) -> None:
         d = e.data
-        key = _uuid(d["product_id"])
+        key = uuid_or_none(d["product_id"])
         row = rows.get(key)
         if e.event_type == "ProductCreated":
             if row is None:
                 rows.add(ProductEntry(
-                    product_id=key, sku=d["sku"], name=d["name"], category_id=_uuid(d.get("category_id")),
-                    unit_price=_money(d["unit_price"]), tax_rate=_money(d["tax_rate"]),
+                    product_id=key, sku=d["sku"], name=d["name"], category_id=uuid_or_none(d.get("category_id")),
+                    unit_price=money(d["unit_price"]), tax_rate=money(d["tax_rate"]),
                     price_includes_tax=d.get("price_includes_tax", True),
                     low_stock_threshold=d.get("low_stock_threshold") or 0, version=e.version,
                     updated_at=e.recorded_at))
@@ -178,11 +159,11 @@ class CatalogDirectoryProjection(Projection):
             return
         kind = e.event_type
         if kind == "ProductDetailsUpdated":
-            row.sku, row.name, row.category_id = d["sku"], d["name"], _uuid(d.get("category_id"))
-            row.tax_rate, row.price_includes_tax = _money(d["tax_rate"]), d.get("price_includes_tax", True)
+            row.sku, row.name, row.category_id = d["sku"], d["name"], uuid_or_none(d.get("category_id"))
+            row.tax_rate, row.price_includes_tax = money(d["tax_rate"]), d.get("price_includes_tax", True)
             row.low_stock_threshold = d.get("low_stock_threshold") or 0
         elif kind == "ProductPriceChanged":
-            row.unit_price = _money(d["new_price"])
+            row.unit_price = money(d["new_price"])
         elif kind == "ProductDiscontinued":
             row.status = ProductEntry.DISCONTINUED
         elif kind == "ProductReactivated":
@@ -217,8 +198,8 @@ class SalesFiguresProjection(Projection):
         # An order's payments come before its completion, and its refunds after it (one stream),
         # so taking a batch's payments, then completions, then refunds keeps that order.
         if payments:
-            insert_new(Payment, [{"payment_id": _uuid(e.data["payment_id"]), "order_id": _uuid(e.data["order_id"]),
-                                  "method": e.data["method"], "amount": _money(e.data["amount"])} for e in payments],
+            insert_new(Payment, [{"payment_id": uuid_or_none(e.data["payment_id"]), "order_id": uuid_or_none(e.data["order_id"]),
+                                  "method": e.data["method"], "amount": money(e.data["amount"])} for e in payments],
                        using=self.db)
         if sales:
             self._sales(sales, rollup)
@@ -231,13 +212,13 @@ class SalesFiguresProjection(Projection):
         zones = zones_of({e.data["store_code"] for e in envelopes}, using=self.db)
         for e in envelopes:
             d = e.data
-            at = _utc(d["completed_at"])
+            at = utc(d["completed_at"])
             there = local(at, zones[d["store_code"]])
-            hours.setdefault(_uuid(d["order_id"]), there.hour)
-            facts.setdefault(_uuid(d["order_id"]), {
-                "order_id": _uuid(d["order_id"]), "number": d["number"], "kind": d["kind"],
-                "store_code": d["store_code"], "cashier": d["cashier"], "session_id": _uuid(d.get("session_id")),
-                "total": _money(d["total"]), "completed_at": at, "day": there.date()})
+            hours.setdefault(uuid_or_none(d["order_id"]), there.hour)
+            facts.setdefault(uuid_or_none(d["order_id"]), {
+                "order_id": uuid_or_none(d["order_id"]), "number": d["number"], "kind": d["kind"],
+                "store_code": d["store_code"], "cashier": d["cashier"], "session_id": uuid_or_none(d.get("session_id")),
+                "total": money(d["total"]), "completed_at": at, "day": there.date()})
         new = insert_new(CompletedSale, list(facts.values()), using=self.db)
         if not new:
             return
@@ -247,7 +228,7 @@ class SalesFiguresProjection(Projection):
             paid[order_id].append((method, amount))
         done = set()
         for e in envelopes:
-            order_id = _uuid(e.data["order_id"])
+            order_id = uuid_or_none(e.data["order_id"])
             if order_id in new and order_id not in done:
                 done.add(order_id)
                 self._sale(e.data, facts[order_id], hours[order_id], paid[order_id], rollup)
@@ -255,50 +236,50 @@ class SalesFiguresProjection(Projection):
     @staticmethod
     def _sale(d: dict, fact: dict, hour: int, payments, rollup: Rollup) -> None:
         day, store = fact["day"], fact["store_code"]
-        figures = {"orders": 1, "items": sum(line["quantity"] for line in d["lines"]), "gross": _money(d["gross"]),
-                   "discounts": _money(d["discount_total"]), "tax": _money(d["tax_total"]),
-                   "total": _money(d["total"])}
+        figures = {"orders": 1, "items": sum(line["quantity"] for line in d["lines"]), "gross": money(d["gross"]),
+                   "discounts": money(d["discount_total"]), "tax": money(d["tax_total"]),
+                   "total": money(d["total"])}
         rollup.add(DailySales, (day, store), **figures)
         rollup.add(HourlySales, (day, store, hour), **figures)
         rollup.add(CashierSales, (day, store, d["cashier"]), **figures)
         per_product: dict = {}
         for line in d["lines"]:
-            product = per_product.setdefault(_uuid(line["product_id"]), {
+            product = per_product.setdefault(uuid_or_none(line["product_id"]), {
                 "labels": {"sku": line["sku"], "name": line["name"]}, "orders": 1, "items": 0, "gross": ZERO,
                 "discounts": ZERO, "tax": ZERO, "total": ZERO})
             product["items"] += line["quantity"]
-            product["gross"] += _money(line["gross"])
-            product["discounts"] += _money(line["discount"])
-            product["tax"] += _money(line["tax"])
-            product["total"] += _money(line["total"])
+            product["gross"] += money(line["gross"])
+            product["discounts"] += money(line["discount"])
+            product["tax"] += money(line["tax"])
+            product["total"] += money(line["total"])
         for product_id, product in per_product.items():
             rollup.add(ProductSales, (day, store, product_id), **product)
         for method, amount in payments:
             rollup.add(PaymentMethodSales, (day, store, method), payments=1, amount=amount)
 
     def _refunds(self, envelopes: list[Envelope], rollup: Rollup) -> None:
-        order_ids = {_uuid(e.data["order_id"]) for e in envelopes}
+        order_ids = {uuid_or_none(e.data["order_id"]) for e in envelopes}
         stores = dict(CompletedSale.objects.using(self.db).filter(order_id__in=order_ids)
                       .values_list("order_id", "store_code"))
         facts, hours = {}, {}
         zones = zones_of(set(stores.values()), using=self.db)
         for e in envelopes:
             d = e.data
-            order_id = _uuid(d["order_id"])
+            order_id = uuid_or_none(d["order_id"])
             if order_id not in stores:
                 raise LookupError(f"sales.OrderRefunded {e.event_id} refunds order {order_id}, whose completion "
                                   "was not applied before it")
-            at = _utc(e.recorded_at)
+            at = utc(e.recorded_at)
             there = local(at, zones[stores[order_id]])
-            hours.setdefault(_uuid(d["refund_id"]), there.hour)
-            facts.setdefault(_uuid(d["refund_id"]), {
-                "refund_id": _uuid(d["refund_id"]), "order_id": order_id, "store_code": stores[order_id],
-                "cashier": d.get("cashier") or "", "method": d["method"], "total": _money(d["total"]),
-                "tax": _money(d["tax"]), "recorded_at": at, "day": there.date()})
+            hours.setdefault(uuid_or_none(d["refund_id"]), there.hour)
+            facts.setdefault(uuid_or_none(d["refund_id"]), {
+                "refund_id": uuid_or_none(d["refund_id"]), "order_id": order_id, "store_code": stores[order_id],
+                "cashier": d.get("cashier") or "", "method": d["method"], "total": money(d["total"]),
+                "tax": money(d["tax"]), "recorded_at": at, "day": there.date()})
         new = insert_new(Refund, list(facts.values()), using=self.db)
         done = set()
         for e in envelopes:
-            refund_id = _uuid(e.data["refund_id"])
+            refund_id = uuid_or_none(e.data["refund_id"])
             if refund_id in new and refund_id not in done:
                 done.add(refund_id)
                 self._refund(e.data, facts[refund_id], hours[refund_id], rollup)
@@ -313,11 +294,11 @@ class SalesFiguresProjection(Projection):
         rollup.add(CashierSales, (day, store, fact["cashier"]), **figures)
         per_product: dict = {}
         for line in d["lines"]:
-            product = per_product.setdefault(_uuid(line["product_id"]), {
+            product = per_product.setdefault(uuid_or_none(line["product_id"]), {
                 "refund_count": 1, "refunded_items": 0, "refunds": ZERO, "refund_tax": ZERO})
             product["refunded_items"] += line["quantity"]
-            product["refunds"] += _money(line["amount"])
-            product["refund_tax"] += _money(line["tax"])
+            product["refunds"] += money(line["amount"])
+            product["refund_tax"] += money(line["tax"])
         for product_id, product in per_product.items():
             rollup.add(ProductSales, (day, store, product_id), **product)
         rollup.add(PaymentMethodSales, (day, store, fact["method"]), refund_count=1, refunds=fact["total"])
@@ -341,13 +322,13 @@ class TillSessionsProjection(Projection):
                              "TillSessionClosed"}}
 
     def handle(self, envelopes: list[Envelope]) -> None:
-        ids = {_uuid(e.data["session_id"]) for e in envelopes if e.event_type != "TillRegistered"}
+        ids = {uuid_or_none(e.data["session_id"]) for e in envelopes if e.event_type != "TillRegistered"}
         sessions = _Rows(TillSessionReport, self.db, ids, session_id__in=ids)
         methods = _Rows(TillSessionMethod, self.db, ids, key=lambda m: (m.session_id, m.method), session_id__in=ids)
         tills = {}
         for e in envelopes:
             if e.event_type == "TillRegistered":
-                tills[_uuid(e.data["till_id"])] = e.data
+                tills[uuid_or_none(e.data["till_id"])] = e.data
             else:
                 self._session_event(sessions, methods, e)
         for till_id, d in tills.items():
@@ -368,13 +349,13 @@ class TillSessionsProjection(Projection):
 
     def _session_event(self, sessions: _Rows, methods: _Rows, e: Envelope) -> None:
         d = e.data
-        key = _uuid(d["session_id"])
+        key = uuid_or_none(d["session_id"])
         session = sessions.get(key)
         if e.event_type == "TillSessionOpened":
             if session is None:
                 sessions.add(TillSessionReport(
-                    session_id=key, till_id=_uuid(d["till_id"]), store_code=d["store_code"], cashier=d["cashier"],
-                    opened_at=_utc(d["opened_at"]), opening_float=_money(d["opening_float"]), version=e.version))
+                    session_id=key, till_id=uuid_or_none(d["till_id"]), store_code=d["store_code"], cashier=d["cashier"],
+                    opened_at=utc(d["opened_at"]), opening_float=money(d["opening_float"]), version=e.version))
             return
         if session is None:
             raise _missing(e, "till session")
@@ -382,34 +363,34 @@ class TillSessionsProjection(Projection):
             return
         kind = e.event_type
         if kind == "CashMovementRecorded":
-            amount = _money(d["amount"])
+            amount = money(d["amount"])
             if amount > 0:
                 session.cash_in += amount
             else:
                 session.cash_out -= amount
         elif kind == "SessionSaleRecorded":
             session.sales_count += 1
-            session.gross += _money(d["gross"])
-            session.discounts += _money(d["discount_total"])
-            session.tax += _money(d["tax_total"])
+            session.gross += money(d["gross"])
+            session.discounts += money(d["discount_total"])
+            session.tax += money(d["tax_total"])
         elif kind == "SessionPaymentRecorded":
-            self._method(methods, key, d["method"]).taken += _money(d["amount"])
+            self._method(methods, key, d["method"]).taken += money(d["amount"])
         elif kind == "SessionRefundRecorded":
             session.refund_count += 1
-            session.refunds += _money(d["amount"])
-            session.refund_tax += _money(d["tax"])
-            self._method(methods, key, d["method"]).given_back += _money(d["amount"])
+            session.refunds += money(d["amount"])
+            session.refund_tax += money(d["tax"])
+            self._method(methods, key, d["method"]).given_back += money(d["amount"])
         elif kind == "SessionVoidRecorded":  # a sale voided: its payments went back through the till
             session.void_count += 1
-            session.voids += _money(d["total"])
+            session.voids += money(d["total"])
             for returned in d["returned"]:
-                self._method(methods, key, returned["method"]).given_back += _money(returned["amount"])
+                self._method(methods, key, returned["method"]).given_back += money(returned["amount"])
         elif kind == "TillSessionClosed":
             z = d["z_report"]
-            session.status, session.closed_at = TillSessionReport.CLOSED, _utc(d["closed_at"])
+            session.status, session.closed_at = TillSessionReport.CLOSED, utc(d["closed_at"])
             session.closed_by, session.published_z_report = d.get("cashier") or "", z
             for line in z.get("methods") or ():
-                self._method(methods, key, line["method"]).counted = _money(line["counted"])
+                self._method(methods, key, line["method"]).counted = money(line["counted"])
         session.version = e.version
         sessions.changed(session)
 

@@ -23,12 +23,12 @@ customer's registration finds the name).
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from infrastructure.consumers.registry import register
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.projections.projection import Projection
+from infrastructure.projections.values import money, utc
 
 from .models import (
     CustomerDirectoryEntry, OrderLineView, OrderView, PaymentView, PriceListEntry, RefundView, TillSessionView,
@@ -36,42 +36,10 @@ from .models import (
 )
 
 SALES, CATALOG, CUSTOMERS = "sales", "catalog", "customers"
-ZERO = Decimal("0.00")
-
-
-def _money(value) -> Decimal:
-    return Decimal(str(value)) if value is not None else ZERO
-
-
-def _time(value) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _save(row, e: Envelope, db: str, *, stamp: str | None = "updated_at", **changes) -> None:
-    for key, value in changes.items():
-        setattr(row, key, value)
-    row.version = e.version
-    if stamp:
-        setattr(row, stamp, e.recorded_at)
-    row.save(using=db)
-
-
-class _Versioned(Projection):
-    """Helpers for rows that track one stream (`row.version`)."""
-
-    def _current(self, queryset, e: Envelope, what: str, **key):
-        """The row to change (locked), or None when it already reflects this event."""
-        row = queryset.select_for_update().filter(**key).first()
-        if row is None:
-            raise LookupError(f"{e.source_context}.{e.event_type} {e.event_id} for {what} {e.stream_id}, "
-                              "which has no row: its first event was not applied before it")
-        return row if e.version > row.version else None
 
 
 # --- the catalog's prices ---------------------------------------------------------------------
-class PriceListProjection(_Versioned):
+class PriceListProjection(Projection):
     name = "price_list"
     consumer = SALES
     tables = (PriceListEntry,)
@@ -83,38 +51,38 @@ class PriceListProjection(_Versioned):
         return PriceListEntry.objects.using(self.db)
 
     def _product(self, e: Envelope):
-        return self._current(self.rows, e, "product", product_id=e.data["product_id"])
+        return self.current_row(self.rows, e, product_id=e.data["product_id"])
 
     def on_ProductCreated(self, e: Envelope):
         d = e.data
         if self.rows.filter(product_id=d["product_id"]).exists():
             return
         row = PriceListEntry(product_id=d["product_id"], sku=d["sku"], barcode=d.get("barcode"), name=d["name"],
-                             unit_price=_money(d["unit_price"]), tax_rate=_money(d["tax_rate"]),
+                             unit_price=money(d["unit_price"]), tax_rate=money(d["tax_rate"]),
                              price_includes_tax=d["price_includes_tax"], active=True)
-        _save(row, e, self.db)
+        self.save_row(row, e)
 
     def on_ProductDetailsUpdated(self, e: Envelope):
         d = e.data
         if row := self._product(e):
-            _save(row, e, self.db, sku=d["sku"], barcode=d.get("barcode"), name=d["name"],
-                  tax_rate=_money(d["tax_rate"]), price_includes_tax=d["price_includes_tax"])
+            self.save_row(row, e, sku=d["sku"], barcode=d.get("barcode"), name=d["name"],
+                  tax_rate=money(d["tax_rate"]), price_includes_tax=d["price_includes_tax"])
 
     def on_ProductPriceChanged(self, e: Envelope):
         if row := self._product(e):
-            _save(row, e, self.db, unit_price=_money(e.data["new_price"]))
+            self.save_row(row, e, unit_price=money(e.data["new_price"]))
 
     def on_ProductDiscontinued(self, e: Envelope):
         if row := self._product(e):
-            _save(row, e, self.db, active=False)
+            self.save_row(row, e, active=False)
 
     def on_ProductReactivated(self, e: Envelope):
         if row := self._product(e):
-            _save(row, e, self.db, active=True)
+            self.save_row(row, e, active=True)
 
 
 # --- the customers' names ---------------------------------------------------------------------
-class CustomerDirectoryProjection(_Versioned):
+class CustomerDirectoryProjection(Projection):
     name = "customer_names"
     consumer = SALES
     tables = (CustomerDirectoryEntry,)
@@ -126,8 +94,8 @@ class CustomerDirectoryProjection(_Versioned):
 
     def on_CustomerRegistered(self, e: Envelope):
         if not self.rows.filter(customer_id=e.data["customer_id"]).exists():
-            _save(CustomerDirectoryEntry(customer_id=e.data["customer_id"], name=e.data["name"], active=True),
-                  e, self.db)
+            self.save_row(CustomerDirectoryEntry(customer_id=e.data["customer_id"], name=e.data["name"], active=True),
+                          e)
 
     def on_CustomerUpdated(self, e: Envelope):
         # The event carries the full details, so a missing row can be written from it alone.
@@ -135,15 +103,15 @@ class CustomerDirectoryProjection(_Versioned):
         if row is None:
             row = CustomerDirectoryEntry(customer_id=e.data["customer_id"], active=True, version=0)
         if e.version > row.version:
-            _save(row, e, self.db, name=e.data["name"])
+            self.save_row(row, e, name=e.data["name"])
 
     def on_CustomerRemoved(self, e: Envelope):
-        if row := self._current(self.rows, e, "customer", customer_id=e.data["customer_id"]):
-            _save(row, e, self.db, active=False)
+        if row := self.current_row(self.rows, e, customer_id=e.data["customer_id"]):
+            self.save_row(row, e, active=False)
 
 
 # --- tills and sessions -----------------------------------------------------------------------
-class TillsProjection(_Versioned):
+class TillsProjection(Projection):
     name = "tills"
     consumer = SALES
     tables = (TillView, TillSessionView)
@@ -160,7 +128,7 @@ class TillsProjection(_Versioned):
         return TillSessionView.objects.using(self.db)
 
     def _session(self, e: Envelope):
-        return self._current(self.sessions, e, "till session", session_id=e.data["session_id"])
+        return self.current_row(self.sessions, e, session_id=e.data["session_id"])
 
     def on_TillRegistered(self, e: Envelope):
         d = e.data
@@ -171,7 +139,7 @@ class TillsProjection(_Versioned):
                         .order_by("-opened_at").values_list("session_id", flat=True).first())
         till = TillView(till_id=d["till_id"], name=d["name"], store_code=d["store_code"], store_name=d["store_name"],
                         open_session_id=open_session)
-        _save(till, e, self.db, stamp="registered_at")
+        self.save_row(till, e, stamp="registered_at")
         self.sessions.filter(till_id=d["till_id"]).update(till_name=d["name"])
 
     def on_TillSessionOpened(self, e: Envelope):
@@ -179,54 +147,54 @@ class TillsProjection(_Versioned):
         if self.sessions.filter(session_id=d["session_id"]).exists():
             return
         till = self.tills.select_for_update().filter(till_id=d["till_id"]).first()
-        opening_float = _money(d["opening_float"])
+        opening_float = money(d["opening_float"])
         session = TillSessionView(
             session_id=d["session_id"], till_id=d["till_id"], till_name=till.name if till else "",
             store_code=d["store_code"], cashier=d["cashier"], status=TillSessionView.OPEN,
-            opening_float=opening_float, expected_cash=opening_float, opened_at=_time(d["opened_at"]))
-        _save(session, e, self.db, stamp=None)
+            opening_float=opening_float, expected_cash=opening_float, opened_at=utc(d["opened_at"]))
+        self.save_row(session, e, stamp=None)
         if till is not None:
             till.open_session_id = d["session_id"]
             till.save(using=self.db, update_fields=["open_session_id"])
 
     def on_CashMovementRecorded(self, e: Envelope):
         if session := self._session(e):
-            amount = _money(e.data["amount"])
+            amount = money(e.data["amount"])
             if amount > 0:
                 session.cash_in += amount
             else:
                 session.cash_out -= amount
-            _save(session, e, self.db, stamp=None, expected_cash=session.expected_cash + amount)
+            self.save_row(session, e, stamp=None, expected_cash=session.expected_cash + amount)
 
     def on_SessionPaymentRecorded(self, e: Envelope):
         if session := self._session(e):
-            self._take(session, e.data["method"], _money(e.data["amount"]))
-            _save(session, e, self.db, stamp=None)
+            self._take(session, e.data["method"], money(e.data["amount"]))
+            self.save_row(session, e, stamp=None)
 
     def on_SessionSaleRecorded(self, e: Envelope):
         d = e.data
         if session := self._session(e):
             session.sales_count += 1
-            session.gross += _money(d["gross"])
-            session.discounts += _money(d["discount_total"])
-            session.tax += _money(d["tax_total"])
-            _save(session, e, self.db, stamp=None, net=session.gross - session.discounts - session.refunds)
+            session.gross += money(d["gross"])
+            session.discounts += money(d["discount_total"])
+            session.tax += money(d["tax_total"])
+            self.save_row(session, e, stamp=None, net=session.gross - session.discounts - session.refunds)
 
     def on_SessionRefundRecorded(self, e: Envelope):
         if session := self._session(e):
-            amount = _money(e.data["amount"])
+            amount = money(e.data["amount"])
             session.refund_count += 1
             session.refunds += amount
             self._take(session, e.data["method"], -amount)
-            _save(session, e, self.db, stamp=None, net=session.gross - session.discounts - session.refunds)
+            self.save_row(session, e, stamp=None, net=session.gross - session.discounts - session.refunds)
 
     def on_SessionVoidRecorded(self, e: Envelope):
         if session := self._session(e):
             session.void_count += 1
-            session.voids += _money(e.data["total"])
+            session.voids += money(e.data["total"])
             for returned in e.data["returned"]:
-                self._take(session, returned["method"], -_money(returned["amount"]))
-            _save(session, e, self.db, stamp=None)
+                self._take(session, returned["method"], -money(returned["amount"]))
+            self.save_row(session, e, stamp=None)
 
     @staticmethod
     def _take(session: TillSessionView, method: str, amount: Decimal) -> None:
@@ -245,28 +213,28 @@ class TillsProjection(_Versioned):
         cash = methods.get("cash", {})
         card = methods.get("card")
         # The Z-report is the final word: its figures replace the running ones.
-        _save(session, e, self.db, stamp=None, status=TillSessionView.CLOSED, closed_at=_time(d["closed_at"]),
-              z_report=z, sales_count=z["sales_count"], gross=_money(z["gross"]), discounts=_money(z["discounts"]),
-              tax=_money(z["tax"]), refunds=_money(z["refunds"]), refund_count=z["refund_count"],
-              void_count=z.get("void_count", 0), voids=_money(z.get("voids")),
-              net=_money(z["net"]), opening_float=_money(z["opening_float"]), cash_in=_money(z["cash_in"]),
-              cash_out=_money(z["cash_out"]), expected_cash=_money(cash.get("expected", session.expected_cash)),
-              expected_card=_money(card["expected"]) if card else session.expected_card,
-              counted_cash=_money(cash["counted"]) if "counted" in cash else None,
-              cash_difference=_money(z["cash_difference"]))
+        self.save_row(session, e, stamp=None, status=TillSessionView.CLOSED, closed_at=utc(d["closed_at"]),
+              z_report=z, sales_count=z["sales_count"], gross=money(z["gross"]), discounts=money(z["discounts"]),
+              tax=money(z["tax"]), refunds=money(z["refunds"]), refund_count=z["refund_count"],
+              void_count=z.get("void_count", 0), voids=money(z.get("voids")),
+              net=money(z["net"]), opening_float=money(z["opening_float"]), cash_in=money(z["cash_in"]),
+              cash_out=money(z["cash_out"]), expected_cash=money(cash.get("expected", session.expected_cash)),
+              expected_card=money(card["expected"]) if card else session.expected_card,
+              counted_cash=money(cash["counted"]) if "counted" in cash else None,
+              cash_difference=money(z["cash_difference"]))
         self.tills.filter(till_id=d["till_id"], open_session_id=d["session_id"]).update(open_session_id=None)
 
 
 # --- orders -----------------------------------------------------------------------------------
 def _line(order_id, d: dict) -> OrderLineView:
     return OrderLineView(order_id=order_id, line_no=d["line_no"], product_id=d["product_id"], sku=d["sku"],
-                         name=d["name"], quantity=d["quantity"], unit_price=_money(d["unit_price"]),
-                         price_includes_tax=d.get("price_includes_tax", True), tax_rate=_money(d["tax_rate"]),
-                         discount_percent=_money(d.get("discount_percent")), gross=_money(d["gross"]),
-                         discount=_money(d["discount"]), total=_money(d["total"]), tax=_money(d["tax"]))
+                         name=d["name"], quantity=d["quantity"], unit_price=money(d["unit_price"]),
+                         price_includes_tax=d.get("price_includes_tax", True), tax_rate=money(d["tax_rate"]),
+                         discount_percent=money(d.get("discount_percent")), gross=money(d["gross"]),
+                         discount=money(d["discount"]), total=money(d["total"]), tax=money(d["tax"]))
 
 
-class SalesOrdersProjection(_Versioned):
+class SalesOrdersProjection(Projection):
     name = "orders"
     consumer = SALES
     tables = (OrderView, OrderLineView, PaymentView, RefundView)
@@ -286,7 +254,7 @@ class SalesOrdersProjection(_Versioned):
         return OrderLineView.objects.using(self.db)
 
     def _order(self, e: Envelope):
-        return self._current(self.orders, e, "order", order_id=e.data["order_id"])
+        return self.current_row(self.orders, e, order_id=e.data["order_id"])
 
     def _customer_name(self, customer_id) -> str:
         if not customer_id:
@@ -312,44 +280,44 @@ class SalesOrdersProjection(_Versioned):
             order_id=d["order_id"], number=d["number"], kind=d["kind"], status=OrderView.PLACED,
             store_code=d["store_code"], till_id=d.get("till_id"), session_id=d.get("session_id"), cashier=d["cashier"],
             customer_id=d.get("customer_id"), customer_name=self._customer_name(d.get("customer_id")),
-            gross=_money(d["gross"]), discount_total=_money(d["discount_total"]), subtotal=_money(d["subtotal"]),
-            tax_total=_money(d["tax_total"]), total=_money(d["total"]), taxes=d.get("taxes") or [],
-            placed_at=_time(d["placed_at"]), ship_to=d.get("ship_to"))
-        _save(order, e, self.db)
+            gross=money(d["gross"]), discount_total=money(d["discount_total"]), subtotal=money(d["subtotal"]),
+            tax_total=money(d["tax_total"]), total=money(d["total"]), taxes=d.get("taxes") or [],
+            placed_at=utc(d["placed_at"]), ship_to=d.get("ship_to"))
+        self.save_row(order, e)
         self.lines.bulk_create([_line(d["order_id"], line) for line in d["lines"]])
 
     def on_OrderConfirmed(self, e: Envelope):
         if order := self._order(e):
-            _save(order, e, self.db, status=OrderView.CONFIRMED, confirmed_at=e.recorded_at)
+            self.save_row(order, e, status=OrderView.CONFIRMED, confirmed_at=e.recorded_at)
 
     def on_OrderCancelled(self, e: Envelope):
         if order := self._order(e):
-            _save(order, e, self.db, status=OrderView.CANCELLED, cancelled_at=e.recorded_at,
+            self.save_row(order, e, status=OrderView.CANCELLED, cancelled_at=e.recorded_at,
                   cancelled_reasons=list(e.data.get("reasons") or []))
 
     def on_PaymentRecorded(self, e: Envelope):
         d = e.data
         if order := self._order(e):
-            change = _money(d["change"])
+            change = money(d["change"])
             PaymentView.objects.using(self.db).update_or_create(payment_id=d["payment_id"], defaults={
-                "order_id": d["order_id"], "method": d["method"], "amount": _money(d["amount"]),
-                "tendered": _money(d["tendered"]), "change": change, "session_id": d.get("session_id"),
+                "order_id": d["order_id"], "method": d["method"], "amount": money(d["amount"]),
+                "tendered": money(d["tendered"]), "change": change, "session_id": d.get("session_id"),
                 "recorded_at": e.recorded_at})
-            _save(order, e, self.db, paid=_money(d["paid_total"]), change=order.change + change)
+            self.save_row(order, e, paid=money(d["paid_total"]), change=order.change + change)
 
     def on_OrderCompleted(self, e: Envelope):
         d = e.data
         if order := self._order(e):
-            _save(order, e, self.db, status=OrderView.COMPLETED, completed_at=_time(d["completed_at"]),
-                  paid=_money(d["paid"]), change=_money(d["change"]))
+            self.save_row(order, e, status=OrderView.COMPLETED, completed_at=utc(d["completed_at"]),
+                  paid=money(d["paid"]), change=money(d["change"]))
 
     def on_OrderVoided(self, e: Envelope):
         if order := self._order(e):
-            _save(order, e, self.db, status=OrderView.VOIDED, voided_at=_time(e.data["voided_at"]))
+            self.save_row(order, e, status=OrderView.VOIDED, voided_at=utc(e.data["voided_at"]))
 
     def on_OrderShipped(self, e: Envelope):
         if order := self._order(e):
-            _save(order, e, self.db, status=OrderView.SHIPPED, shipped_at=_time(e.data["shipped_at"]))
+            self.save_row(order, e, status=OrderView.SHIPPED, shipped_at=utc(e.data["shipped_at"]))
 
     def on_OrderRefunded(self, e: Envelope):
         d = e.data
@@ -362,18 +330,18 @@ class SalesOrdersProjection(_Versioned):
             line = lines.get(item["line_no"])
             if line is not None:
                 line.refunded_quantity += item["quantity"]
-                line.refunded_amount += _money(item["amount"])
+                line.refunded_amount += money(item["amount"])
                 line.save(using=self.db, update_fields=["refunded_quantity", "refunded_amount"])
             refunded.append({**item, "sku": line.sku if line else "", "name": line.name if line else ""})
         RefundView.objects.using(self.db).update_or_create(refund_id=d["refund_id"], defaults={
-            "order_id": d["order_id"], "method": d["method"], "total": _money(d["total"]), "tax": _money(d["tax"]),
+            "order_id": d["order_id"], "method": d["method"], "total": money(d["total"]), "tax": money(d["tax"]),
             "session_id": d.get("session_id"), "till_id": d.get("till_id"), "cashier": d.get("cashier") or "",
             "reason": (d.get("reason") or "")[:200], "lines": refunded, "recorded_at": e.recorded_at})
         if all(line.refunded_quantity >= line.quantity for line in lines.values()):
             refund_status = OrderView.FULLY_REFUNDED
         else:
             refund_status = OrderView.PARTLY_REFUNDED
-        _save(order, e, self.db, refunded_total=order.refunded_total + _money(d["total"]),
+        self.save_row(order, e, refunded_total=order.refunded_total + money(d["total"]),
               refund_status=refund_status)
 
 

@@ -27,35 +27,22 @@ class StoreDirectory(Projection):
     def rows(self):
         return StoreView.objects.using(self.db)
 
-    def _current(self, e: Envelope) -> StoreView | None:
-        row = self.rows.select_for_update().filter(code=e.data["code"]).first()
-        if row is None:
-            raise LookupError(f"stores.{e.event_type} {e.event_id} for store {e.data['code']}, which has no row: "
-                              "the registration was not applied first")
-        return row if e.version > row.version else None
-
-    def _save(self, row: StoreView, e: Envelope, **changes) -> None:
-        for key, value in changes.items():
-            setattr(row, key, value)
-        row.version, row.updated_at = e.version, e.recorded_at
-        row.save(using=self.db)
-
     def on_StoreRegistered(self, e: Envelope):
         if self.rows.filter(code=e.data["code"]).exists():
             return
-        self._save(StoreView(code=e.data["code"], status=OPEN, registered_at=e.recorded_at, **store_details(e.data)), e)
+        self.save_row(StoreView(code=e.data["code"], status=OPEN, registered_at=e.recorded_at, **store_details(e.data)), e)
 
     def on_StoreUpdated(self, e: Envelope):
-        if row := self._current(e):
-            self._save(row, e, **store_details(e.data))
+        if row := self.current_row(self.rows, e, code=e.data["code"]):
+            self.save_row(row, e, **store_details(e.data))
 
     def on_StoreClosed(self, e: Envelope):
-        if row := self._current(e):
-            self._save(row, e, status=CLOSED)
+        if row := self.current_row(self.rows, e, code=e.data["code"]):
+            self.save_row(row, e, status=CLOSED)
 
     def on_StoreReopened(self, e: Envelope):
-        if row := self._current(e):
-            self._save(row, e, status=OPEN)
+        if row := self.current_row(self.rows, e, code=e.data["code"]):
+            self.save_row(row, e, status=OPEN)
 
 
 class StaffDirectory(Projection):

@@ -1,4 +1,10 @@
-"""A projection: a subscriber that owns read tables and can be rebuilt from the inbox."""
+"""A projection: a subscriber that owns read tables and can be rebuilt from the inbox.
+
+The rule is one `on_<EventType>(envelope)` method per event (the Subscriber's default `handle`).
+Rows that reflect one stream remember the stream version they show (`row.version`), so an event
+delivered again under a new id changes nothing: `current_row` hands out the row only while it is
+older than the event, `save_row` records the event's version. (reporting's projections handle
+whole batches instead, for rebuild speed; their module says why.)"""
 
 from __future__ import annotations
 
@@ -17,6 +23,24 @@ class Projection(Subscriber):
     @property
     def db(self) -> str:
         return db_for(self.consumer)
+
+    def current_row(self, queryset, e, **key):
+        """The row `key` selects, locked, or None when it already reflects `e`. A missing row is an
+        error (retried, then dead-lettered): the stream's first event was not applied before it."""
+        row = queryset.select_for_update().filter(**key).first()
+        if row is None:
+            raise LookupError(f"{e.source_context}.{e.event_type} {e.event_id} for stream {e.stream_id}: no row for "
+                              f"{queryset.model._meta.verbose_name} {key}; its first event was not applied before it")
+        return row if e.version > row.version else None
+
+    def save_row(self, row, e, *, stamp: str | None = "updated_at", **changes) -> None:
+        """Set `changes`, the event's stream version and (unless `stamp` is None) its time, and save."""
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.version = e.version
+        if stamp:
+            setattr(row, stamp, e.recorded_at)
+        row.save(using=self.db)
 
     def reset(self) -> None:
         """Empty the owned tables, inside the rebuild's transaction. DELETE rather than TRUNCATE:

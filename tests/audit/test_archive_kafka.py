@@ -1,4 +1,4 @@
-"""The archive through Kafka, with the real processes of full mode (tests/reliability/kafka_support.py):
+"""The archive through Kafka, with the real processes of full mode (tests/helpers/fleet.py):
 the relay worker, one consumer per context, and the audit consumer writing to the real FerretDB
 of scripts/services.
 
@@ -19,8 +19,8 @@ from infrastructure.consumers.models import InboxEvent
 from infrastructure.eventstore.models import StoredEvent
 from infrastructure.outbox.models import OutboxEntry
 from tests.helpers import services, wait_until
-from tests.reliability.kafka_support import fleet, topic_prefix, wait_worker_ready  # noqa: F401 - fixtures
-from tests.reliability.shop_support import Shop
+from tests.helpers.fleet import fleet, topic_prefix, wait_worker_ready  # noqa: F401 - fixtures
+from tests.helpers.shop import Shop
 
 from .support import archived_ids_by_context, audit_db, stored_ids_by_context  # noqa: F401 - fixture
 

@@ -17,7 +17,7 @@ from infrastructure.outbox.relay import relay_pending
 from tests.helpers import wait_until
 from tests.helpers.consumers import count_rows, inbox_count, tally_rows
 from tests.lab.domain import ItemAdded, TallyOpened
-from tests.reliability.kafka_support import (
+from tests.helpers.fleet import (
     Stopwatch,
     assert_every_consumer_has_every_event,
     batch_totals,

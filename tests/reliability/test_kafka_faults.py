@@ -13,7 +13,7 @@ from infrastructure.outbox.models import OutboxEntry
 from infrastructure.kafka.topics import topic_for
 from tests.helpers import services, wait_until
 from tests.helpers.kafka import event_id, read_topic
-from tests.reliability.kafka_support import (
+from tests.helpers.fleet import (
     Stopwatch,
     assert_every_consumer_has_every_event,
     events_of,
@@ -23,7 +23,7 @@ from tests.reliability.kafka_support import (
     topic_prefix,  # noqa: F401 - fixture
     wait_worker_ready,
 )
-from tests.reliability.shop_support import Shop, assert_read_models_match_events
+from tests.helpers.shop import Shop, assert_read_models_match_events
 
 pytestmark = [pytest.mark.e2e, pytest.mark.disruptive]
 

@@ -24,7 +24,7 @@ import pytest
 
 from tests.helpers import services, wait_until
 
-from .running_system import (ORDER_EVENTS, SalesLoad, TillFloor, order_streams, outbox_rows,
+from tests.helpers.running_system import (ORDER_EVENTS, SalesLoad, TillFloor, order_streams, outbox_rows,
                              running_system, session_sales, statuses, wait_delivered)
 
 __all__ = ["running_system"]  # the shared fixture, imported for pytest

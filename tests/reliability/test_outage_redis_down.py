@@ -26,7 +26,7 @@ import pytest
 from tests.helpers import services
 from tests.helpers.deployment import PASSWORD
 
-from .running_system import ORDER_EVENTS, TillFloor, order_streams, running_system, wait_delivered
+from tests.helpers.running_system import ORDER_EVENTS, TillFloor, order_streams, running_system, wait_delivered
 
 __all__ = ["running_system"]  # the shared fixture, imported for pytest
 

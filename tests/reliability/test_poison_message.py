@@ -26,7 +26,7 @@ from infrastructure.kafka.topics import PARTITIONS
 from tests.helpers.consumers import Producer
 from tests.helpers.kafka import wait_for_records
 
-from .running_system import (ORDER_EVENTS, SALES_CONSUMERS, TillFloor, applied_by, order_streams, running_system,
+from tests.helpers.running_system import (ORDER_EVENTS, SALES_CONSUMERS, TillFloor, applied_by, order_streams, running_system,
                              sales_topic, wait_delivered)
 
 __all__ = ["running_system"]  # the shared fixture, imported for pytest

@@ -21,8 +21,8 @@ import pytest
 from infrastructure.consumers import registry
 from tests.helpers.deployment import PASSWORD, Deployment
 from tests.helpers.waiting import wait_until
-from tests.reliability import soak_checks as check
-from tests.reliability.soak_tills import Till, TillRun, run_tills
+from tests.helpers import soak_checks as check
+from tests.helpers.soak_tills import Till, TillRun, run_tills
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 TILLS = 50

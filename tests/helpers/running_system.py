@@ -1,8 +1,8 @@
 """The whole system running as separate processes, for the fault tests on the real services.
 
 `running_system` (a fixture imported by each module that uses it) is the per-context
-deployment of tests/helpers/deployment.py (gunicorns behind nginx, consumer processes, Celery
-worker and beat) with several gunicorn workers for sales. `TillFloor` sets up a product and
+deployment of tests/helpers/deployment.py (gunicorns behind nginx, a Celery worker per context
+hosting its relay and consumer, beat) with several gunicorn workers for sales. `TillFloor` sets up a product and
 tills through the API; `SalesLoad` drives sales from several threads, one till each, and
 records every answer; `ledger` reads what the event store, the outbox, the inboxes and Kafka
 hold, so a test can check that nothing was half-written, lost or applied twice.

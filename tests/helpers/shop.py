@@ -1,6 +1,6 @@
 """A shop for the fault tests: products with stock, a till with an open session, sales and refunds
-through the real API (DRF's test client against this test's database; each commit kicks the
-relay through Celery/Redis), and the check that every read model agrees with the event table."""
+through the real API (DRF's test client against this test's database; each commit wakes the
+relay worker through PostgreSQL NOTIFY), and the check that every read model agrees with the event table."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Shared pieces of the Kafka fault tests: the real processes of full mode (a Celery relay worker
-with its beat, `manage.py consume_events` per context) on this test's database and topics,
+"""The Kafka fault tests' fleet: the real processes of full mode (a Celery worker hosting the
+relay, `manage.py consume_events` per context) on this test's database and topics,
 SIGKILL, the consumer group's assignment, and the figures each test prints.
 
 Every process runs in its own process group, logs to test-artifacts/, and is stopped by the
