@@ -13,6 +13,8 @@ import unicodedata
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 
+from infrastructure.http.problem_types import type_uri
+
 MAX_USERNAME = 150  # Django's username length: nothing longer is a user, so nothing longer is a key
 
 
@@ -40,7 +42,7 @@ LOCKED_DETAIL = "Too many failed login attempts for this username or from this a
 def lockout_response(request, original_response=None, credentials=None):
     if request.path.startswith("/api/"):
         response = JsonResponse(
-            {"type": "https://pos.example/problems/login-locked", "title": "Too Many Requests", "status": 429,
+            {"type": type_uri("login-locked", request), "title": "Too Many Requests", "status": 429,
              "detail": LOCKED_DETAIL, "instance": request.path},
             status=429, content_type="application/problem+json")
     else:
