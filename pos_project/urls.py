@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from infrastructure import health
 from infrastructure.http.api_root import api_prefix, api_root
+from infrastructure.http.problem_pages import problem_index, problem_page
 from infrastructure.http.auth_views import LogoutView, ObtainTokenView, RefreshTokenView, WhoAmIView
 
 # Every installed context's admin.py is autodiscovered; a process shows only the model admins of
@@ -32,6 +33,8 @@ urlpatterns = [
     path("api/v1/auth/token/refresh/", RefreshTokenView.as_view(), name="auth-token-refresh"),
     path("api/v1/auth/logout/", LogoutView.as_view(), name="auth-logout"),
     path("api/v1/auth/me/", WhoAmIView.as_view(), name="auth-me"),
+    path("api/problems/", problem_index, name="problem-index"),
+    path("api/problems/<slug:name>/", problem_page, name="problem-page"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]

@@ -47,6 +47,8 @@ MATRIX: dict[str, str] = {
     # --- infrastructure ---------------------------------------------------------------------
     "GET /api/docs/": "public",
     "GET /api/schema/": "public",
+    "GET /api/problems/": "public",
+    "GET /api/problems/{name}/": "public",
     "GET /api/v1/": "public",
     "POST /api/v1/auth/token/": "public",
     "POST /api/v1/auth/token/refresh/": "public",

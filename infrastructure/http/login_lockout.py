@@ -12,6 +12,7 @@ import unicodedata
 from django.conf import settings
 from django.http import HttpResponse
 
+
 MAX_USERNAME = 150  # Django's username length: nothing longer is a user, so nothing longer is a key
 
 

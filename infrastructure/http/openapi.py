@@ -8,11 +8,13 @@ may still declare an error status itself (`problem("why")`) to say *why* it happ
 """
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from infrastructure.http.problems import PROBLEM_CONTENT_TYPE
+from infrastructure.idempotency.requests import KEY_PATTERN
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -47,12 +49,72 @@ class ProblemDetails(serializers.Serializer):
     errors = ProblemError(many=True, required=False)
 
 
+IDEMPOTENCY_RULES = (
+    "One key per submission: 8 to 128 of letters, digits and `. _ : -` (a UUID will do). A retry with the "
+    "same key and the same body returns the first answer (same status and body) and applies nothing again, "
+    "so a till that lost an answer retries safely; the same key with a different body is refused "
+    "(422 `idempotency-key-reused`). Keys are per user, kept POS_IDEMPOTENCY_DAYS (7 by default).")
+
+
+def idempotency_key(*, required: bool) -> OpenApiParameter:
+    """The `Idempotency-Key` header of a write, with its rules: one definition for every operation."""
+    ask = "Required." if required else "Optional, recommended: without it a retry may apply twice."
+    return OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=required,
+                            pattern=KEY_PATTERN.pattern, description=f"{ask} {IDEMPOTENCY_RULES}")
+
+
 def problem(description: str) -> OpenApiResponse:
     """An error answer declared by a view (to say why); its body is always `ProblemDetails`."""
     return OpenApiResponse(response=ProblemDetails, description=description)
 
 
+# Summaries of the operations whose view does not set one itself (DRF's generic actions), by
+# operationId; tests/unit/test_openapi_docs.py fails on an operation with none.
+SUMMARIES = {
+    "v1_auth_me_retrieve": "Who the token belongs to",
+    "v1_auth_token_refresh_create": "Refresh: a new access token for a refresh token (which rotates)",
+    "v1_catalog_categories_list": "List product categories",
+    "v1_catalog_categories_create": "Create a product category",
+    "v1_catalog_categories_retrieve": "One product category",
+    "v1_catalog_products_list": "List products with their stock",
+    "v1_catalog_products_create": "Create a product",
+    "v1_catalog_products_retrieve": "One product with its stock",
+    "v1_catalog_products_adjust_stock_create": "Adjust a product's stock",
+    "v1_catalog_products_change_price_create": "Change a product's price",
+    "v1_catalog_products_discontinue_create": "Discontinue a product",
+    "v1_catalog_products_reactivate_create": "Reinstate a discontinued product",
+    "v1_catalog_products_receive_stock_create": "Receive stock of a product",
+    "v1_sales_orders_list": "List orders",
+    "v1_sales_orders_retrieve": "One order",
+    "v1_sales_sessions_list": "List till sessions with their running figures",
+    "v1_sales_sessions_retrieve": "One till session with its running figures",
+    "v1_sales_tills_list": "List tills",
+    "v1_sales_tills_create": "Register a till",
+    "v1_sales_tills_retrieve": "One till",
+}
+
+
 class ProblemAutoSchema(AutoSchema):
+    def _context_and_resource(self) -> tuple[str, str]:
+        """`/api/v1/sales/orders/{id}/void/` -> ("sales", "orders"); a context's own resource
+        (`/api/v1/customers/{id}/`) -> ("customers", "customers")."""
+        parts = [part for part in self.path.split("/") if part][2:]  # after "api", "v1"
+        context = parts[0] if parts else "index"
+        resource = parts[1] if len(parts) > 1 and not parts[1].startswith("{") else context
+        return context, resource
+
+    def get_tags(self) -> list[str]:
+        # One tag per resource, named after its context, so Swagger UI groups operations by
+        # context and resource rather than under one "v1" heading.
+        context, resource = self._context_and_resource()
+        return [context if resource == context else f"{context}/{resource}"]
+
+    def get_summary(self) -> str | None:
+        return super().get_summary() or SUMMARIES.get(self.get_operation_id())
+
+    def get_description(self) -> str:
+        return super().get_description() or (self.get_summary() or "") + "."
+
     def _problem_statuses(self) -> list[int]:
         statuses = [400, 401, 406, 429]
         permissions = self.view.get_permissions() if hasattr(self.view, "get_permissions") else []

@@ -17,22 +17,22 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
+from infrastructure.http.problem_types import type_uri
 from kernel.errors import DomainError
 from infrastructure.http.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "https://pos.example/problems/"
 # Seconds a client should wait before retrying after the database was unavailable: about what a
 # PostgreSQL restart takes. Django opens a fresh connection on the next request by itself.
 DATABASE_RETRY_AFTER_S = 2
 
 
 def problem_body(status_code: int, detail: str, *, title: str | None = None, code: str | None = None,
-                 errors: list | None = None, instance: str | None = None) -> dict:
+                 errors: list | None = None, instance: str | None = None, request=None) -> dict:
     body = {
-        "type": PROBLEM_TYPE_BASE + (code or HTTPStatus(status_code).phrase.lower().replace(" ", "-")),
+        "type": type_uri(code or HTTPStatus(status_code).phrase.lower().replace(" ", "-"), request),
         "title": title or HTTPStatus(status_code).phrase,
         "status": status_code,
         "detail": detail,
@@ -72,13 +72,14 @@ def problem_exception_handler(exc, context):
         set_rollback()
         errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
         body = problem_body(exc.status, exc.message, title=exc.title, code=_kebab(exc.code), errors=errors,
-                            instance=instance)
+                            instance=instance, request=request)
         return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
 
     if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
         # Raised while the body is read (Django's own guard); never a 500.
         set_rollback()
-        return Response(problem_body(413, "The request body is too large.", instance=instance), status=413,
+        return Response(problem_body(413, "The request body is too large.", code="body-too-large",
+                                        instance=instance, request=request), status=413,
                         content_type=PROBLEM_CONTENT_TYPE)
 
     if isinstance(exc, (OperationalError, InterfaceError)) and database_unavailable(exc):
@@ -89,7 +90,7 @@ def problem_exception_handler(exc, context):
         set_rollback()
         body = problem_body(503, "The database is unavailable right now. Retry shortly; a write retried with "
                             "the same Idempotency-Key is applied at most once.", code="database-unavailable",
-                            instance=instance)
+                            instance=instance, request=request)
         return Response(body, status=503, content_type=PROBLEM_CONTENT_TYPE,
                         headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)})
 
@@ -98,14 +99,15 @@ def problem_exception_handler(exc, context):
         # Not an API exception: a bug or an outage. Log it with its traceback, answer 500.
         logger.exception("Unhandled error in %s", instance)
         set_rollback()
-        body = problem_body(500, "The server failed to handle this request; it has been logged.", instance=instance)
+        body = problem_body(500, "The server failed to handle this request; it has been logged.", instance=instance,
+                            request=request)
         return Response(body, status=500, content_type=PROBLEM_CONTENT_TYPE)
 
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
         body = problem_body(response.status_code, detail or "Invalid input.", title="Invalid input",
-                            code="validation-error", errors=errors, instance=instance)
+                            code="validation-error", errors=errors, instance=instance, request=request)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         if isinstance(detail, (dict, list)):
@@ -114,7 +116,7 @@ def problem_exception_handler(exc, context):
         code = getattr(exc, "default_code", None)
         detail = str(detail) or HTTPStatus(response.status_code).phrase
         body = problem_body(response.status_code, detail, code=_kebab(code) if code else None,
-                            instance=instance)
+                            instance=instance, request=request)
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
@@ -142,9 +144,11 @@ def database_unavailable(exc) -> bool:
 
 
 def _kebab(code: str) -> str:
+    # A word starts at a capital after a small letter, or at the last capital of a run ("NotAManager").
     out = []
     for i, ch in enumerate(code):
-        if ch.isupper() and i and code[i - 1].islower():
+        if ch.isupper() and i and (code[i - 1].islower()
+                                   or (code[i - 1].isupper() and i + 1 < len(code) and code[i + 1].islower())):
             out.append("-")
         out.append(ch.lower())
     return "".join(out).replace("_", "-")
@@ -154,8 +158,9 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/") or "json" in request.headers.get("Accept", "")
 
 
-def problem_response(request, status_code: int, detail: str) -> JsonResponse:
-    return JsonResponse(problem_body(status_code, detail, instance=request.get_full_path()),
+def problem_response(request, status_code: int, detail: str, code: str | None = None) -> JsonResponse:
+    return JsonResponse(problem_body(status_code, detail, code=code, instance=request.get_full_path(),
+                                     request=request),
                         status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -178,7 +183,7 @@ def handler500(request):
 
 def handler400(request, exception=None):
     if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent)):
-        return problem_response(request, 413, "The request body is too large.")
+        return problem_response(request, 413, "The request body is too large.", code="body-too-large")
     if _is_api(request):
         return problem_response(request, 400, "Bad request.")
     from django.views.defaults import bad_request

@@ -152,7 +152,7 @@ def test_a_category_with_active_products_cannot_be_deleted(manager):
     response = manager.delete(f"{API}/categories/{category_id}/")
     body = assert_problem(response, 409, contains="still has 2 active product(s)")
     assert "Dairy" in body["detail"] and "move or discontinue them first" in body["detail"]
-    assert body["type"].endswith("/category-in-use")
+    assert body["type"].endswith("/category-in-use/")
     assert CategoryView.objects.get(id=category_id).status == "active"
     assert event_types(category_id) == ["CategoryCreated"]
     assert_problem(manager.delete(f"{API}/categories/{uuid.uuid4()}/"), 404)
@@ -487,14 +487,14 @@ def test_discontinue_and_reactivate(manager):
     assert events_of(product_id)[-1][1]["reason"] == "supplier stopped"
 
     body = assert_problem(manager.post(f"{API}/products/{product_id}/discontinue/", {}, format="json"), 409)
-    assert body["type"].endswith("/already-discontinued")
+    assert body["type"].endswith("/already-discontinued/")
 
     response = manager.post(f"{API}/products/{product_id}/reactivate/")
     assert response.status_code == 200 and response.json()["status"] == "active"
     assert product_row(product_id).status == "active"
     assert CategoryView.objects.get(id=category_id).active_product_count == 1
     body = assert_problem(manager.post(f"{API}/products/{product_id}/reactivate/"), 409)
-    assert body["type"].endswith("/not-discontinued")
+    assert body["type"].endswith("/not-discontinued/")
     assert event_types(product_id) == ["ProductCreated", "ProductDiscontinued", "ProductReactivated"]
 
 

@@ -70,7 +70,7 @@ def assert_problem(response, status: int, *, field: str | None = None, code: str
     if field is not None:
         assert field in [e["field"] for e in body.get("errors", [])], body
     if code is not None:
-        assert body["type"].endswith("/" + code), body["type"]
+        assert body["type"].endswith("/" + code + "/"), body["type"]
     return body
 
 

@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from tests.helpers.problem_types import registered_problem_name
+
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
@@ -25,7 +27,7 @@ def assert_problem(response, status: int):
     assert response["Content-Type"].startswith(PROBLEM), response["Content-Type"]
     body = json.loads(response.content)
     assert body["status"] == status
-    assert body["type"].startswith("https://")
+    registered_problem_name(body["type"])
     assert isinstance(body["title"], str) and body["title"]
     assert isinstance(body["detail"], str) and body["detail"]
     return body

@@ -62,7 +62,7 @@ def test_two_refunds_of_the_same_line_at_once_take_it_back_once(embedded_deliver
         loser = losers[0]
         assert loser["Content-Type"] == PROBLEM
         problem = loser.json()
-        assert problem["status"] == 409 and problem["type"].endswith("/refund-exceeds-sale"), problem
+        assert problem["status"] == 409 and problem["type"].endswith("/refund-exceeds-sale/"), problem
         # says what was sold, what was refunded already and what is left
         assert "2 sold, 2 already refunded" in problem["detail"] and "at most 0 more" in problem["detail"], problem
         assert events_of(order, "OrderRefunded") == 1
@@ -115,11 +115,11 @@ def test_paying_and_cancelling_one_delivery_order_at_once_ends_paid_or_cancelled
         view = OrderView.objects.get(order_id=order)
         if paid_won:
             # the cancel came too late: it says the order has been paid for
-            assert loser.json()["type"].endswith("/not-cancellable") and "completed" in loser.json()["detail"]
+            assert loser.json()["type"].endswith("/not-cancellable/") and "completed" in loser.json()["detail"]
             assert (view.status, D(view.paid), payments, cancels) == ("completed", D("7.00"), 1, 0)
         else:
             # the payment came too late: nothing was taken on the cancelled order
-            assert loser.json()["type"].endswith("/not-payable") and "cancelled" in loser.json()["detail"]
+            assert loser.json()["type"].endswith("/not-payable/") and "cancelled" in loser.json()["detail"]
             assert (view.status, D(view.paid), payments, cancels) == ("cancelled", D("0.00"), 0, 1)
         outcomes.append("paid" if paid_won else "cancelled")
 

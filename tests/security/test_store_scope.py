@@ -44,7 +44,7 @@ def test_a_cashier_logs_in_only_at_tills_of_their_stores(api_client, django_user
     refused = login(api_client, berliner, tills["NYC"])
     assert refused.status_code == 403
     assert refused["Content-Type"].startswith("application/problem+json")
-    assert refused.json()["type"].endswith("/store-out-of-scope")
+    assert refused.json()["type"].endswith("/store-out-of-scope/")
     assert "NYC" in refused.json()["detail"]
 
 
@@ -55,7 +55,7 @@ def test_a_token_of_a_till_in_a_store_the_cashier_left_stops_working(make_client
     assert opened.status_code in (200, 201), opened.content
     StoreAssignment.objects.filter(user=cashier).update(store_code="BER")  # moved to Berlin
     refused = client.post(f"/api/v1/sales/tills/{tills['NYC']}/close/", {"counted": {"cash": "100.00"}}, format="json")
-    assert refused.status_code == 403 and refused.json()["type"].endswith("/store-out-of-scope")
+    assert refused.status_code == 403 and refused.json()["type"].endswith("/store-out-of-scope/")
 
 
 def test_a_store_manager_reads_stores_but_only_head_office_changes_them(make_client, django_user_model, manager):
@@ -76,4 +76,4 @@ def test_a_store_manager_acts_only_on_their_stores_tills(make_client, django_use
     assert ok.status_code in (200, 201), ok.content
     refused = store_manager.post(f"/api/v1/sales/tills/{tills['BER']}/open/", {"opening_float": "50.00"},
                                  format="json")
-    assert refused.status_code == 403 and refused.json()["type"].endswith("/store-out-of-scope")
+    assert refused.status_code == 403 and refused.json()["type"].endswith("/store-out-of-scope/")

@@ -4,7 +4,7 @@ import pytest
 from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, serializers
 
-from infrastructure.http.problems import (DATABASE_RETRY_AFTER_S, PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, _flatten,
+from infrastructure.http.problems import (DATABASE_RETRY_AFTER_S, PROBLEM_CONTENT_TYPE, _flatten,
                                           problem_body, problem_exception_handler)
 from infrastructure.http.request_id import current_request_id
 
@@ -73,7 +73,7 @@ def test_problem_body_has_the_rfc_9457_members_derived_from_the_status():
     body = problem_body(404, "No product with that SKU.")
 
     assert body == {
-        "type": PROBLEM_TYPE_BASE + "not-found",
+        "type": "/api/problems/not-found/",
         "title": "Not Found",
         "status": 404,
         "detail": "No product with that SKU.",
@@ -89,7 +89,7 @@ def test_problem_body_takes_code_title_instance_errors_and_the_current_request_i
     finally:
         current_request_id.reset(token)
 
-    assert body["type"] == PROBLEM_TYPE_BASE + "insufficient-stock"
+    assert body["type"] == "/api/problems/insufficient-stock/"
     assert body["title"] == "Business rule"
     assert body["status"] == 422
     assert body["instance"] == "/api/v1/x/"
@@ -101,7 +101,7 @@ def test_problem_body_omits_empty_errors_and_instance():
     body = problem_body(429, "Slow down.", errors=[])
 
     assert "errors" not in body and "instance" not in body
-    assert body["type"] == PROBLEM_TYPE_BASE + "too-many-requests"
+    assert body["type"] == "/api/problems/too-many-requests/"
     assert body["title"] == "Too Many Requests"
 
 
@@ -113,7 +113,7 @@ def test_validation_error_becomes_a_400_problem_with_field_errors():
 
     assert response.status_code == 400
     assert response.content_type == PROBLEM_CONTENT_TYPE
-    assert response.data["type"] == PROBLEM_TYPE_BASE + "validation-error"
+    assert response.data["type"] == "/api/problems/validation-error/"
     assert response.data["title"] == "Invalid input"
     assert response.data["errors"] == [
         {"field": "lines.0.quantity", "message": "Ensure this value is greater than or equal to 1."}]
@@ -129,6 +129,16 @@ def test_a_database_that_went_away_is_a_503_problem_with_retry_after(error):
     assert response.status_code == 503
     assert response.content_type == PROBLEM_CONTENT_TYPE
     assert response["Retry-After"] == str(DATABASE_RETRY_AFTER_S)
-    assert response.data["type"] == PROBLEM_TYPE_BASE + "database-unavailable"
+    assert response.data["type"] == "/api/problems/database-unavailable/"
     assert "Idempotency-Key" in response.data["detail"]
     assert "connection" not in response.data["detail"]  # the driver's message stays in the log
+
+
+def test_a_problem_answered_to_a_request_has_an_absolute_type_built_from_it(rf):
+    request = rf.get("/api/v1/sales/orders/", secure=True, HTTP_HOST="localhost:8443")
+    body = problem_body(409, "Order 7 is voided.", code="not-payable", request=request)
+    assert body["type"] == "https://localhost:8443/api/problems/not-payable/"
+
+    # A Host Django refuses is never echoed: the type falls back to the relative reference.
+    refused_host = rf.get("/api/v1/sales/orders/", HTTP_HOST="evil.example")
+    assert problem_body(409, "x", code="not-payable", request=refused_host)["type"] == "/api/problems/not-payable/"

@@ -70,6 +70,8 @@ CONFLICT = {409: _problem("The email address belongs to another customer, or the
 )
 class CustomerViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       viewsets.GenericViewSet):
+    """Customers of the chain. Cashiers read; managers register, change and remove them."""
+
     permission_classes = [CashierReadsManagerWrites]
     queryset = CustomerView.objects.all()
     serializer_class = CustomerSerializer

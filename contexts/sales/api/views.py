@@ -20,19 +20,19 @@ from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from kernel.errors import NotFound
 from infrastructure.http.history import StreamHistoryMixin
+from infrastructure.http.openapi import idempotency_key
 from infrastructure.idempotency.requests import run_idempotent
 
 from .. import commands as c
 from ..models import OrderView, TillSessionView, TillView
 from ..receipts import load_receipt, render_html, render_json, render_text
+from . import examples
 from . import read_serializers as r
 from . import serializers as s
 from .filters import OrderFilter
 
 # Writes that would take effect twice if retried (money, cash) accept a key; sales require one.
-OPTIONAL_IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-    description="Recommended: one per submission; a retry with the same key is answered, not applied again.")
+OPTIONAL_IDEMPOTENCY_KEY = idempotency_key(required=False)
 
 
 class PlainTextRenderer(BaseRenderer):
@@ -138,7 +138,7 @@ class TillViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
         return run_idempotent(request, "sales", record, status.HTTP_200_OK, required=False)
 
-    @extend_schema(request=s.CloseIn, responses={200: s.SessionState},
+    @extend_schema(request=s.CloseIn, responses={200: s.SessionState}, examples=[examples.SESSION_CLOSE],
                    summary="Close the open session with the counted amounts; answers the Z-report (409 while the "
                            "till has sales neither completed nor voided, unless void_unfinished is true)")
     @action(detail=True, methods=["post"])
@@ -183,9 +183,7 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return order
 
     @extend_schema(request=s.OrderIn, responses={201: s.OrderState},
-                   parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
-                                                required=True, description="One per submission; a retry reuses it."),
-                               APPROVAL_HEADER],
+                   parameters=[idempotency_key(required=True), APPROVAL_HEADER], examples=[examples.SPLIT_PAYMENT_SALE],
                    summary="Place a till sale (priced by the server) or a delivery order")
     def create(self, request):
         check_till(request, None)  # a cashier sells only with a till-bound token
@@ -253,6 +251,7 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return Response(execute(c.CancelOrder(order_id=_uuid(pk), reasons=(reason,)), _meta(request)))
 
     @extend_schema(request=s.RefundIn, responses={201: s.OrderState}, parameters=[APPROVAL_HEADER],
+                   examples=[examples.REFUND],
                    summary="Refund lines (never more than sold minus already refunded) at a till")
     @action(detail=True, methods=["post"])
     def refunds(self, request, pk=None):
