@@ -228,10 +228,13 @@ class PaymentView(models.Model):
     change = _money(default=0)
     session_id = models.UUIDField(null=True, blank=True, db_index=True)
     recorded_at = models.DateTimeField()
+    # The PaymentRecorded event's version in the order's stream: the payments of one request share
+    # their recorded_at, and this keeps them in the order the till sent them.
+    stream_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         db_table = "sales_payment_view"
-        ordering = ["recorded_at", "payment_id"]
+        ordering = ["recorded_at", "stream_version", "payment_id"]
         verbose_name = "payment"
 
     def __str__(self):

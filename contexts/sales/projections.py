@@ -302,7 +302,7 @@ class SalesOrdersProjection(Projection):
             PaymentView.objects.using(self.db).update_or_create(payment_id=d["payment_id"], defaults={
                 "order_id": d["order_id"], "method": d["method"], "amount": money(d["amount"]),
                 "tendered": money(d["tendered"]), "change": change, "session_id": d.get("session_id"),
-                "recorded_at": e.recorded_at})
+                "recorded_at": e.recorded_at, "stream_version": e.version})
             self.save_row(order, e, paid=money(d["paid_total"]), change=order.change + change)
 
     def on_OrderCompleted(self, e: Envelope):

@@ -40,7 +40,7 @@ def load_receipt(order, *, using: str | None = None) -> dict:
         "order": order,
         "lines": list(OrderLineView.objects.using(db).filter(order_id=order.order_id).order_by("line_no")),
         "payments": list(PaymentView.objects.using(db).filter(order_id=order.order_id)
-                         .order_by("recorded_at", "payment_id")),
+                         .order_by("recorded_at", "stream_version", "payment_id")),
         "refunds": list(RefundView.objects.using(db).filter(order_id=order.order_id)
                         .order_by("recorded_at", "refund_id")),
         "till": till,

@@ -186,7 +186,8 @@ def stock_ledger(orders: dict[str, dict], received: dict[str, int]) -> dict[str,
 
 def delivery(deployment, sources: dict[str, set[str]]) -> dict[str, dict]:
     """Per consumer: events appended by its source contexts, delivered (in its inbox), dead, lost."""
-    homes = {"catalog": "catalog", "sales": "sales", "customers": "default", "reporting": "default"}
+    homes = {"catalog": "catalog", "sales": "sales", "customers": "default", "reporting": "default",
+             "stores": "default"}
     appended = {}
     for context, alias in homes.items():
         appended[context] = {str(r[0]) for r in query(deployment, alias, "SELECT event_id FROM es_event "

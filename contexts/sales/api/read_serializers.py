@@ -53,7 +53,7 @@ class OrderDetailOut(OrderOut):
 
     @extend_schema_field(PaymentOut(many=True))
     def get_payments(self, order):
-        return PaymentOut(PaymentView.objects.filter(order_id=order.order_id).order_by("recorded_at"), many=True).data
+        return PaymentOut(PaymentView.objects.filter(order_id=order.order_id).order_by("recorded_at", "stream_version"), many=True).data
 
     @extend_schema_field(RefundOut(many=True))
     def get_refunds(self, order):
