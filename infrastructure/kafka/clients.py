@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 # would sit out that long before noticing the broker is back (a relay pass, then, times out).
 # One second keeps the retries cheap and the recovery prompt.
 RECONNECT_BACKOFF_MAX_MS = 1000
+# Under the broker's default message.max.bytes (1,048,588), with room for a request's framing.
+PRODUCER_BATCH_BYTES = 900 * 1024
 
 _producer: KafkaProducer | None = None
 _producer_lock = threading.Lock()
@@ -34,9 +36,20 @@ def producer() -> KafkaProducer:
                 bootstrap_servers=settings.KAFKA_BOOTSTRAP_SERVERS,
                 client_id="pos-relay",
                 acks="all",
+                # A broker that just restarted answers NotLeaderForPartition until its partitions
+                # have leaders again: retry long enough to ride that out (5 x 500 ms).
                 retries=5,
+                retry_backoff_ms=500,
                 max_in_flight_requests_per_connection=1,
                 linger_ms=2,
+                # One batch per partition per relay pass (a pass is at most the relay's
+                # DEFAULT_BATCH_SIZE events): a partition's records of a pass then land or fail
+                # together. With the default 16 KiB, a pass's records for one partition were split
+                # into two batches, the first could fail (retries used up) while the second
+                # landed, and a stream's OrderCompleted reached Kafka without its OrderPlaced
+                # (seen in the Kafka fault test after a broker restart).
+                batch_size=PRODUCER_BATCH_BYTES,
+                max_request_size=PRODUCER_BATCH_BYTES + 64 * 1024,
                 request_timeout_ms=10_000,
                 # Bounded waits, so a relay pass against a broker that is down fails within
                 # seconds (and the outbox keeps the events) instead of hanging for minutes.

@@ -22,7 +22,10 @@ Guarantees, and where each one comes from:
   lower position; versions appended together commit together, in insertion order. So whenever
   n+1 is selected, n is either selected too, ahead of it, or was already published by an earlier
   pass. On a publish failure only the prefix before the failed row is marked, and the pass stops:
-  nothing after a failed event is marked before the failed event itself goes out.
+  nothing after a failed event is marked before the failed event itself goes out. On Kafka, a
+  partition's records of one pass travel in one producer batch (kafka/clients.py): if an earlier
+  record of a stream is refused, so are the later ones of the same pass, so a stream never has a
+  later event on Kafka without the earlier ones (re-sent ones arrive again, in order, as duplicates).
 * **One relay per context at a time**, which the order argument above needs (two relays racing
   on overlapping batches could interleave a stream's events). On PostgreSQL a transaction-level
   advisory lock, waited for (bounded by a lock timeout): a relay that had to wait makes its own
@@ -49,7 +52,9 @@ from infrastructure.outbox.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 500
+# At most this many events a pass: with events of up to ~4 KiB a partition's share of a pass fits
+# one producer batch (clients.PRODUCER_BATCH_BYTES), so it is written or refused as a whole.
+DEFAULT_BATCH_SIZE = 200
 MAX_PASSES = 20  # per call; whatever is left is taken by the next kick or sweep
 FLUSH_TIMEOUT_S = 10.0  # a broker that is down fails a pass in about this long, not in minutes
 LAST_ERROR_MAX_CHARS = 2000

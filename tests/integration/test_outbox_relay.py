@@ -558,3 +558,15 @@ def test_embedded_mode_a_failing_dispatch_leaves_the_events_pending_and_the_writ
     monkeypatch.undo()  # the consumers are back: the next relay delivers it
     assert relay_pending(LAB) == 1
     assert not pending_positions([stream])
+
+
+def test_a_relay_pass_travels_in_one_producer_batch_per_partition():
+    """A partition's records of one pass are written or refused together (see relay.py, per-stream
+    order): the producer's batch holds a whole pass of events of up to 4 KiB, and a request holds
+    the batch."""
+    from infrastructure.kafka import clients
+
+    producer = clients.producer()
+    assert producer.config["batch_size"] == clients.PRODUCER_BATCH_BYTES
+    assert relay.DEFAULT_BATCH_SIZE * 4096 <= clients.PRODUCER_BATCH_BYTES < producer.config["max_request_size"]
+    assert producer.config["max_in_flight_requests_per_connection"] == 1 and producer.config["acks"] == -1
