@@ -6,9 +6,13 @@ transaction on the consumer's database it
 
 1. takes the consumer's lock *shared* (`infrastructure/locks.py`): live appliers run side by side, a
    projection rebuild (exclusive) waits for them and holds them off;
-2. inserts the events into `InboxEvent` with `ON CONFLICT (consumer, event_id) DO NOTHING
-   RETURNING event_id`, which says which of them are new. An event already in the inbox (a Kafka
-   redelivery, a relay that published twice, a duplicate inside the batch) is simply not returned;
+2. inserts the events into `InboxEvent` with `ON CONFLICT (consumer, event_id) DO UPDATE ...
+   WHERE status = 'dead' RETURNING event_id`, which says which of them are new. An event already
+   applied (a Kafka redelivery, a relay that published twice, a duplicate inside the batch) is
+   simply not returned. An event recorded DEAD is tried again when it comes again: it may have
+   failed only because an earlier event of its stream was late (after a broker failure the relay
+   re-publishes, and Kafka can hold a stream's later event ahead of the earlier ones). Failing
+   again, it stays DEAD and is not dead-lettered twice;
 3. hands only the new events, oldest first, to each subscriber of the consumer that `wants` them.
 
 If a subscriber raises, the whole transaction rolls back, inbox rows included, so "recorded as
@@ -16,7 +20,7 @@ processed" and "applied" cannot disagree, and the caller's retry starts from a c
 
 `deliver` wraps it with the failure policy: try the whole batch; if that fails, apply the events
 one at a time, each up to `max_attempts` times. An event that still fails is recorded in the
-inbox with status DEAD and its error (so a redelivery and a rebuild skip it) and handed to
+inbox with status DEAD and its error (a rebuild skips it; a redelivery tries it once more) and handed to
 `on_dead` (the runner sends it to the dead-letter topic); the others go on.
 
 Database trouble (`OperationalError`/`InterfaceError`: connection lost, deadlock, lock timeout)
@@ -207,7 +211,8 @@ def _reset_broken_connection(db: str) -> None:
 
 def _insert(db: str, consumer: str, envelopes: Sequence[Envelope], *, status: str, error: str = "",
             kafka_positions: KafkaPositions | None = None) -> set[uuid.UUID]:
-    """INSERT ... ON CONFLICT (consumer, event_id) DO NOTHING; the ids of the rows inserted."""
+    """INSERT ... ON CONFLICT (consumer, event_id): the ids of the rows inserted, and of DEAD rows
+    taken up again by an APPLIED insert (see the module docstring)."""
     connection = connections[db]
     received_at = timezone.now()
     rows = [_row(consumer, env, received_at, status, error, kafka_positions) for env in envelopes]
@@ -215,17 +220,23 @@ def _insert(db: str, consumer: str, envelopes: Sequence[Envelope], *, status: st
         return _insert_returning(connection, rows)
     # Any other backend: which ids exist (under the consumer lock, so nobody adds one meanwhile).
     ids = [row["event_id"] for row in rows]
-    existing = set(InboxEvent.objects.using(db).filter(consumer=consumer, event_id__in=ids)
-                   .values_list("event_id", flat=True))
+    found = dict(InboxEvent.objects.using(db).filter(consumer=consumer, event_id__in=ids)
+                 .values_list("event_id", "status"))
     InboxEvent.objects.using(db).bulk_create([InboxEvent(**row) for row in rows], ignore_conflicts=True)
-    return set(ids) - existing
+    again = [i for i, s in found.items() if s == InboxEvent.DEAD] if status == InboxEvent.APPLIED else []
+    InboxEvent.objects.using(db).filter(consumer=consumer, event_id__in=again).update(status=status, error=error)
+    return (set(ids) - set(found)) | set(again)
 
 
 def _insert_returning(connection, rows: list[dict]) -> set[uuid.UUID]:
     fields = [InboxEvent._meta.get_field(name) for name in _COLUMNS]
     quote = connection.ops.quote_name
     head = (f"INSERT INTO {quote(InboxEvent._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES ")
-    tail = f" ON CONFLICT ({quote('consumer')}, {quote('event_id')}) DO NOTHING RETURNING {quote('event_id')}"
+    table, status = quote(InboxEvent._meta.db_table), quote("status")
+    tail = (f" ON CONFLICT ({quote('consumer')}, {quote('event_id')}) DO UPDATE SET {status} = EXCLUDED.{status}, "
+            f"{quote('error')} = EXCLUDED.{quote('error')}, {quote('received_at')} = EXCLUDED.{quote('received_at')} "
+            f"WHERE {table}.{status} = '{InboxEvent.DEAD}' AND EXCLUDED.{status} = '{InboxEvent.APPLIED}' "
+            f"RETURNING {quote('event_id')}")
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     new: set[uuid.UUID] = set()
     with connection.cursor() as cursor:

@@ -109,16 +109,39 @@ def test_an_event_that_keeps_failing_is_dead_with_its_error_and_the_others_are_a
     assert count_rows() == {"TallyOpened": 1, "ItemAdded": 2}
     assert tally_rows()[tally.tally_id][2:] == (3, Decimal("3.00"), 3)
 
-    # Redelivered, the dead event is a duplicate: no attempt, no second dead letter.
-    again = deliver("lab", [poison], on_dead=lambda env, err: dead.append((env.event_id, err)))
+    # Redelivered, the dead event is tried again (it may have failed only for a late predecessor);
+    # still failing, it stays DEAD and is not dead-lettered a second time.
+    again = deliver("lab", [poison], max_attempts=3, retry_delay=0.001,
+                    on_dead=lambda env, err: dead.append((env.event_id, err)))
     assert (again.applied, again.duplicates, again.dead) == (0, 1, [])
-    assert exploding.attempts == 4 and len(dead) == 1
+    assert exploding.attempts == 4 + 3 and len(dead) == 1
+    assert InboxEvent.objects.get(consumer="lab", event_id=poison.event_id).status == InboxEvent.DEAD
 
     # And a rebuild skips it (status DEAD), so the rebuilt tables equal the live ones.
     live = (tally_rows(), count_rows())
     call_command("rebuild_projections", "--context", "lab", "--no-progress", "--projection", "TallyTotals")
     call_command("rebuild_projections", "--context", "lab", "--no-progress", "--projection", "EventCounts")
     assert (tally_rows(), count_rows()) == live
+
+
+def test_a_dead_event_delivered_again_is_applied_once_its_cause_is_gone(exploding):
+    """As after a broker failure, when a stream's later event reached Kafka before the earlier one
+    and failed for want of it: once it comes again (re-published), it is applied, once."""
+    tally = TallyScript()
+    opened, boom = tally.opened(), tally.added("boom", 5)
+    dead = []
+    first = deliver("lab", [opened, boom], max_attempts=2, retry_delay=0.001,
+                    on_dead=lambda env, err: dead.append(env.event_id))
+    assert [env.event_id for env, _ in first.dead] == dead == [boom.event_id]
+
+    exploding.on_ItemAdded = lambda envelope: None  # the cause is gone
+    again = deliver("lab", [opened, boom], on_dead=lambda env, err: dead.append(env.event_id))
+    assert (again.applied, again.duplicates, again.dead) == (1, 1, [])
+    assert InboxEvent.objects.get(consumer="lab", event_id=boom.event_id).status == InboxEvent.APPLIED
+    assert tally_rows()[tally.tally_id] == tally.expected_row()  # applied once
+    once_more = deliver("lab", [boom])
+    assert (once_more.applied, once_more.duplicates) == (0, 1) and dead == [boom.event_id]
+    assert tally_rows()[tally.tally_id] == tally.expected_row()
 
 
 def test_a_single_failing_event_is_tried_max_attempts_times(exploding):
