@@ -17,6 +17,7 @@ process is stopped by `stop()` (SIGTERM to its group, then SIGKILL).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -41,9 +42,9 @@ PASSWORD = "gateway-e2e-pass-7319"
 # Users made once in the default database; every context's process authenticates them (JWTs are
 # signed with the shared secret and the users table lives in `default`).
 USERS = {"gw-cashier": "cashier", "gw-manager": "manager", "gw-admin": None}  # gw-admin: a superuser
-# The Redis database numbers of this deployment (broker, and cache = broker + 1): not 0/1, which
-# the test process and other runs use.
-REDIS_DB = 6
+# The Redis database numbers of this deployment (broker, and cache = broker + 1): not those of the
+# test process; each xdist worker has its own (tests/helpers/worker_env.py).
+REDIS_DB = int(os.environ.get("POS_TEST_DEPLOYMENT_REDIS_DB", "6"))
 
 # Drop what a test run sets for the test process itself (pytest's test database, the lab app).
 DROPPED_ENV = ("DATABASE_TEST_NAME", "POS_EXTRA_APPS", "POS_CONTEXTS", "DJANGO_SETTINGS_MODULE",
