@@ -111,7 +111,8 @@ class Deployment:
         self.admin_url = services_env["DATABASE_URL"]
         self.databases = {"default": f"pos_gw_{self.run_id}"}
         self.databases.update({c: f"pos_gw_{self.run_id}_{c}" for c in own_databases})
-        self.topic_prefix = f"pos-gw-{self.run_id}"
+        # Under the run's prefix, so the run's cleanup deletes these topics too (tests/conftest.py).
+        self.topic_prefix = f"{os.environ.get('KAFKA_TOPIC_PREFIX') or 'pos-test'}.gw-{self.run_id}"
         # One number for every context's gunicorn, or {context: workers} (1 for a context not named).
         self.gunicorn_workers = (dict(gunicorn_workers) if isinstance(gunicorn_workers, Mapping)
                                  else dict.fromkeys(CONTEXTS, gunicorn_workers))
