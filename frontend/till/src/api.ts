@@ -26,7 +26,7 @@ export class ApiError extends Error {
     errors?: { field: string; message: string }[] }) {
     super(problem.detail || problem.title || `HTTP ${status}`);
   }
-  get needsManager(): boolean { return this.status === 403 && (this.problem.type || "").endsWith("needs-manager"); }
+  get needsManager(): boolean { return this.status === 403 && /\/needs-manager\/?$/.test(this.problem.type || ""); }
   get offline(): boolean { return this.status === 0; }
 }
 
@@ -106,8 +106,12 @@ export const api = {
     send("GET", `/api/v1/sales/orders/${order}/receipt/?format=json`),
   order: (id: string): Promise<Json<"/api/v1/sales/orders/{order_id}/", "get", 200>> =>
     send("GET", `/api/v1/sales/orders/${id}/`),
-  findOrder: (number: string): Promise<Json<"/api/v1/sales/orders/", "get", 200>> =>
-    send("GET", `/api/v1/sales/orders/?search=${encodeURIComponent(number)}`),
+  /** The id of the order with this receipt number, or null. */
+  async findOrder(number: string): Promise<string | null> {
+    const found: Json<"/api/v1/sales/orders/", "get", 200> =
+      await send("GET", `/api/v1/sales/orders/?search=${encodeURIComponent(number)}`);
+    return found.results.find((o) => o.number === number)?.order_id ?? null;
+  },
   customers: (search: string): Promise<Json<"/api/v1/customers/", "get", 200>> =>
     send("GET", `/api/v1/customers/?search=${encodeURIComponent(search)}&page_size=20`),
   approval: (username: string, password: string): Promise<S["ApprovalOut"]> =>

@@ -270,9 +270,9 @@ export class App extends Component {
     const local = this.state.receipts.find((r) => r.number === number);
     if (local) return this.setState({ receipt: local, screen: "receipt" });
     try {
-      const found = (await api.findOrder(number)).results.find((o) => o.number === number);
+      const found = await api.findOrder(number);
       if (!found) return this.setState({ error: `No receipt ${number}.` });
-      const r = await api.receipt(found.id);
+      const r = await api.receipt(found);
       this.setState({ receipt: { ...r, lines: r.items, from_server: true }, screen: "receipt", error: null });
     } catch (error) { this.fail(error); }
   }
@@ -281,9 +281,9 @@ export class App extends Component {
     event.preventDefault();
     const number = event.target.elements.number.value.trim();
     try {
-      const found = (await api.findOrder(number)).results.find((o) => o.number === number);
+      const found = await api.findOrder(number);
       if (!found) return this.setState({ error: `No sale ${number} on the server.` });
-      this.setState({ refundOrder: await api.order(found.id), error: null });
+      this.setState({ refundOrder: await api.order(found), error: null });
     } catch (error) {
       if (error instanceof ApiError && error.offline) this.setState({ online: false, error: "Refunds need the network (the server checks what was sold and already refunded)." });
       else this.fail(error);
@@ -298,7 +298,7 @@ export class App extends Component {
       .filter((l) => l.quantity > 0);
     if (!lines.length) return this.setState({ error: "Choose the quantities to refund." });
     try {
-      const answer = await api.refund(order.id, { lines, method: form.elements.method.value, reason: form.elements.reason.value,
+      const answer = await api.refund(order.order_id, { lines, method: form.elements.method.value, reason: form.elements.reason.value,
                                                   till_id: this.state.device.id }, `refund-${newKey()}`, approval);
       this.setState({ refundOrder: null, error: null, message: `Refunded ${answer.refund.total} (${answer.refund.method}) on ${answer.number}.` });
     } catch (error) {
