@@ -191,9 +191,8 @@ export class App extends Component {
     if (method !== "cash") return this.setState({ error: "Card needs the terminal and the network: take cash, or wait for the network." });
     if (cents(amount) < total) return this.setState({ error: `Offline, a sale is paid in cash in one go: at least ${fmt(total)}.` });
     const body = { ...this.body(), payments: [{ method: "cash", amount }] };
-    const item = await enqueue(body, fmt(total));
-    const cart = this.state.cart;
-    const lines = cart.lines.map((l) => ({ name: l.item.name, quantity: l.quantity }));
+    const lines = this.state.cart.lines.map((l) => ({ name: l.item.name, quantity: l.quantity }));
+    const item = await enqueue(body, fmt(total), lines.map((l) => `${l.quantity} × ${l.name}`).join(", "));
     await this.loadLocal();
     this.setState({ cart: emptyCart(), screen: "receipt", error: null,
                     receipt: { provisional: true, key: item.key, placed_at: item.body.placed_at, lines,
@@ -370,8 +369,8 @@ export class App extends Component {
     return html`<section class="refused" id="refused">
       <h2>Sales the server refused — a person must resolve them</h2>
       ${refused.map((item) => html`<div class="refused-item" data-key=${item.key}>
-        <span>${new Date(item.body.placed_at).toLocaleString()} · ${item.body.lines.length} line(s) · ${item.estimate}
-          · cash ${item.body.payments[0]?.amount}</span>
+        <span>${new Date(item.body.placed_at).toLocaleString()} · ${item.names} · ${item.estimate}
+          · cash taken ${item.body.payments[0]?.amount}</span>
         <span class="reason">${item.problem?.detail || item.problem?.title}</span>
         <button onClick=${() => this.resolve(item)}>Mark resolved</button></div>`)}
     </section>`;

@@ -19,8 +19,8 @@ export function newKey() {
 }
 
 /** Queue a sale made offline: its own Idempotency-Key, the till's time as placed_at. */
-export async function enqueue(body, estimate) {
-  const item = { key: `till-${newKey()}`, body: { ...body, placed_at: new Date().toISOString() }, estimate,
+export async function enqueue(body, estimate, names) {
+  const item = { key: `till-${newKey()}`, body: { ...body, placed_at: new Date().toISOString() }, estimate, names,
                  state: "waiting", problem: null };
   item.seq = await db.put("queue", item);
   return item;
