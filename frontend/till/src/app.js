@@ -12,6 +12,7 @@ import { enqueue, newKey, sendQueue, syncPrices } from "./sync.js";
 const html = htm.bind(h);
 const DEVICE = "pos.till.device"; // {id, name, store}: which till this device is (set once by a manager)
 const SESSION = "pos.till.session"; // {id, cashier}: the open session, for a reload without network
+const CART = "pos.till.cart"; // the sale in progress, so a reload (or a crash) does not lose it
 
 const emptyCart = () => ({ id: newKey(), lines: [], customer: null, order: null, key: `sale-${newKey()}` });
 const load = (name) => JSON.parse(localStorage.getItem(name) || "null");
@@ -26,7 +27,7 @@ function problemText(error) {
 export class App extends Component {
   state = {
     screen: load(DEVICE) ? "signin" : "setup", device: load(DEVICE), session: load(SESSION), user: null,
-    online: navigator.onLine, products: [], categories: [], category: null, search: "", cart: emptyCart(),
+    online: navigator.onLine, products: [], categories: [], category: null, search: "", cart: load(CART) || emptyCart(),
     parked: [], queue: [], message: null, error: null, order: null, receipt: null, receipts: [],
     customers: [], tills: [], zreport: null, refundOrder: null, approvalFor: null,
   };
@@ -48,9 +49,14 @@ export class App extends Component {
 
   componentWillUnmount() { this.stopScans?.(); }
 
+  componentDidUpdate(_, previous) {
+    if (previous.cart !== this.state.cart) keep(CART, this.state.cart.lines.length ? this.state.cart : null);
+  }
+
   async loadLocal() {
     const [products, categories, parked, queue, receipts] = await Promise.all(
       ["products", "categories", "parked", "queue", "receipts"].map((s) => db.all(s)));
+    products.sort((a, b) => a.name.localeCompare(b.name));
     this.setState({ products: products.filter((p) => p.active), categories: categories.filter((c) => c.active),
                     parked, queue: queue.sort((a, b) => a.seq - b.seq),
                     receipts: receipts.sort((a, b) => (b.placed_at || "").localeCompare(a.placed_at || "")) });
@@ -448,7 +454,7 @@ export class App extends Component {
             onChange=${(e) => this.changeLine(i, { discount: e.target.value })} /></td>
           <td><button class="remove" aria-label="remove" onClick=${() => this.changeLine(i, { quantity: 0 })}>✕</button></td>
         </tr>`)}</tbody></table>
-        <p class="estimate">Estimate <b id="estimate">${fmt(estimate(cart.lines))}</b>
+        <p class="estimate">Estimate <b id="estimate">${fmt(estimate(cart.lines))}</b>${" "}
           <small>(the server prices the sale at payment)</small></p>
         <div class="actions">
           <button class="primary" id="pay" onClick=${() => this.toPayment()}>Pay</button>
