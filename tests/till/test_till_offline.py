@@ -104,3 +104,21 @@ def test_a_sale_refused_on_sync_stays_for_a_person_to_resolve(till_shop):
                                    all.onsuccess = () => done(all.result.map((i) => i.state)); };
         })""")
         assert kept == ["resolved"]  # resolved by a person, still on record
+
+
+def test_an_expired_access_token_is_refreshed_and_the_queue_is_kept(till_shop):
+    """The access token goes bad while a sale waits (here: replaced by a token the server refuses);
+    back online, the till refreshes it with its refresh token and sends the sale, once."""
+    shop = till_shop
+    with till_page(shop) as page:
+        page.context.set_offline(True)
+        sell_offline(page, "JUICE")
+        page.evaluate("""() => {
+          const tokens = JSON.parse(localStorage.getItem("pos.till.tokens"));
+          localStorage.setItem("pos.till.tokens", JSON.stringify({...tokens, access: "expired." + tokens.access}));
+        }""")
+        page.context.set_offline(False)
+        page.wait_for_selector("#waiting", state="detached", timeout=30_000)
+        assert OrderView.objects.filter(till_id=shop["till"]).count() == 1
+        tokens = page.evaluate("JSON.parse(localStorage.getItem('pos.till.tokens'))")
+        assert not tokens["access"].startswith("expired.")  # a new one, from the refresh
