@@ -110,6 +110,14 @@ def test_a_day_at_the_browser_till(till_shop, api_client, capsys):
             "JUICE"]
         new_sale(page)
 
+        # A sale voided at payment (the server placed it; the void is its answer).
+        add(page, "SOAP", 2)
+        pay_screen(page)
+        page.click("button:has-text('Void sale')")
+        voided = page.wait_for_selector("#message:has-text('voided')").inner_text()
+        assert order(voided.split()[1]).status == "voided"
+        assert page.locator(".line").count() == 0
+
         # A customer's sale: search by part of the email, attach, pay.
         page.click("button:has-text('Customer')")
         page.fill("input[name=q]", "ada@")
@@ -161,7 +169,7 @@ def test_a_day_at_the_browser_till(till_shop, api_client, capsys):
     session = wait_until(lambda: TillSessionView.objects.filter(till_id=shop["till"], status="closed").first())
     api_client.force_authenticate(shop["manager"])
     z = api_client.get(f"/api/v1/sales/sessions/{session.session_id}/").json()["z_report"]
-    assert z["sales_count"] == 6
+    assert (z["sales_count"], z["void_count"]) == (6, 1)
     for field, value in z.items():
         if not isinstance(value, (dict, list)):
             assert on_screen[field] == str(value), field
