@@ -2,6 +2,16 @@
 # One image for every POS process: the per-context APIs (gunicorn), migrations, the Celery worker
 # and beat, and the Kafka consumers. docker-compose.yml picks the process with `command:` and the
 # context with POS_CONTEXTS.
+# The browser till's bundle (frontend/till/), built from its lockfile; only dist/ goes on. The
+# type check against the API schema runs in `make till`/`make test`, not here (esbuild drops types).
+FROM node:20-slim AS till
+WORKDIR /till
+COPY frontend/till/package.json frontend/till/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY frontend/till/build.mjs ./
+COPY frontend/till/src ./src
+RUN node build.mjs
+
 FROM python:3.11-slim
 
 # POS_DATA_DIR: the only writable directory (collected static files; the SQLite file if the image
@@ -27,6 +37,7 @@ RUN pip install -r requirements.txt -c constraints.txt
 
 # The code belongs to root and is read-only for the app user; only POS_DATA_DIR is writable.
 COPY . .
+COPY --from=till /till/dist /app/frontend/till/dist
 RUN mkdir -p /app/var && chown pos:pos /app/var
 
 USER pos

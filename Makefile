@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run run-full test test-unit lint services-up services-down services-status constraints clean help
+.PHONY: run run-full test test-unit lint services-up services-down services-status constraints clean help till
 
 help:
 	@echo "make run        the system in embedded mode (SQLite, no services) on http://127.0.0.1:8000"
 	@echo "make test       start PostgreSQL, Redis, Kafka and FerretDB (built once with Go), then run every test"
 	@echo "make run-full   the system on the real services (gunicorn, Celery worker+beat, consumers)"
+	@echo "make till       build the browser till (frontend/till/, npm ci + esbuild; run and test do it)"
 
 # The virtualenv is updated only when a requirements file changes: `make run` installs the
 # runtime dependencies alone; the test and lint tools come with the first target that needs them.
@@ -27,13 +28,35 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 
 venv: $(DEV_STAMP)
 
-run: $(STAMP)
+# The browser till (frontend/till/, served at /till/): `npm ci` from its lockfile when the lockfile
+# changes; then the API schema -> TypeScript types (openapi-typescript), a type check (a schema
+# change that breaks the till's API client fails here) and the esbuild bundle into dist/.
+TILL := frontend/till
+TILL_NPM := $(TILL)/node_modules/.installed
+TILL_STAMP := $(TILL)/dist/.built
+TILL_SCHEMA := $(TILL)/build/schema.json
+$(TILL_NPM): $(TILL)/package-lock.json
+	cd $(TILL) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(TILL_STAMP): $(STAMP) $(TILL_NPM) $(TILL)/build.mjs $(TILL)/tsconfig.json $(filter-out %api-schema.d.ts,$(wildcard $(TILL)/src/*)) \
+		$(wildcard contexts/*/api/*.py infrastructure/http/*.py)
+	mkdir -p $(dir $(TILL_SCHEMA))
+	POS_MODE=embedded POS_DATA_DIR=$(TILL)/build $(PY) manage.py spectacular --format openapi-json --file $(TILL_SCHEMA)
+	cd $(TILL) && npx openapi-typescript build/schema.json -o src/api-schema.d.ts --silent
+	cd $(TILL) && npx tsc --noEmit -p .
+	cd $(TILL) && node build.mjs
+	touch $@
+
+till: $(TILL_STAMP)
+
+run: $(STAMP) $(TILL_STAMP)
 	VENV=$(VENV) scripts/run-embedded
 
-run-full: $(STAMP)
+run-full: $(STAMP) $(TILL_STAMP)
 	VENV=$(VENV) scripts/run-full
 
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) $(TILL_STAMP)
 	scripts/services up
 	scripts/browsers
 	VENV=$(VENV) scripts/run-tests $(PYTEST_ARGS)
@@ -57,7 +80,7 @@ constraints: $(DEV_STAMP)
 	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache
+	rm -rf $(VENV) .data .pytest_cache $(TILL)/node_modules $(TILL)/dist $(TILL)/build
 
 # Benchmarks (bench/, docs/benchmarks.md): installs bench/requirements.txt into the venv, then runs all.
 .PHONY: bench

@@ -357,6 +357,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not FULL_MODE
+# The browser till's bundle (frontend/till/, built by `make till`), served as /static/till/.
+TILL_BUILD_DIR = BASE_DIR / "frontend" / "till" / "dist"
+STATICFILES_DIRS = [("till", TILL_BUILD_DIR)] if TILL_BUILD_DIR.is_dir() else []
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from infrastructure import health
+from pos_project import till
 from infrastructure.http.api_root import api_prefix, api_root
 from infrastructure.http.problem_pages import problem_index, problem_page
 from infrastructure.http.auth_views import LogoutView, ObtainTokenView, RefreshTokenView, WhoAmIView
@@ -26,6 +27,8 @@ _backoffice = [path("admin/audit/", include("contexts.audit.backoffice"))] if "a
 urlpatterns = [
     *_backoffice,
     path("admin/", admin.site.urls),
+    path("till/", till.page, name="till"),
+    path("till/sw.js", till.service_worker, name="till-service-worker"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("api/v1/", api_root, name="api-root"),

@@ -33,12 +33,16 @@ class PriceListEntry(models.Model):
     sku = models.CharField(max_length=40, db_index=True)
     barcode = models.CharField(max_length=13, null=True, blank=True, db_index=True)
     name = models.CharField(max_length=200)
+    category_id = models.UUIDField(null=True, blank=True)  # a PriceListCategory's, if the product has one
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2)  # a percentage, e.g. 20.00
     price_includes_tax = models.BooleanField(default=True)
     active = models.BooleanField(default=True)  # False once discontinued: not sold
     version = models.PositiveIntegerField()  # the catalog product stream version this row reflects
     updated_at = models.DateTimeField()
+    # When this projection last wrote the row (not the event's time: an event may arrive late).
+    # Tills ask for the rows changed since a moment (GET /api/v1/sales/price-list/?since=).
+    changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         db_table = "sales_price_list"
@@ -48,6 +52,25 @@ class PriceListEntry(models.Model):
 
     def __str__(self):
         return f"{self.sku} {self.name}"
+
+
+class PriceListCategory(models.Model):
+    """A catalog category's name, for grouping the price list on a till (projected from catalog)."""
+
+    category_id = models.UUIDField(primary_key=True)
+    name = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)  # False once deleted
+    version = models.PositiveIntegerField()  # the catalog category stream version this row reflects
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "sales_price_list_category"
+        ordering = ["name", "category_id"]
+        verbose_name = "price list category"
+        verbose_name_plural = "price list categories"
+
+    def __str__(self):
+        return self.name
 
 
 class CustomerDirectoryEntry(models.Model):

@@ -25,14 +25,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils import timezone
+
 from infrastructure.consumers.registry import register
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.projections.projection import Projection
 from infrastructure.projections.values import money, utc
 
 from .models import (
-    CustomerDirectoryEntry, OrderLineView, OrderView, PaymentView, PriceListEntry, RefundView, TillSessionView,
-    TillView,
+    CustomerDirectoryEntry, OrderLineView, OrderView, PaymentView, PriceListCategory, PriceListEntry, RefundView,
+    TillSessionView, TillView,
 )
 
 SALES, CATALOG, CUSTOMERS = "sales", "catalog", "customers"
@@ -42,13 +44,35 @@ SALES, CATALOG, CUSTOMERS = "sales", "catalog", "customers"
 class PriceListProjection(Projection):
     name = "price_list"
     consumer = SALES
-    tables = (PriceListEntry,)
+    tables = (PriceListEntry, PriceListCategory)
     subscriptions = {CATALOG: {"ProductCreated", "ProductDetailsUpdated", "ProductPriceChanged",
-                               "ProductDiscontinued", "ProductReactivated"}}
+                               "ProductDiscontinued", "ProductReactivated",
+                               "CategoryCreated", "CategoryRenamed", "CategoryDeleted"}}
 
     @property
     def rows(self):
         return PriceListEntry.objects.using(self.db)
+
+    @property
+    def categories(self):
+        return PriceListCategory.objects.using(self.db)
+
+    def save_row(self, row, e, **changes) -> None:
+        if isinstance(row, PriceListEntry):
+            changes["changed_at"] = timezone.now()  # what a till's `?since=` compares with
+        super().save_row(row, e, **changes)
+
+    def on_CategoryCreated(self, e: Envelope):
+        if not self.categories.filter(category_id=e.data["category_id"]).exists():
+            self.save_row(PriceListCategory(category_id=e.data["category_id"], name=e.data["name"]), e)
+
+    def on_CategoryRenamed(self, e: Envelope):
+        if row := self.current_row(self.categories, e, category_id=e.data["category_id"]):
+            self.save_row(row, e, name=e.data["name"])
+
+    def on_CategoryDeleted(self, e: Envelope):
+        if row := self.current_row(self.categories, e, category_id=e.data["category_id"]):
+            self.save_row(row, e, active=False)
 
     def _product(self, e: Envelope):
         return self.current_row(self.rows, e, product_id=e.data["product_id"])
@@ -58,6 +82,7 @@ class PriceListProjection(Projection):
         if self.rows.filter(product_id=d["product_id"]).exists():
             return
         row = PriceListEntry(product_id=d["product_id"], sku=d["sku"], barcode=d.get("barcode"), name=d["name"],
+                             category_id=d.get("category_id"),
                              unit_price=money(d["unit_price"]), tax_rate=money(d["tax_rate"]),
                              price_includes_tax=d["price_includes_tax"], active=True)
         self.save_row(row, e)
@@ -66,7 +91,7 @@ class PriceListProjection(Projection):
         d = e.data
         if row := self._product(e):
             self.save_row(row, e, sku=d["sku"], barcode=d.get("barcode"), name=d["name"],
-                  tax_rate=money(d["tax_rate"]), price_includes_tax=d["price_includes_tax"])
+                          category_id=d.get("category_id"), tax_rate=money(d["tax_rate"]), price_includes_tax=d["price_includes_tax"])
 
     def on_ProductPriceChanged(self, e: Envelope):
         if row := self._product(e):

@@ -123,6 +123,8 @@ ROUTES = [
     ("/admin/login/", "sales"),
     ("/admin/auditlog/", "sales"),  # only /admin/audit/ itself goes to the audit deployment
     ("/static/admin/css/base.css", "sales"),
+    ("/till/", "sales"),  # the browser till's page and service worker
+    ("/till/sw.js", "sales"),
     ("/health/ready", "sales"),  # internal only: the test's 127.0.0.1 is inside
     ("/health/live", "sales"),
 ]

@@ -13,8 +13,8 @@ from contexts.catalog.domain import events as catalog
 from contexts.customers.domain import events as customers
 from contexts.sales.domain import events as sales
 from contexts.sales.models import (
-    CustomerDirectoryEntry, OrderLineView, OrderView, PaymentView, PriceListEntry, RefundView, TillSessionView,
-    TillView,
+    CustomerDirectoryEntry, OrderLineView, OrderView, PaymentView, PriceListCategory, PriceListEntry, RefundView,
+    TillSessionView, TillView,
 )
 from infrastructure.consumers import registry
 
@@ -67,6 +67,26 @@ def test_the_price_list_follows_the_catalog():
     row.refresh_from_db()
     assert [e.event_id for e in result.applied] == [stale.event_id]
     assert (row.unit_price, row.active, row.version) == (D("14.00"), True, 6)
+
+
+def test_the_price_list_knows_its_categories_and_when_each_row_changed():
+    feed = Feed()
+    drinks = uuid.uuid4()
+    created = product_created(**COFFEE)
+    pid = created.product_id
+    apply(feed(catalog.CategoryCreated(category_id=drinks, name="Drinks"), drinks), feed(created, pid))
+    first = PriceListEntry.objects.get(product_id=pid).changed_at
+    apply(feed(catalog.ProductDetailsUpdated(product_id=pid, sku="COF-1", barcode=None, name="Espresso beans 1kg",
+                                             category_id=drinks, tax_rate=D("20.00"), price_includes_tax=True,
+                                             low_stock_threshold=0), pid),
+          feed(catalog.CategoryRenamed(category_id=drinks, name="Hot drinks"), drinks))
+    row = PriceListEntry.objects.get(product_id=pid)
+    assert row.category_id == drinks and row.changed_at > first  # what a till's `?since=` finds
+    category = PriceListCategory.objects.get(category_id=drinks)
+    assert (category.name, category.active, category.version) == ("Hot drinks", True, 2)
+    apply(feed(catalog.CategoryDeleted(category_id=drinks), drinks))
+    category.refresh_from_db()
+    assert (category.active, category.version) == (False, 3)
 
 
 def test_an_update_for_a_product_sales_never_saw_created_fails_loudly():
@@ -280,10 +300,13 @@ def test_a_session_opened_before_its_till_registration_arrived_is_linked_when_it
 
 # --- exactly one effect, and the rebuild --------------------------------------------------------
 def _tables() -> dict:
-    ordering = {PriceListEntry: ["product_id"], CustomerDirectoryEntry: ["customer_id"], TillView: ["till_id"],
-                TillSessionView: ["session_id"], OrderView: ["order_id"], OrderLineView: ["order_id", "line_no"],
-                PaymentView: ["payment_id"], RefundView: ["refund_id"]}
-    return {model.__name__: [{k: v for k, v in row.items() if k != "id"}
+    """Every row's data. Not `changed_at`: when the projection wrote a price list row (a rebuild
+    writes every row again, and tills asking for changes since a version then get them all)."""
+    ordering = {PriceListEntry: ["product_id"], PriceListCategory: ["category_id"],
+                CustomerDirectoryEntry: ["customer_id"], TillView: ["till_id"], TillSessionView: ["session_id"],
+                OrderView: ["order_id"], OrderLineView: ["order_id", "line_no"], PaymentView: ["payment_id"],
+                RefundView: ["refund_id"]}
+    return {model.__name__: [{k: v for k, v in row.items() if k not in ("id", "changed_at")}
                              for row in model.objects.order_by(*fields).values()]
             for model, fields in ordering.items()}
 

@@ -1,0 +1,54 @@
+// Keeping the till's copy of the price list current, and sending the offline queue in order.
+import { api } from "./api.ts";
+import { db } from "./db.js";
+
+/** Fetch the price list changes since the last sync (the whole list the first time). */
+export async function syncPrices() {
+  const since = await db.get("meta", "prices.version");
+  const answer = await api.priceList(since || undefined);
+  if (answer.full) await db.clear("products");
+  await db.putMany("products", answer.items);
+  await db.clear("categories");
+  await db.putMany("categories", answer.categories);
+  await db.put("meta", answer.version, "prices.version");
+  return answer;
+}
+
+export function newKey() {
+  return crypto.randomUUID();
+}
+
+/** Queue a sale made offline: its own Idempotency-Key, the till's time as placed_at. */
+export async function enqueue(body, estimate, names) {
+  const item = { key: `till-${newKey()}`, body: { ...body, placed_at: new Date().toISOString() }, estimate, names,
+                 state: "waiting", problem: null };
+  item.seq = await db.put("queue", item);
+  return item;
+}
+
+let sending = null;
+
+/** Send the waiting sales, oldest first. A network failure stops the pass (tried again later);
+ * a refusal keeps the sale, marked "refused" with the server's reason, for a person to resolve.
+ * A retry of a sale the server already has answers its first answer (same key): never two orders. */
+export function sendQueue(onSent) {
+  sending ||= (async () => {
+    try {
+      const items = (await db.all("queue")).filter((i) => i.state === "waiting").sort((a, b) => a.seq - b.seq);
+      for (const item of items) {
+        try {
+          const order = await api.place(item.body, item.key);
+          await db.put("receipts", { ...order, sent_from_queue: true, placed_at: item.body.placed_at });
+          await db.delete("queue", item.seq);
+          onSent?.(order, item);
+        } catch (error) {
+          if (error.offline || error.status >= 500 || error.status === 401 || error.status === 429) break;
+          await db.put("queue", { ...item, state: "refused", problem: error.problem });
+        }
+      }
+    } finally {
+      sending = null;
+    }
+  })();
+  return sending;
+}
