@@ -1,5 +1,6 @@
 """The OpenAPI document is enough to build on: every operation is grouped under its context and
-resource, has a summary and a description, and every Idempotency-Key header states its rules."""
+resource, has a summary and a description listing its problem types, every Idempotency-Key header
+states its rules, and every write shows a real request and answer that are valid against it."""
 
 import pytest
 
@@ -9,11 +10,15 @@ pytestmark = [pytest.mark.unit, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
-def operations(django_db_blocker):
+def schema(django_db_blocker):
     from django.test import Client
 
     with django_db_blocker.unblock():
-        schema = Client().get("/api/schema/?format=json").json()
+        return Client().get("/api/schema/?format=json").json()
+
+
+@pytest.fixture(scope="module")
+def operations(schema):
     return [(f"{method.upper()} {path}", op) for path, ops in schema["paths"].items() for method, op in ops.items()]
 
 
@@ -45,14 +50,6 @@ WRITES = ("post", "put", "patch", "delete")
 NOT_PER_OPERATION = {"bad-request", "forbidden", "method-not-allowed", "too-many-requests", "internal-server-error",
                      "database-unavailable", "service-unavailable", "gateway-timeout", "conflict", "out-of-scope",
                      "customer-removed-error", "authentication-failed"}
-
-
-@pytest.fixture(scope="module")
-def schema(django_db_blocker):
-    from django.test import Client
-
-    with django_db_blocker.unblock():
-        return Client().get("/api/schema/?format=json").json()
 
 
 def _writes(schema):
