@@ -12,10 +12,12 @@ skipped):
     ACCESS=$(echo "$LOGIN" | jq -r .access)          # a value of a kept body
     ORDER=$(curl -s ... | jq -r .id)                 # a request whose answer's .id is kept
     curl ... --data @- <<EOF                         # a body on the lines up to EOF ($VARs expand)
+    ID=$(curl ... --data @- <<EOF | jq -r .id        # the same, keeping the answer's .id (`)` after EOF)
 
 An answer block is `HTTP/1.1 <status> <reason>`, optional header lines, an empty line and the JSON
-body. `matches()` compares a shown body with the real one: the same keys at every level; the same
-scalar values, except that a shown id, token or time stands for any value of its kind.
+body. `mismatches()` compares a shown body with the real one: the same keys at every level; the same
+scalar values, except that a shown id, token or time stands for any value of its kind, and a
+shown "…" for any string (a secret that differs each time).
 """
 
 from __future__ import annotations
@@ -79,10 +81,11 @@ def _parse_bash(text: str, line: int) -> Step:
     # A heredoc body is taken out first; continuation lines are joined.
     if "<<EOF" in text:
         head, _, rest = text.partition("<<EOF")
-        body, _, tail = rest.lstrip("\n").partition("\nEOF")
+        same_line, _, rest = rest.partition("\n")  # e.g. ` | jq -r .id` after the heredoc's start
+        body, _, tail = rest.partition("\nEOF")
         assert tail.strip() in ("", ")"), f"line {line}: only the `)` of a $( may follow EOF"
         step.stdin = body
-        text = head + tail.strip()
+        text = head + same_line + tail.strip()
     commands = [c.strip() for c in text.replace("\\\n", " ").splitlines() if c.strip() and not c.startswith("#")]
     for command in commands:
         captured = CAPTURE.match(command)
@@ -192,6 +195,8 @@ def mismatches(shown, actual, path: str = "") -> list[str]:
         if not isinstance(actual, list) or len(actual) != len(shown):
             return [f"{where}: shown a list of {len(shown)}, got {actual!r}"[:300]]
         return [p for i, (s, a) in enumerate(zip(shown, actual)) for p in mismatches(s, a, f"{path}[{i}]")]
+    if shown == "…" and isinstance(actual, str):
+        return []
     if isinstance(shown, str) and isinstance(actual, str):
         return [] if _normal(shown) == _normal(actual) else [f"{where}: shown {shown!r}, got {actual!r}"]
     return [] if shown == actual else [f"{where}: shown {shown!r}, got {actual!r}"]
