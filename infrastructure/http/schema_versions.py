@@ -6,8 +6,8 @@
 The schemas are compared by what a client sees, not by component names (a renamed component is
 not a change): each operation's parameters, and the fields of its request body and of each answer,
 flattened to paths (`POST /api/v1/sales/orders/ 201 .lines[].total`) with their types. Breaking:
-a path, an operation, a parameter or a field gone; a field's type or nullability changed; a request
-field or parameter that became required. Anything else (new operations, fields, descriptions,
+a path, an operation, a parameter, a field or an enum value (`... 201 .status=completed`) gone; a
+field's type or nullability changed; a request field or parameter that became required. Anything else (new operations, fields, descriptions,
 examples) is an addition, which only needs the committed copy refreshed (`make schema`).
 """
 
@@ -35,6 +35,8 @@ def fields(document: dict, node: dict, prefix: str = "", depth: int = 0) -> dict
     """{field path: (type, required)} of a schema, its nested objects and array items included."""
     node = _resolve(document, node)
     out: dict[str, tuple[str, bool]] = {}
+    for value in node.get("enum", []) if prefix else []:  # a value taken away breaks; a new one may come
+        out[f"{prefix}={value}"] = ("enum value", False)
     for part in node.get("allOf", []) + node.get("oneOf", []) + node.get("anyOf", []):
         out.update(fields(document, part, prefix, depth + 1))
     if depth > MAX_DEPTH:

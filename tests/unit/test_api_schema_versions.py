@@ -62,6 +62,15 @@ def test_a_removed_answer_field_and_a_changed_type_are_breaking(committed):
     assert f"changed type field {SALE} 201 .version: integer -> string" in changes
 
 
+def test_a_removed_enum_value_is_breaking_and_a_new_one_is_not(committed):
+    changed = copy.deepcopy(committed)
+    methods = changed["components"]["schemas"]["PaymentInMethodEnum"]["enum"]
+    methods.append("voucher")
+    assert breaking_changes(committed, changed) == []
+    methods.remove("card")
+    assert f"removed field {SALE} request .payments[].method=card" in breaking_changes(committed, changed)
+
+
 def test_a_new_required_input_is_breaking_and_a_new_optional_one_is_not(committed):
     changed = copy.deepcopy(committed)
     request = changed["components"]["schemas"]["OrderInRequest"]
