@@ -94,6 +94,18 @@ def services_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _run_kafka_topics():
+    """The run's topics (every test's prefix starts with the run's `KAFKA_TOPIC_PREFIX`, set by
+    scripts/run-tests) are deleted at the end, as its databases are dropped."""
+    yield
+    prefix, servers = os.environ.get("KAFKA_TOPIC_PREFIX", ""), os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+    if prefix.startswith("pos-test-") and servers:
+        from tests.helpers.kafka_topics import delete_topics_under
+
+        delete_topics_under(servers, prefix)
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _run_audit_database():
     """The run's own audit database in FerretDB (`MONGODB_DATABASE`, set by scripts/run-tests)
     is dropped at the end, as pytest-django drops the run's PostgreSQL database."""

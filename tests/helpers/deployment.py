@@ -17,6 +17,7 @@ process is stopped by `stop()` (SIGTERM to its group, then SIGKILL).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -41,9 +42,9 @@ PASSWORD = "gateway-e2e-pass-7319"
 # Users made once in the default database; every context's process authenticates them (JWTs are
 # signed with the shared secret and the users table lives in `default`).
 USERS = {"gw-cashier": "cashier", "gw-manager": "manager", "gw-admin": None}  # gw-admin: a superuser
-# The Redis database numbers of this deployment (broker, and cache = broker + 1): not 0/1, which
-# the test process and other runs use.
-REDIS_DB = 6
+# The Redis database numbers of this deployment (broker, and cache = broker + 1): not those of the
+# test process; each xdist worker has its own (tests/helpers/worker_env.py).
+REDIS_DB = int(os.environ.get("POS_TEST_DEPLOYMENT_REDIS_DB", "6"))
 
 # Drop what a test run sets for the test process itself (pytest's test database, the lab app).
 DROPPED_ENV = ("DATABASE_TEST_NAME", "POS_EXTRA_APPS", "POS_CONTEXTS", "DJANGO_SETTINGS_MODULE",
@@ -110,7 +111,8 @@ class Deployment:
         self.admin_url = services_env["DATABASE_URL"]
         self.databases = {"default": f"pos_gw_{self.run_id}"}
         self.databases.update({c: f"pos_gw_{self.run_id}_{c}" for c in own_databases})
-        self.topic_prefix = f"pos-gw-{self.run_id}"
+        # Under the run's prefix, so the run's cleanup deletes these topics too (tests/conftest.py).
+        self.topic_prefix = f"{os.environ.get('KAFKA_TOPIC_PREFIX') or 'pos-test'}.gw-{self.run_id}"
         # One number for every context's gunicorn, or {context: workers} (1 for a context not named).
         self.gunicorn_workers = (dict(gunicorn_workers) if isinstance(gunicorn_workers, Mapping)
                                  else dict.fromkeys(CONTEXTS, gunicorn_workers))

@@ -24,7 +24,7 @@ from tests.helpers.waiting import wait_until
 from tests.helpers import soak_checks as check
 from tests.helpers.soak_tills import Till, TillRun, run_tills
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.serial]
 TILLS = 50
 STORES = [f"SK{i}" for i in range(5)]  # 10 tills a store: order numbers are counted per store
 SELLING_SECONDS = 60
