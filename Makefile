@@ -6,13 +6,15 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run run-full test test-unit lint services-up services-down services-status constraints clean help till
+.PHONY: run run-full test test-unit lint services-up services-down services-status constraints clean help till schema api-examples
 
 help:
 	@echo "make run        the system in embedded mode (SQLite, no services) on http://127.0.0.1:8000"
 	@echo "make test       start PostgreSQL, Redis, Kafka and FerretDB (built once with Go), then run every test"
 	@echo "make run-full   the system on the real services (gunicorn, Celery worker+beat, consumers)"
 	@echo "make till       build the browser till (frontend/till/, npm ci + esbuild; run and test do it)"
+	@echo "make schema     refresh docs/api/openapi-v1.json, the committed API schema (after an API change)"
+	@echo "make api-examples  re-record docs/api/examples.json, a real request and answer per write operation"
 
 # The virtualenv is updated only when a requirements file changes: `make run` installs the
 # runtime dependencies alone; the test and lint tools come with the first target that needs them.
@@ -73,6 +75,14 @@ services-down:
 	scripts/services down
 services-status:
 	scripts/services status
+
+# The API's committed documents (docs/api/, docs/building-a-till.md "What may change"). Both run in
+# embedded mode whatever the shell's service variables say, so they need no service.
+EMBEDDED := env -u DATABASE_URL -u CELERY_BROKER_URL -u KAFKA_BOOTSTRAP_SERVERS POS_MODE=embedded
+schema: $(STAMP)
+	$(EMBEDDED) $(PY) manage.py api_schema
+api-examples: $(STAMP)
+	$(EMBEDDED) $(PY) scripts/api_examples.py
 
 # Re-pin every transitive dependency after changing requirements*.txt.
 constraints: $(DEV_STAMP)

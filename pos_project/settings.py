@@ -271,6 +271,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema is the same on SQLite and PostgreSQL (docs/api/openapi-v1.json is compared with it).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "infrastructure.http.openapi.drop_storage_integer_bounds"],
     # Enums that share a field name across contexts ("status") get names of their own.
     "ENUM_NAME_OVERRIDES": {
         "SessionStatusEnum": "contexts.sales.models.TillSessionView.STATUS_CHOICES",

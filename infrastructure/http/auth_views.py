@@ -19,7 +19,7 @@
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -35,6 +35,7 @@ from infrastructure.access.roles import roles_of
 from infrastructure.access.scope import check_user_at_till
 from infrastructure.access.tills import TILL_CLAIM, bound_till
 from infrastructure.http.authentication import deny_access_token
+from infrastructure.http.openapi import problem_types
 from infrastructure.http.login_lockout import LOCKED_DETAIL, retry_after_seconds
 from infrastructure.http.throttling import RefreshThrottle
 from infrastructure.http.tokens import PosRefreshToken
@@ -82,7 +83,8 @@ class ObtainTokenView(TokenObtainPairView):
                                                                         "to it.")}),
         responses=inline_serializer("TokenPair", {
             "access": serializers.CharField(), "refresh": serializers.CharField(),
-            "till": serializers.UUIDField(required=False, help_text="The till the tokens are bound to.")}))
+            "till": serializers.UUIDField(required=False, help_text="The till the tokens are bound to.")}),
+        extensions=problem_types("authentication-failed", "store-out-of-scope", "login-locked"))
     def post(self, request, *args, **kwargs):
         try:
             return super().post(request, *args, **kwargs)
@@ -109,6 +111,7 @@ class PosTokenRefreshSerializer(TokenRefreshSerializer):
         return super().validate(attrs)  # is_active, rotation and blacklisting
 
 
+@extend_schema_view(post=extend_schema(extensions=problem_types("authentication-failed")))
 class RefreshTokenView(TokenRefreshView):
     serializer_class = PosTokenRefreshSerializer
     throttle_classes = [RefreshThrottle]  # per user; fails open while the cache is down
@@ -123,7 +126,8 @@ class LogoutView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=LogoutIn, responses={205: None}, summary="Log out: revoke the refresh and access tokens")
+    @extend_schema(request=LogoutIn, responses={205: None}, summary="Log out: revoke the refresh and access tokens",
+                   extensions=problem_types("authentication-failed"))
     def post(self, request):
         serializer = LogoutIn(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -1,18 +1,30 @@
-"""OpenAPI: every operation documents the RFC 9457 problem-details answers it can give.
+"""OpenAPI: every operation documents the RFC 9457 problem-details answers it can give, and shows
+a real request and answer.
 
 The error answers come from one place (`problems.problem_exception_handler` and the middleware),
 so they are documented in one place too: `ProblemAutoSchema` adds them to each operation from what
 the view is (its permissions, whether it names a resource, whether it writes), and gives every
 4xx/5xx answer the `application/problem+json` media type with the `ProblemDetails` body. A view
-may still declare an error status itself (`problem("why")`) to say *why* it happens.
+may still declare an error status itself (`problem("why")`) to say *why* it happens, and names the
+problem types particular to it with `extend_schema(extensions=problem_types("no-open-session", ...))`;
+the operation's description and each error answer then list their types, generic ones included.
+
+Examples: docs/api/examples.json holds a request and the server's answer for every write,
+recorded from a real run by `make api-examples` (scripts/api_examples.py); `get_examples` shows
+them with the operation they were sent to.
 """
+
+import json
+from functools import cache
+from pathlib import Path
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from infrastructure.http.problem_types import PROBLEM_TYPES, PROBLEMS_PATH
 from infrastructure.http.problems import PROBLEM_CONTENT_TYPE
 from infrastructure.idempotency.requests import KEY_PATTERN
 
@@ -61,6 +73,31 @@ def idempotency_key(*, required: bool) -> OpenApiParameter:
     ask = "Required." if required else "Optional, recommended: without it a retry may apply twice."
     return OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=required,
                             pattern=KEY_PATTERN.pattern, description=f"{ask} {IDEMPOTENCY_RULES}")
+
+
+PROBLEM_TYPES_EXTENSION = "x-problem-types"
+EXAMPLES_FILE = Path(__file__).resolve().parents[2] / "docs" / "api" / "examples.json"
+
+# The problem types any operation may answer, by status; writes and keyed writes add theirs.
+GENERIC_PROBLEMS = {400: ["validation-error", "parse-error"], 401: ["not-authenticated", "token-not-valid"],
+                    403: ["permission-denied"], 404: ["not-found"], 406: ["not-acceptable"],
+                    409: ["concurrency-conflict"], 413: ["body-too-large"], 415: ["unsupported-media-type"],
+                    422: ["domain-error"], 429: ["throttled"]}
+
+
+def problem_types(*names: str) -> dict:
+    """`extend_schema(extensions=problem_types(...))`: the problem types particular to an operation
+    (the refusals its command can give). A name without a page in the registry fails at import."""
+    unknown = [name for name in names if name not in PROBLEM_TYPES]
+    if unknown:
+        raise ValueError(f"Not in infrastructure/http/problem_types.py: {unknown}")
+    return {PROBLEM_TYPES_EXTENSION: list(names)}
+
+
+@cache
+def recorded_examples() -> dict:
+    """docs/api/examples.json by "METHOD /path/{param}/" (empty if the file is missing)."""
+    return json.loads(EXAMPLES_FILE.read_text()) if EXAMPLES_FILE.exists() else {}
 
 
 def problem(description: str) -> OpenApiResponse:
@@ -113,7 +150,47 @@ class ProblemAutoSchema(AutoSchema):
         return super().get_summary() or SUMMARIES.get(self.get_operation_id())
 
     def get_description(self) -> str:
-        return super().get_description() or (self.get_summary() or "") + "."
+        own, summary = super().get_description(), self.get_summary() or ""
+        if not own or own == (self.view.__class__.__doc__ or "").strip():  # the view's, not the operation's
+            own = f"{summary}.\n\n{own}".strip()
+        return own
+
+    def get_operation(self, *args, **kwargs):
+        # Here rather than in get_description, which an extend_schema(description=...) replaces.
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None:
+            listed = "\n".join(f"- {status} " + ", ".join(f"[`{name}`]({PROBLEMS_PATH}{name}/)" for name in names)
+                               for status, names in self._problem_types().items())
+            operation["description"] = (f"{operation.get('description', '')}\n\n**Problem types** (the `type` of an "
+                                        f"error answer; each links to a page saying what to do):\n\n{listed}").strip()
+        return operation
+
+    def get_examples(self) -> list[OpenApiExample]:
+        examples = list(super().get_examples())
+        for recorded in recorded_examples().get(f"{self.method} {self.path}", []):
+            common = {"summary": recorded["summary"], "description": recorded.get("description", "")}
+            if "request" in recorded:
+                examples.append(OpenApiExample(recorded["summary"], value=recorded["request"], request_only=True,
+                                               **common))
+            if "response" in recorded:
+                examples.append(OpenApiExample(recorded["summary"], value=recorded["response"], response_only=True,
+                                               status_codes=[str(recorded["status"])], **common))
+        return examples
+
+    def _problem_types(self) -> dict[int, list[str]]:
+        """The problem types of this operation by status: the generic ones of its statuses, then its own."""
+        statuses = set(self._problem_statuses())
+        by_status = {status: list(GENERIC_PROBLEMS.get(status, [])) for status in sorted(statuses)}
+        if self.method in WRITE_METHODS and "Idempotency-Key" in self._parameter_names():
+            by_status.setdefault(422, []).append("idempotency-key-reused")
+        for name in self.get_extensions().get(PROBLEM_TYPES_EXTENSION, []):
+            by_status.setdefault(PROBLEM_TYPES[name].status, []).append(name)
+        if self.method not in WRITE_METHODS:
+            by_status.pop(409, None), by_status.pop(422, None)
+        return dict(sorted(by_status.items()))
+
+    def _parameter_names(self) -> set[str]:
+        return {getattr(p, "name", None) for p in self.get_override_parameters()}
 
     def _problem_statuses(self) -> list[int]:
         statuses = [400, 401, 406, 429]
@@ -130,9 +207,36 @@ class ProblemAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         ref = self.resolve_serializer(ProblemDetails, "response").ref
-        for status in self._problem_statuses():
+        types = self._problem_types()
+        for status in types:
             responses.setdefault(str(status), {"description": DESCRIPTIONS[status]})
         for code, response in responses.items():
             if code.isdigit() and int(code) >= 400:
                 response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": ref}}
+                if types.get(int(code)):
+                    response["description"] += ". Problem types: " + ", ".join(f"`{n}`" for n in types[int(code)])
         return dict(sorted(responses.items()))
+
+
+# The limits of the database's integer columns, which a model serializer's fields inherit: 64-bit on
+# SQLite (embedded), 32-bit on PostgreSQL. They say how the row is stored, not what the API answers,
+# and would make the schema differ by backend (and the committed copy match only one of them).
+STORAGE_BOUNDS = {-(2**31), 2**31 - 1, -(2**63), 2**63 - 1}
+
+
+def drop_storage_integer_bounds(result, generator, request, public):
+    """SPECTACULAR_SETTINGS postprocessing hook: the answers' integers without storage limits.
+
+    Only answer components: request bodies keep their bounds, so that input past them is refused
+    with a 400 before it reaches the database."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            continue
+        for field in component.get("properties", {}).values():
+            if field.get("type") == "integer":
+                for key in ("minimum", "maximum"):
+                    if field.get(key) in STORAGE_BOUNDS:
+                        del field[key]
+                if field.get("format") in ("int32", "int64"):
+                    del field["format"]
+    return result

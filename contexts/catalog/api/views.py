@@ -14,7 +14,7 @@ from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from kernel.errors import NotFound
 from infrastructure.http.history import StreamHistoryMixin
-from infrastructure.http.openapi import problem
+from infrastructure.http.openapi import problem, problem_types
 
 from .. import commands as c
 from ..models import CategoryView, ProductView, StockMovementView
@@ -50,18 +50,20 @@ class CategoryViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.Retrieve
             raise NotFound(f"No category with id {self.kwargs['pk']}.")
         return category
 
-    @extend_schema(request=s.CategoryIn, responses={201: s.CategoryState})
+    @extend_schema(request=s.CategoryIn, responses={201: s.CategoryState}, extensions=problem_types("already-taken"))
     def create(self, request):
         data = _valid(s.CategoryIn, request)
         return _run(request, c.CreateCategory(category_id=data.get("id") or uuid.uuid4(), name=data["name"]),
                     status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.CategoryRenameIn, responses={200: s.CategoryState}, summary="Rename a category")
+    @extend_schema(request=s.CategoryRenameIn, responses={200: s.CategoryState}, summary="Rename a category",
+                   extensions=problem_types("category-deleted"))
     def partial_update(self, request, pk=None):
         data = _valid(s.CategoryRenameIn, request)
         return _run(request, c.RenameCategory(category_id=_uuid(pk), name=data["name"]))
 
-    @extend_schema(responses={200: s.CategoryState}, summary="Delete a category (409 while it has active products)")
+    @extend_schema(responses={200: s.CategoryState}, summary="Delete a category (409 while it has active products)",
+                   extensions=problem_types("category-in-use", "category-deleted"))
     def destroy(self, request, pk=None):
         return _run(request, c.DeleteCategory(category_id=_uuid(pk)))
 
@@ -92,7 +94,8 @@ class ProductViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveM
             raise NotFound(f"No product with id {self.kwargs['pk']}.")
         return product
 
-    @extend_schema(request=s.ProductIn, responses={201: s.ProductState})
+    @extend_schema(request=s.ProductIn, responses={201: s.ProductState},
+                   extensions=problem_types("already-taken", "unknown-category", "category-deleted"))
     def create(self, request):
         data = _valid(s.ProductIn, request)
         return _run(request, c.CreateProduct(
@@ -102,7 +105,8 @@ class ProductViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveM
             low_stock_threshold=data["low_stock_threshold"]), status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ProductUpdateIn, responses={200: s.ProductState},
-                   summary="Change details (and the price, if given)")
+                   summary="Change details (and the price, if given)",
+                   extensions=problem_types("already-taken", "unknown-category", "category-deleted"))
     def partial_update(self, request, pk=None):
         data = _valid(s.ProductUpdateIn, request)
         changes = {k: v for k, v in data.items()}
@@ -111,7 +115,8 @@ class ProductViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveM
         return _run(request, c.UpdateProduct(product_id=_uuid(pk), **changes))
 
     @extend_schema(request=s.DiscontinueIn, responses={200: s.ProductState},
-                   summary="Discontinue (products are never deleted: their history stays)")
+                   summary="Discontinue (products are never deleted: their history stays)",
+                   extensions=problem_types("already-discontinued"))
     def destroy(self, request, pk=None):
         reason = _valid(s.DiscontinueIn, request)["reason"] if request.data else ""
         return _run(request, c.DiscontinueProduct(product_id=_uuid(pk), reason=reason))
@@ -121,12 +126,13 @@ class ProductViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveM
     def change_price(self, request, pk=None):
         return _run(request, c.ChangeProductPrice(product_id=_uuid(pk), unit_price=_valid(s.PriceIn, request)["unit_price"]))
 
-    @extend_schema(request=s.DiscontinueIn, responses={200: s.ProductState})
+    @extend_schema(request=s.DiscontinueIn, responses={200: s.ProductState},
+                   extensions=problem_types("already-discontinued"))
     @action(detail=True, methods=["post"])
     def discontinue(self, request, pk=None):
         return _run(request, c.DiscontinueProduct(product_id=_uuid(pk), reason=_valid(s.DiscontinueIn, request)["reason"]))
 
-    @extend_schema(request=None, responses={200: s.ProductState})
+    @extend_schema(request=None, responses={200: s.ProductState}, extensions=problem_types("not-discontinued"))
     @action(detail=True, methods=["post"])
     def reactivate(self, request, pk=None):
         return _run(request, c.ReactivateProduct(product_id=_uuid(pk)))

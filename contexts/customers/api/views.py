@@ -19,6 +19,7 @@ from infrastructure.access.permissions import CashierReadsManagerWrites
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from infrastructure.http.history import StreamHistoryMixin
+from infrastructure.http.openapi import problem_types
 
 from .. import commands as c
 from ..domain.customer import UNCHANGED
@@ -56,17 +57,20 @@ CONFLICT = {409: _problem("The email address belongs to another customer, or the
     retrieve=extend_schema(summary="One customer (removed ones too, with status removed)",
                            responses={200: CustomerSerializer, **READ_ERRORS, **NOT_FOUND}),
     create=extend_schema(summary="Register a customer", request=CustomerInputSerializer,
-                         responses={201: CustomerStateSerializer, **WRITE_ERRORS, 409: CONFLICT[409]}),
+                         responses={201: CustomerStateSerializer, **WRITE_ERRORS, 409: CONFLICT[409]},
+                         extensions=problem_types("email-taken", "already-registered")),
     update=extend_schema(summary="Replace a customer's details (optional fields left out are cleared)",
                          request=CustomerInputSerializer,
-                         responses={200: CustomerStateSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT}),
+                         responses={200: CustomerStateSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
+                         extensions=problem_types("email-taken", "customer-removed")),
     partial_update=extend_schema(summary="Change some of a customer's details", request=CustomerInputSerializer,
                                  responses={200: CustomerStateSerializer, **WRITE_ERRORS, **NOT_FOUND,
-                                            **CONFLICT}),
+                                            **CONFLICT}, extensions=problem_types("email-taken", "customer-removed")),
     destroy=extend_schema(summary="Remove a customer (the history stays; the read model keeps the row with "
                                   "status removed). Answers 200 with the state, not 204.",
                           parameters=[OpenApiParameter("reason", str, description="Why (kept in the event).")],
-                          responses={200: CustomerStateSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT}),
+                          responses={200: CustomerStateSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
+                          extensions=problem_types("customer-removed")),
 )
 class CustomerViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       viewsets.GenericViewSet):

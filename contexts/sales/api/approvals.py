@@ -16,6 +16,7 @@ from infrastructure.access.permissions import IsCashier
 from infrastructure.access.roles import MANAGER, roles_of
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
+from infrastructure.http.openapi import problem_types
 from kernel.errors import DomainError
 
 from .. import commands as c
@@ -34,7 +35,8 @@ class ApprovalView(APIView):
     throttle_classes = [ApprovalThrottle]
 
     @extend_schema(request=s.ApprovalIn, responses={201: s.ApprovalOut},
-                   summary="A manager's single-use approval for one request above a cashier's limit")
+                   summary="A manager's single-use approval for one request above a cashier's limit",
+                   extensions=problem_types("not-a-manager"))
     def post(self, request):
         serializer = s.ApprovalIn(data=request.data)
         serializer.is_valid(raise_exception=True)

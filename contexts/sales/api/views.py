@@ -20,19 +20,20 @@ from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from kernel.errors import NotFound
 from infrastructure.http.history import StreamHistoryMixin
-from infrastructure.http.openapi import idempotency_key
+from infrastructure.http.openapi import idempotency_key, problem_types
 from infrastructure.idempotency.requests import run_idempotent
 
 from .. import commands as c
 from ..models import OrderView, TillSessionView, TillView
 from ..receipts import load_receipt, render_html, render_json, render_text
-from . import examples
 from . import read_serializers as r
 from . import serializers as s
 from .filters import OrderFilter
 
 # Writes that would take effect twice if retried (money, cash) accept a key; sales require one.
 OPTIONAL_IDEMPOTENCY_KEY = idempotency_key(required=False)
+# The refusals of a write at a till, before its own: the token's till and the user's stores.
+AT_TILL = ("till-token-required", "till-mismatch", "store-out-of-scope")
 
 
 class PlainTextRenderer(BaseRenderer):
@@ -115,7 +116,8 @@ class TillViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMode
                                         store_code=data["store_code"], store_name=data["store_name"]), _meta(request))
         return Response(result, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.OpenIn, responses={201: s.SessionState}, summary="Open a session on this till")
+    @extend_schema(request=s.OpenIn, responses={201: s.SessionState}, summary="Open a session on this till",
+                   extensions=problem_types(*AT_TILL, "session-already-open"))
     @action(detail=True, methods=["post"])
     def open(self, request, pk=None):
         check_till(request, _uuid(pk))
@@ -126,7 +128,7 @@ class TillViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMode
         return Response(result, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.CashMovementIn, responses={200: s.SessionState}, parameters=[OPTIONAL_IDEMPOTENCY_KEY],
-                   summary="Pay cash in or out")
+                   summary="Pay cash in or out", extensions=problem_types(*AT_TILL, "no-open-session", "drawer-short"))
     @action(detail=True, methods=["post"], url_path="cash-movements")
     def cash_movements(self, request, pk=None):
         check_till(request, _uuid(pk))
@@ -138,9 +140,10 @@ class TillViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMode
 
         return run_idempotent(request, "sales", record, status.HTTP_200_OK, required=False)
 
-    @extend_schema(request=s.CloseIn, responses={200: s.SessionState}, examples=[examples.SESSION_CLOSE],
+    @extend_schema(request=s.CloseIn, responses={200: s.SessionState},
                    summary="Close the open session with the counted amounts; answers the Z-report (409 while the "
-                           "till has sales neither completed nor voided, unless void_unfinished is true)")
+                           "till has sales neither completed nor voided, unless void_unfinished is true)",
+                   extensions=problem_types(*AT_TILL, "no-open-session", "unfinished-sales", "session-closed"))
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         check_till(request, _uuid(pk))
@@ -183,8 +186,12 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return order
 
     @extend_schema(request=s.OrderIn, responses={201: s.OrderState},
-                   parameters=[idempotency_key(required=True), APPROVAL_HEADER], examples=[examples.SPLIT_PAYMENT_SALE],
-                   summary="Place a till sale (priced by the server) or a delivery order")
+                   parameters=[idempotency_key(required=True), APPROVAL_HEADER],
+                   summary="Place a till sale (priced by the server) or a delivery order",
+                   extensions=problem_types(*AT_TILL, "no-open-session", "unknown-product", "discontinued-product",
+                                            "unknown-customer", "needs-manager", "overpaid",
+                                            "card-overpayment", "tender-too-large", "placed-at-in-future",
+                                            "placed-at-outside-session"))
     def create(self, request):
         check_till(request, None)  # a cashier sells only with a till-bound token
 
@@ -210,7 +217,9 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return run_idempotent(request, "sales", place)
 
     @extend_schema(request=s.PayIn, responses={200: s.OrderState}, parameters=[OPTIONAL_IDEMPOTENCY_KEY],
-                   summary="Pay (part of) an order at a till (the named one, else the token's)")
+                   summary="Pay (part of) an order at a till (the named one, else the token's)",
+                   extensions=problem_types(*AT_TILL, "till-required", "no-open-session", "not-payable", "overpaid",
+                                            "card-overpayment", "tender-too-large"))
     @action(detail=True, methods=["post"])
     def payments(self, request, pk=None):
         check_till(request, None)
@@ -224,7 +233,9 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return run_idempotent(request, "sales", pay, status.HTTP_200_OK, required=False)
 
     @extend_schema(request=s.VoidIn, responses={200: s.OrderState}, parameters=[OPTIONAL_IDEMPOTENCY_KEY],
-                   summary="Void a till sale that is not completed (its payments go back through its till)")
+                   summary="Void a till sale that is not completed (its payments go back through its till)",
+                   extensions=problem_types(*AT_TILL, "not-voidable", "wrong-till", "no-open-session",
+                                            "drawer-short"))
     @action(detail=True, methods=["post"])
     def void(self, request, pk=None):
         check_till(request, None)
@@ -237,13 +248,15 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
 
         return run_idempotent(request, "sales", void, status.HTTP_200_OK, required=False)
 
-    @extend_schema(request=None, responses={200: s.OrderState}, summary="Ship a confirmed, paid delivery order")
+    @extend_schema(request=None, responses={200: s.OrderState}, summary="Ship a confirmed, paid delivery order",
+                   extensions=problem_types("till-token-required", "not-shippable"))
     @action(detail=True, methods=["post"])
     def ship(self, request, pk=None):
         check_till(request, None)
         return Response(execute(c.ShipOrder(order_id=_uuid(pk)), _meta(request)))
 
-    @extend_schema(request=s.CancelIn, responses={200: s.OrderState}, summary="Cancel an unpaid delivery order")
+    @extend_schema(request=s.CancelIn, responses={200: s.OrderState}, summary="Cancel an unpaid delivery order",
+                   extensions=problem_types("till-token-required", "not-cancellable"))
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         check_till(request, None)
@@ -251,8 +264,10 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return Response(execute(c.CancelOrder(order_id=_uuid(pk), reasons=(reason,)), _meta(request)))
 
     @extend_schema(request=s.RefundIn, responses={201: s.OrderState}, parameters=[APPROVAL_HEADER],
-                   examples=[examples.REFUND],
-                   summary="Refund lines (never more than sold minus already refunded) at a till")
+                   summary="Refund lines (never more than sold minus already refunded) at a till",
+                   extensions=problem_types(*AT_TILL, "till-required", "no-open-session", "not-refundable",
+                                            "refund-exceeds-sale", "card-refund-exceeds-payment", "ambiguous-method",
+                                            "needs-manager", "drawer-short"))
     @action(detail=True, methods=["post"])
     def refunds(self, request, pk=None):
         check_till(request, None)

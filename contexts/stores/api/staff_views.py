@@ -11,6 +11,7 @@ from infrastructure.access.permissions import IsManager
 from infrastructure.access.scope import request_stores
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
+from infrastructure.http.openapi import problem_types
 
 from .. import commands as c
 from ..models import StaffView
@@ -29,7 +30,9 @@ def _valid(serializer_cls, request) -> dict:
     list=extend_schema(summary="Staff (a store manager sees their stores' staff)"),
     retrieve=extend_schema(summary="One member of staff"),
     create=extend_schema(summary="Make a cashier or manager account in one or more stores",
-                         request=StaffCreateSerializer, responses={201: StaffSerializer}),
+                         request=StaffCreateSerializer, responses={201: StaffSerializer},
+                         extensions=problem_types("username-taken", "store-out-of-scope", "head-office-only",
+                                                  "unknown-store", "store-closed")),
 )
 class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsManager]
@@ -58,20 +61,23 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                          request, status.HTTP_201_CREATED)
 
     @extend_schema(summary="Assign the member to these stores (all of them)", request=StaffStoresSerializer,
-                   responses={200: StaffSerializer})
+                   responses={200: StaffSerializer},
+                   extensions=problem_types("staff-out-of-scope", "store-out-of-scope", "head-office-only",
+                                            "unknown-store", "store-closed"))
     @action(detail=True, methods=["post"])
     def stores(self, request, username=None):
         return self._run(c.AssignStaffStores(username=username, by=request_stores(request),
                                              **_valid(StaffStoresSerializer, request)), request)
 
-    @extend_schema(summary="Set a new password", request=StaffPasswordSerializer, responses={200: StaffSerializer})
+    @extend_schema(summary="Set a new password", request=StaffPasswordSerializer, responses={200: StaffSerializer},
+                   extensions=problem_types("staff-out-of-scope"))
     @action(detail=True, methods=["post"], url_path="reset-password")
     def reset_password(self, request, username=None):
         return self._run(c.ResetStaffPassword(username=username, by=request_stores(request),
                                               **_valid(StaffPasswordSerializer, request)), request)
 
     @extend_schema(summary="Deactivate the account (it can no longer log in)", request=StaffDeactivateSerializer,
-                   responses={200: StaffSerializer})
+                   responses={200: StaffSerializer}, extensions=problem_types("staff-out-of-scope", "already-deactivated"))
     @action(detail=True, methods=["post"])
     def deactivate(self, request, username=None):
         return self._run(c.DeactivateStaffAccount(username=username, by=request_stores(request),

@@ -16,6 +16,7 @@ from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from kernel.errors import NotFound
 from infrastructure.http.history import EventHistoryEntrySerializer, history_entries
+from infrastructure.http.openapi import problem_types
 
 from .. import commands as c
 from ..domain.events import STORES
@@ -28,7 +29,7 @@ from .serializers import CloseStoreSerializer, StoreInputSerializer, StoreSerial
     list=extend_schema(summary="The chain's stores"),
     retrieve=extend_schema(summary="One store"),
     create=extend_schema(summary="Register a store (head office)", request=StoreInputSerializer,
-                         responses={201: StoreSerializer}),
+                         responses={201: StoreSerializer}, extensions=problem_types("store-exists")),
     partial_update=extend_schema(summary="Change a store's details (head office)", request=StoreInputSerializer,
                                  responses={200: StoreSerializer}),
 )
@@ -65,7 +66,7 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(StoreSerializer(state).data)
 
     @extend_schema(summary="Close the store for business (head office)", request=CloseStoreSerializer,
-                   responses={200: StoreSerializer})
+                   responses={200: StoreSerializer}, extensions=problem_types("store-closed"))
     @action(detail=True, methods=["post"])
     def close(self, request, code=None):
         body = CloseStoreSerializer(data=request.data)
@@ -74,7 +75,8 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                         Metadata.from_request(request))
         return Response(StoreSerializer(state).data)
 
-    @extend_schema(summary="Reopen a closed store (head office)", request=None, responses={200: StoreSerializer})
+    @extend_schema(summary="Reopen a closed store (head office)", request=None, responses={200: StoreSerializer},
+                   extensions=problem_types("store-open"))
     @action(detail=True, methods=["post"])
     def reopen(self, request, code=None):
         state = execute(c.ReopenStore(code=self._code()), Metadata.from_request(request))
