@@ -38,8 +38,8 @@ class Envelope:
     def opened(self) -> "Envelope":
         """This envelope upcasted, with its personal data opened (erased when the subject's key
         was destroyed): what projections read. See infrastructure/personal_data/sealing.py."""
-        data = opened_data(self)
-        return Envelope(**{**self.upcasted().__dict__, "data": data})
+        upcasted = self.upcasted()
+        return Envelope(**{**upcasted.__dict__, "data": opened_data(upcasted)})
 
     def to_event(self):
         """The typed event object (for the publishing context's own code)."""
