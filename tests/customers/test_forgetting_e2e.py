@@ -1,8 +1,8 @@
 """Crypto-shredding on the real processes of full mode (tests/helpers/fleet.py: the relay worker,
 a Kafka consumer per context, the audit consumer writing to FerretDB): a customer is registered,
-sold to, refunded and forgotten; then their name, email and phone are nowhere in plaintext, not in
-any PostgreSQL database, Kafka topic, FerretDB collection or process log, and rebuilding every
-projection gives the same read models.
+sold to, refunded and forgotten; then their name, email, phone and address are nowhere in
+plaintext, not in the system's PostgreSQL database, Kafka topics, audit archive or process logs,
+and rebuilding every projection gives the same read models.
 """
 
 from __future__ import annotations

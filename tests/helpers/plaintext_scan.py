@@ -1,7 +1,9 @@
 """Where a piece of personal data is written down, in plaintext: every table of every database
-of this run's PostgreSQL server, every Kafka topic from its beginning, every collection of the
-audit's FerretDB, and log files. Each finder returns the places as strings (empty: nowhere), so
-a failing assertion names them."""
+the system uses, every Kafka topic from its beginning, every collection of the audit database
+in FerretDB, and log files. Each finder returns the places as strings (empty: nowhere), so
+a failing assertion names them.
+
+Other runs' databases and topics on the same servers (pytest-xdist workers) are left alone."""
 
 from __future__ import annotations
 
@@ -10,32 +12,34 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import psycopg
-from django.db import connection
+from django.conf import settings
+from django.db import connections
 from psycopg import sql
 
 from infrastructure.kafka import clients
 from tests.helpers.kafka import read_topic
 
 
-def _connect(dbname: str):
-    settings = connection.settings_dict
-    return psycopg.connect(host=settings["HOST"], port=settings["PORT"], user=settings["USER"],
-                           password=settings["PASSWORD"], dbname=dbname, autocommit=True)
+def _connect(alias: str):
+    db = connections[alias].settings_dict
+    return psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"],
+                           dbname=db["NAME"], autocommit=True)
 
 
 def in_postgresql(needles: Iterable[str], tables: Iterable[str] | None = None) -> list[str]:
     """"db.schema.table: needle" for each table whose rows, as text, contain a needle (any case);
-    every table of every database, or only the tables named."""
+    every table of every database the system uses (each context's, where one has its own), or
+    only the tables named. Other runs' databases on the same server are left alone: a
+    connection of ours would make their DROP DATABASE fail."""
     only = None if tables is None else set(tables)
     needles = list(needles)
-    with _connect(connection.settings_dict["NAME"]) as conn:
-        databases = [name for (name,) in conn.execute("SELECT datname FROM pg_database WHERE NOT datistemplate")]
     found = []
-    for database in databases:
-        with _connect(database) as conn:
+    for alias in connections:
+        database = connections[alias].settings_dict["NAME"]
+        with _connect(alias) as conn:
             rows = conn.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                                  "WHERE table_type = 'BASE TABLE' "
-                                  "AND table_schema NOT IN ('pg_catalog', 'information_schema')").fetchall()
+                                "WHERE table_type = 'BASE TABLE' "
+                                "AND table_schema NOT IN ('pg_catalog', 'information_schema')").fetchall()
             for schema, table in rows:
                 if only is not None and table not in only:
                     continue
@@ -49,13 +53,16 @@ def in_postgresql(needles: Iterable[str], tables: Iterable[str] | None = None) -
 
 
 def in_kafka(needles: Iterable[str]) -> list[str]:
-    """"topic@partition:offset: needle" for each record whose key, value or headers contain a needle."""
+    """"topic@partition:offset: needle" for each record whose key, value or headers contain a
+    needle, in every topic of the system (those under `KAFKA_TOPIC_PREFIX`: the contexts' event
+    topics and the dead-letter topic), each read from its beginning."""
     needles = [needle.lower().encode() for needle in needles]
     admin = clients.admin()
     try:
-        topics = sorted(t for t in admin.list_topics() if not t.startswith("__"))
+        topics = sorted(t for t in admin.list_topics() if t.startswith(settings.KAFKA_TOPIC_PREFIX + "."))
     finally:
         admin.close()
+    assert topics, f"no topics under {settings.KAFKA_TOPIC_PREFIX}"
     found = []
     for topic in topics:
         for record in read_topic(topic):
@@ -67,17 +74,17 @@ def in_kafka(needles: Iterable[str]) -> list[str]:
 
 
 def in_ferretdb(needles: Iterable[str]) -> list[str]:
-    """"database.collection/_id: needle" for each document that contains a needle."""
+    """"database.collection/_id: needle" for each document of the audit database (every
+    collection) that contains a needle."""
     from contexts.audit import archive
 
     needles = [needle.lower() for needle in needles]
-    client = archive.client()
+    database = archive.client()[archive.database_name()]
     found = []
-    for database in client.list_database_names():
-        for name in client[database].list_collection_names():
-            for doc in client[database][name].find({}):
-                text = json.dumps(doc, default=str).lower()
-                found += [f"{database}.{name}/{doc.get('_id')}: {needle}" for needle in needles if needle in text]
+    for name in database.list_collection_names():
+        for doc in database[name].find({}):
+            text = json.dumps(doc, default=str).lower()
+            found += [f"{database.name}.{name}/{doc.get('_id')}: {needle}" for needle in needles if needle in text]
     return found
 
 
