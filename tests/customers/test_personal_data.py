@@ -200,3 +200,26 @@ def test_rewrap_moves_every_live_key_to_the_new_master_key_and_details_still_ope
     assert "rewrapped under master key '2027-01'" in out.getvalue()
     settings.POS_MASTER_KEYS = [new_entry]  # the old master key (the derived one aside) no longer needed
     assert events_of(customer_id)[0][1]["email"] == email
+
+
+# --- the back office --------------------------------------------------------------------------
+def test_the_back_office_action_forgets_and_its_log_keeps_no_name(client, admin_user):
+    from django.contrib.admin.models import LogEntry
+
+    client.force_login(admin_user)
+    added = client.post("/admin/customers/customerview/add/",
+                        {"name": "Log Ged", "phone": "", "email": "", "address_line1": "", "address_line2": "",
+                         "address_city": "", "address_postal_code": "", "address_country": "", "_save": "Save"})
+    assert added.status_code == 302
+    (entry,) = LogEntry.objects.filter(object_repr="Log Ged")
+    customer_id = uuid.UUID(entry.object_id)
+
+    response = client.post("/admin/customers/customerview/",
+                           {"action": "forget_selected", "_selected_action": [str(customer_id)]}, follow=True)
+
+    assert response.status_code == 200
+    assert any("Forgot 1 customer(s)." in str(m) for m in response.context["messages"])
+    assert CustomerView.objects.get(id=customer_id).status == "forgotten"
+    assert stored(customer_id)[-1].data["requested_by"] == admin_user.username
+    entry.refresh_from_db()
+    assert entry.object_repr == ERASED and not LogEntry.objects.filter(object_repr__contains="Log Ged").exists()
