@@ -80,3 +80,7 @@ def clean_address(value, *, required: bool) -> PostalAddress | None:
         raise DomainError("The country is a two-letter ISO 3166-1 code such as DE or FR.", field="address.country")
     return PostalAddress(line1=line1, line2=line2, city=city, postal_code=postal_code.upper(),
                          country=country.upper())
+
+
+# What a forgotten person's personal data shows as, in every context (docs/personal-data.md).
+ERASED = "(erased)"

@@ -432,3 +432,9 @@ if FULL_MODE:
     SECURE_REDIRECT_EXEMPT = [r"^health/"]
     SILENCED_SYSTEM_CHECKS = ([] if SECURE_SSL_REDIRECT else ["security.W008"]) + (
         [] if SECURE_HSTS_PRELOAD else ["security.W021"])
+
+# Personal data in events is encrypted with a key per data subject (docs/personal-data.md); those
+# keys are stored wrapped by a master key. POS_MASTER_KEYS lists "id:key" pairs (key: 32 bytes,
+# urlsafe base64; `manage.py master_key new` makes one), the first one wraps new keys, the others
+# only unwrap (rotation). Left empty, the master key is derived from SECRET_KEY (id "secret-key").
+POS_MASTER_KEYS = env.list("POS_MASTER_KEYS", default=[])

@@ -9,24 +9,29 @@ a `CommandAdmin` like the catalog's and the sales' (see `infrastructure/admin/co
   change, a customer removed meanwhile) becomes a form error on the field the domain named (an
   address error on its `address_*` field); the admin answers 200 and nothing was written.
 - Bulk delete removes the active customers of a selection, skips removed ones and reports any
-  refusal; a removed customer's page is read-only.
+  refusal; a removed or forgotten customer's page is read-only.
+- "Forget" (an action, for those who may delete customers) erases the personal data of the
+  selected customers (ForgetCustomer, as DELETE .../forget/ in the API; docs/personal-data.md).
 - In full mode a change page asked for before the read row is projected redirects to the list
   with "saved; the customer will appear in a moment" (`CommandAdmin`, via `history_context`).
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from infrastructure.admin.commands import CommandAdmin, CommandModelForm
 from infrastructure.admin.history import EventHistoryAdminMixin
+from infrastructure.commands.bus import execute
+from infrastructure.commands.metadata import Metadata
 from kernel.errors import DomainError
 
 from . import commands as c
 from .domain import values
-from .domain.customer import REMOVED
+from .domain.customer import FORGOTTEN, REMOVED
 from .domain.events import CUSTOMERS
 from .models import CustomerView
 
+CLOSED = (REMOVED, FORGOTTEN)  # nothing about these customers changes any more
 ADDRESS_FORM_FIELDS = {f"address.{name}": f"address_{name}" for name in values.ADDRESS_FIELDS}
 
 
@@ -91,7 +96,8 @@ class CustomerAdminForm(CommandModelForm):
 class CustomerAdmin(EventHistoryAdminMixin, CommandAdmin):
     form = CustomerAdminForm
     history_context = CUSTOMERS
-    actions = []  # the site's bulk delete: one RemoveCustomer per active customer selected
+    # The site's bulk delete (one RemoveCustomer per active customer selected), and forgetting.
+    actions = ["forget_selected"]
     list_display = ["name", "phone", "email", "points_balance", "status", "registered_at"]
     list_filter = ["status"]
     search_fields = ["name", "email", "phone_digits"]
@@ -113,10 +119,22 @@ class CustomerAdmin(EventHistoryAdminMixin, CommandAdmin):
 
     # -- who may do what (the role groups' model permissions come from access.py) ---------------
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not (obj is not None and obj.status == REMOVED)
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.status in CLOSED)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not (obj is not None and obj.status == REMOVED)
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.status in CLOSED)
+
+    @admin.action(description="Forget the selected customers (erase their personal data)", permissions=["delete"])
+    def forget_selected(self, request, queryset):
+        metadata = Metadata.from_request(request)
+        done = 0
+        for customer in queryset:
+            try:
+                execute(c.ForgetCustomer(customer_id=customer.pk, requested_by=request.user.get_username()), metadata)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{customer.pk}: {exc.message}", messages.WARNING)
+        self.message_user(request, f"Forgot {done} customer(s).", messages.SUCCESS)
 
     # -- search: a phone number matches on its digits, whatever punctuation was typed -----------
     def get_search_results(self, request, queryset, search_term):
@@ -131,7 +149,7 @@ class CustomerAdmin(EventHistoryAdminMixin, CommandAdmin):
 
     def get_deleted_objects(self, objs, request):
         # Removed customers in a bulk selection are skipped (delete_queryset), not refused.
-        return super().get_deleted_objects([obj for obj in objs if obj.status != REMOVED], request)
+        return super().get_deleted_objects([obj for obj in objs if obj.status not in CLOSED], request)
 
     def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset.exclude(status=REMOVED))
+        super().delete_queryset(request, queryset.exclude(status__in=CLOSED))

@@ -9,12 +9,15 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         from infrastructure.consumers.registry import register
+        from infrastructure.personal_data.sealing import register_sealer
 
         from . import handlers  # noqa: F401  (registers the command handlers)
+        from .sealing import CustomerSealer
         from .access import grant_role_permissions
         from .policies import LoyaltyPolicy
         from .projections import CustomerDirectory
 
+        register_sealer("customers", CustomerSealer())  # before anything reads or writes an event
         register(CustomerDirectory())
         register(LoyaltyPolicy())
         post_migrate.connect(grant_role_permissions, sender=self, dispatch_uid="customers.grant_role_permissions")

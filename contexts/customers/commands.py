@@ -33,6 +33,14 @@ class RemoveCustomer:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class ForgetCustomer:
+    """Erase the customer's personal data (GDPR art. 17): who asked is kept in the event."""
+
+    customer_id: UUID
+    requested_by: str
+
+
 # --- issued by the loyalty policy in reaction to sales events --------------------------------
 @dataclass(frozen=True)
 class EarnLoyaltyPoints:

@@ -5,11 +5,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from infrastructure.commands.bus import UnitOfWork, handles
+from infrastructure.eventstore.models import Snapshot
 from kernel.errors import Conflict
+from kernel.values import ERASED
 
 from . import commands as c
+from . import keyring, legacy
 from .command_side import EmailClaim
 from .domain.customer import Customer
 from .domain.values import email_key
@@ -75,6 +79,36 @@ def remove_customer(cmd: c.RemoveCustomer, uow: UnitOfWork) -> dict:
     _sync_email_claim(uow, customer)  # releases the address for someone else
     customers.save(customer)
     return customer.state()
+
+
+@handles(c.ForgetCustomer, retry_on_conflict=True)
+def forget_customer(cmd: c.ForgetCustomer, uow: UnitOfWork) -> dict:
+    """One transaction: the details events still in plaintext (from before sealing) are sealed,
+    the event recorded, the email released, the snapshot (a cache holding the details) dropped,
+    and the key destroyed; from the commit on, every copy of the details opens as erased, and
+    the back office's log shows the erased name."""
+    customers = uow.repository(Customer)
+    customer = customers.get(cmd.customer_id, label="customer")
+    if customer.forget(cmd.requested_by, timezone.now()):
+        legacy.reseal_stream(customer.uuid, uow.db)
+        _sync_email_claim(uow, customer)
+        customers.save(customer)
+        Snapshot.objects.using(uow.db).filter(stream_id=customer.id).delete()
+        keyring.destroy(customer.uuid, uow.db)
+        transaction.on_commit(lambda: _erase_admin_log(customer.id), using=uow.db)
+    return customer.state()
+
+
+def _erase_admin_log(customer_id: str) -> None:
+    """The back office's action log names each customer it touched (`object_repr`, the name at
+    the time): those entries keep who did what, under the erased name."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from .models import CustomerView
+
+    LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(CustomerView),
+                            object_id=customer_id).update(object_repr=ERASED)
 
 
 @handles(c.EarnLoyaltyPoints, retry_on_conflict=True)

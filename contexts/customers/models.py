@@ -7,6 +7,7 @@ from .domain.customer import ACTIVE, CUSTOMER_STATUSES
 
 # Command-side lookup tables live in their own module but belong to this app's models.
 from .command_side import EmailClaim  # noqa: F401,E402
+from .keyring import DataKey  # noqa: F401,E402
 
 
 class CustomerView(models.Model):

@@ -16,6 +16,10 @@ Events of *different* streams may arrive in any order (Kafka keeps order per str
 a session may be opened before its till's registration arrives, a sale may be placed before
 the customer's registration arrives. Each such pair is reconciled whichever comes first.
 
+Customers' details events carry the personal fields sealed; they are read opened (`e.opened()`),
+and open as erased once the customer was forgotten (docs/personal-data.md). `CustomerForgotten`
+erases the name here too, so live consumption and a rebuild end the same.
+
 Within one batch the subscribers run in registration order, so `register_projections()`
 registers the customer directory before the orders (an order placed in the same batch as the
 customer's registration finds the name).
@@ -31,6 +35,7 @@ from infrastructure.consumers.registry import register
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.projections.projection import Projection
 from infrastructure.projections.values import money, utc
+from kernel.values import ERASED
 
 from .models import (
     CustomerDirectoryEntry, OrderLineView, OrderView, PaymentView, PriceListCategory, PriceListEntry, RefundView,
@@ -111,7 +116,7 @@ class CustomerDirectoryProjection(Projection):
     name = "customer_names"
     consumer = SALES
     tables = (CustomerDirectoryEntry,)
-    subscriptions = {CUSTOMERS: {"CustomerRegistered", "CustomerUpdated", "CustomerRemoved"}}
+    subscriptions = {CUSTOMERS: {"CustomerRegistered", "CustomerUpdated", "CustomerRemoved", "CustomerForgotten"}}
 
     @property
     def rows(self):
@@ -119,8 +124,8 @@ class CustomerDirectoryProjection(Projection):
 
     def on_CustomerRegistered(self, e: Envelope):
         if not self.rows.filter(customer_id=e.data["customer_id"]).exists():
-            self.save_row(CustomerDirectoryEntry(customer_id=e.data["customer_id"], name=e.data["name"], active=True),
-                          e)
+            self.save_row(CustomerDirectoryEntry(customer_id=e.data["customer_id"], name=e.opened().data["name"],
+                                                 active=True), e)
 
     def on_CustomerUpdated(self, e: Envelope):
         # The event carries the full details, so a missing row can be written from it alone.
@@ -128,11 +133,19 @@ class CustomerDirectoryProjection(Projection):
         if row is None:
             row = CustomerDirectoryEntry(customer_id=e.data["customer_id"], active=True, version=0)
         if e.version > row.version:
-            self.save_row(row, e, name=e.data["name"])
+            self.save_row(row, e, name=e.opened().data["name"])
 
     def on_CustomerRemoved(self, e: Envelope):
         if row := self.current_row(self.rows, e, customer_id=e.data["customer_id"]):
             self.save_row(row, e, active=False)
+
+    def on_CustomerForgotten(self, e: Envelope):
+        # Like an update to an erased name; a missing row is written, so a later order finds it.
+        row = self.rows.select_for_update().filter(customer_id=e.data["customer_id"]).first()
+        if row is None:
+            row = CustomerDirectoryEntry(customer_id=e.data["customer_id"], version=0)
+        if e.version > row.version:
+            self.save_row(row, e, name=ERASED, active=False)
 
 
 # --- tills and sessions -----------------------------------------------------------------------
@@ -267,7 +280,7 @@ class SalesOrdersProjection(Projection):
         SALES: {"OrderPlaced", "OrderConfirmed", "OrderCancelled", "PaymentRecorded", "OrderCompleted",
                 "OrderShipped", "OrderRefunded", "OrderVoided"},
         # Orders show the customer's current name, whichever of the order and the name came first.
-        CUSTOMERS: {"CustomerRegistered", "CustomerUpdated"},
+        CUSTOMERS: {"CustomerRegistered", "CustomerUpdated", "CustomerForgotten"},
     }
 
     @property
@@ -291,10 +304,13 @@ class SalesOrdersProjection(Projection):
     def on_CustomerRegistered(self, e: Envelope):
         # The directory (applied first, version-checked) has the current name; a stale event
         # published again must not bring an old name back.
-        name = self._customer_name(e.data["customer_id"]) or e.data["name"]
+        name = self._customer_name(e.data["customer_id"]) or e.opened().data["name"]
         self.orders.filter(customer_id=e.data["customer_id"]).exclude(customer_name=name).update(customer_name=name)
 
     on_CustomerUpdated = on_CustomerRegistered
+
+    def on_CustomerForgotten(self, e: Envelope):
+        self.orders.filter(customer_id=e.data["customer_id"]).exclude(customer_name=ERASED).update(customer_name=ERASED)
 
     # -- the order's life ----------------------------------------------------------------------
     def on_OrderPlaced(self, e: Envelope):

@@ -98,6 +98,8 @@ MATRIX: dict[str, str] = {
     "PATCH /api/v1/customers/{pk}/": "manager",
     "DELETE /api/v1/customers/{pk}/": "manager",
     "GET /api/v1/customers/{pk}/history/": "cashier",
+    "POST /api/v1/customers/{pk}/forget/": "manager",
+    "GET /api/v1/customers/{pk}/export/": "manager",
     # --- sales ------------------------------------------------------------------------------
     "GET /api/v1/sales/": "login",
     "GET /api/v1/sales/tills/": "cashier",

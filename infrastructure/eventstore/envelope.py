@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from kernel.events import event_class
 from kernel.serialization import event_from_data
 from infrastructure.events.upcasting import upcast
+from infrastructure.personal_data.sealing import opened_data
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,15 @@ class Envelope:
         data = upcast(self.source_context, self.event_type, self.schema_version, self.data, cls.schema_version)
         return Envelope(**{**self.__dict__, "data": data, "schema_version": cls.schema_version})
 
+    def opened(self) -> "Envelope":
+        """This envelope upcasted, with its personal data opened (erased when the subject's key
+        was destroyed): what projections read. See infrastructure/personal_data/sealing.py."""
+        upcasted = self.upcasted()
+        return Envelope(**{**upcasted.__dict__, "data": opened_data(upcasted)})
+
     def to_event(self):
         """The typed event object (for the publishing context's own code)."""
-        env = self.upcasted()
+        env = self.opened()
         cls = event_class(env.source_context, env.event_type)
         if cls is None:
             raise LookupError(f"Unknown event type {env.source_context}.{env.event_type}")

@@ -23,11 +23,11 @@ from django.utils import timezone
 
 from kernel.errors import ConcurrencyConflict
 from kernel.events import DomainEvent
-from kernel.serialization import event_to_data
 from infrastructure.eventstore.databases import db_for
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.models import StoredEvent
 from infrastructure.outbox.models import OutboxEntry
+from infrastructure.personal_data.sealing import sealed_data
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class EventStore:
         envelopes = [
             Envelope(event_id=uuid.uuid4(), source_context=self.context, stream_type=stream_type,
                      stream_id=stream_id, version=expected_version + offset, event_type=event.event_type(),
-                     schema_version=event.schema_version, data=event_to_data(event), metadata=metadata,
+                     schema_version=event.schema_version, data=sealed_data(self.context, event, self.db), metadata=metadata,
                      recorded_at=recorded_at)
             for offset, event in enumerate(events, start=1)
         ]

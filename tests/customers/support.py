@@ -35,11 +35,12 @@ def make_customer(name: str = "Ann Example", *, email: str | None = "auto", phon
 
 
 def events_of(stream_id) -> list[tuple[str, dict]]:
-    """(event type, data) of one customer's stream, oldest first."""
+    """(event type, data) of one customer's stream, oldest first, personal data opened."""
+    from infrastructure.eventstore.envelope import Envelope
     from infrastructure.eventstore.models import StoredEvent
 
-    return list(StoredEvent.objects.filter(context="customers", stream_id=str(stream_id)).order_by("version")
-                .values_list("event_type", "data"))
+    rows = StoredEvent.objects.filter(context="customers", stream_id=str(stream_id)).order_by("version")
+    return [(row.event_type, Envelope.from_stored(row).opened().data) for row in rows]
 
 
 def event_types(stream_id) -> list[str]:

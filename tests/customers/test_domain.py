@@ -1,6 +1,7 @@
 """The customers domain without a database: value rules, the aggregate's rules, loyalty
 arithmetic and idempotence, replay, snapshots, and the committed event schemas."""
 
+import datetime as dt
 import json
 import uuid
 from decimal import Decimal
@@ -12,7 +13,10 @@ from contexts.customers.domain import values
 from contexts.customers.domain.customer import UNCHANGED, Customer, CustomerRemovedError
 from contexts.customers.domain.events import (
     Address, CustomerRegistered, CustomerRemoved, CustomerUpdated, LoyaltyPointsEarned, LoyaltyPointsReversed,
+    SealedDetails,
 )
+from contexts.customers.keyring import new_key
+from contexts.customers.sealing import seal_details
 from kernel.errors import Conflict, DomainError
 from kernel.events import registered_events
 from kernel.serialization import event_to_data
@@ -359,7 +363,7 @@ def test_a_snapshot_restores_the_same_state():
 def test_committed_schemas_match_the_event_classes():
     events = registered_events("customers")
     assert {cls.__name__ for cls in events} == {"CustomerRegistered", "CustomerUpdated", "CustomerRemoved",
-                                                "LoyaltyPointsEarned", "LoyaltyPointsReversed"}
+                                                "CustomerForgotten", "LoyaltyPointsEarned", "LoyaltyPointsReversed"}
     for cls in events:
         path = schema_path(cls)
         assert path.exists(), f"{path} missing: run manage.py export_event_schemas"
@@ -369,16 +373,21 @@ def test_committed_schemas_match_the_event_classes():
 def test_recorded_events_satisfy_their_schemas():
     customer = _busy_customer()
     customer.remove(None)
+    customer.forget("test-manager", dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC))
+    key = new_key(customer.uuid)  # no database: the key is made and wrapped, never stored
     seen = set()
     for event in customer.pending_events:
         schema = json.loads(schema_path(type(event)).read_text())
         validator = Draft202012Validator(schema, format_checker=FormatChecker())
         data = event_to_data(event)
+        if isinstance(event, SealedDetails):  # the wire form: the details sealed
+            data = seal_details(data, key)
+            assert set(data) == {"customer_id", "key_id", "personal"}
         assert list(validator.iter_errors(data)) == []
         seen.add(type(event).__name__)
         broken = {**data, "customer_id": "not-a-uuid"}
         assert list(validator.iter_errors(broken)), "the schema must reject a malformed customer_id"
-    assert len(seen) == 5
+    assert len(seen) == 6
 
 
 def test_unchanged_is_a_distinct_marker():

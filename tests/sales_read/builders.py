@@ -21,7 +21,8 @@ from contexts.sales.domain import events as sales
 from contexts.sales.domain.pricing import PriceEntry, price_line, totals
 from contexts.sales.domain.till import TillSession
 from infrastructure.consumers.inbox import apply_batch
-from kernel.serialization import event_to_data
+from infrastructure.eventstore.databases import db_for
+from infrastructure.personal_data.sealing import sealed_data
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.store import EventStore
 
@@ -69,7 +70,8 @@ class Feed:
             return envelope
         return Envelope(event_id=uuid.uuid4(), source_context=event.context, stream_type=stream_type_of(event),
                         stream_id=stream_id, version=version, event_type=type(event).__name__,
-                        schema_version=type(event).schema_version, data=event_to_data(event), metadata=metadata,
+                        schema_version=type(event).schema_version,
+                        data=sealed_data(event.context, event, db_for(event.context)), metadata=metadata,
                         recorded_at=recorded_at)
 
     def again(self, envelope: Envelope, *, new_id: bool = False) -> Envelope:

@@ -4,7 +4,7 @@ import django_filters
 
 from infrastructure.http.filters import BoundedSearchFilter
 
-from ..domain.customer import ACTIVE, REMOVED
+from ..domain.customer import ACTIVE, FORGOTTEN, REMOVED
 from ..domain.values import phone_search_digits
 from ..models import CustomerView
 
@@ -13,8 +13,8 @@ ALL = "all"
 
 class CustomerFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
-        choices=[(ACTIVE, ACTIVE), (REMOVED, REMOVED), (ALL, ALL)], method="filter_status",
-        help_text="active (the default), removed, or all.")
+        choices=[(ACTIVE, ACTIVE), (REMOVED, REMOVED), (FORGOTTEN, FORGOTTEN), (ALL, ALL)], method="filter_status",
+        help_text="active (the default), removed, forgotten, or all.")
 
     class Meta:
         model = CustomerView

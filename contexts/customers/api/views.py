@@ -11,11 +11,12 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from infrastructure.access.permissions import CashierReadsManagerWrites
+from infrastructure.access.permissions import CashierReadsManagerWrites, IsManager
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from infrastructure.http.history import StreamHistoryMixin
@@ -24,6 +25,7 @@ from infrastructure.http.openapi import problem_types
 from .. import commands as c
 from ..domain.customer import UNCHANGED
 from ..domain.events import CUSTOMERS
+from ..export import customer_export
 from ..models import CustomerView
 from .filters import CustomerFilter, CustomerSearchFilter
 from .serializers import (
@@ -123,6 +125,23 @@ class CustomerViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.Retrieve
         state = execute(c.RemoveCustomer(customer_id=self._customer_id(), reason=query.validated_data.get("reason")),
                         Metadata.from_request(request))
         return Response(CustomerStateSerializer(state).data)
+
+    # -- personal data (docs/personal-data.md) -------------------------------------------------
+    @extend_schema(summary="Forget a customer: erase their personal data (GDPR art. 17); points and sales stay. "
+                           "Forgetting again changes nothing.",
+                   request=None, responses={200: CustomerStateSerializer, **WRITE_ERRORS, **NOT_FOUND})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def forget(self, request, pk=None):
+        command = c.ForgetCustomer(customer_id=self._customer_id(), requested_by=request.user.get_username())
+        return Response(CustomerStateSerializer(execute(command, Metadata.from_request(request))).data)
+
+    @extend_schema(summary="Everything held about a customer, decrypted (GDPR art. 15; managers). "
+                           "404 once the customer was forgotten.",
+                   responses={200: OpenApiTypes.OBJECT, 401: READ_ERRORS[401], 403: _problem("Not a manager"),
+                              **NOT_FOUND})
+    @action(detail=True, methods=["get"], permission_classes=[IsManager], pagination_class=None, filter_backends=[])
+    def export(self, request, pk=None):
+        return Response(customer_export(self._customer_id()))
 
     # -- helpers -------------------------------------------------------------------------------
     def _details(self, request, *, partial: bool) -> dict:

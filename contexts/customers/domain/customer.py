@@ -4,6 +4,11 @@ Points live on the customer's own stream, so crediting an order and editing the 
 serialised by the stream version. The aggregate remembers which orders it credited and which
 refunds it reversed, which makes both idempotent (a sales event delivered twice, or published
 twice under different event ids, credits once).
+
+Forgetting (GDPR art. 17) erases the details and keeps the rest: the customer's key is destroyed
+by the handler in the same transaction, so the details in every earlier event open as erased
+(`events.ERASED_NAME`). A forgotten customer is like a removed one (nothing changes any more)
+and forgetting again changes nothing.
 """
 
 from __future__ import annotations
@@ -11,18 +16,20 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
+import datetime as dt
+
 from kernel.aggregate import Aggregate
 from kernel.errors import Conflict, DomainError
 from kernel.money import to_money
 
 from . import values
 from .events import (
-    CUSTOMERS, Address, CustomerRegistered, CustomerRemoved, CustomerUpdated, LoyaltyPointsEarned,
-    LoyaltyPointsReversed,
+    CUSTOMERS, ERASED_NAME, Address, CustomerForgotten, CustomerRegistered, CustomerRemoved, CustomerUpdated,
+    LoyaltyPointsEarned, LoyaltyPointsReversed,
 )
 
-ACTIVE, REMOVED = "active", "removed"
-CUSTOMER_STATUSES = ((ACTIVE, "active"), (REMOVED, "removed"))
+ACTIVE, REMOVED, FORGOTTEN = "active", "removed", "forgotten"
+CUSTOMER_STATUSES = ((ACTIVE, "active"), (REMOVED, "removed"), (FORGOTTEN, "forgotten"))
 UNCHANGED = ...  # "leave as is", for fields where None is meaningful ("no phone")
 
 
@@ -50,7 +57,12 @@ class Customer(Aggregate):
 
     @property
     def removed(self) -> bool:
-        return self.status == REMOVED
+        """Removed or forgotten: either way nothing about the customer changes any more."""
+        return self.status in (REMOVED, FORGOTTEN)
+
+    @property
+    def forgotten(self) -> bool:
+        return self.status == FORGOTTEN
 
     def details(self) -> dict:
         return {"name": self.name, "phone": self.phone, "email": self.email, "address": self.address}
@@ -82,9 +94,20 @@ class Customer(Aggregate):
         self._record(CustomerUpdated(customer_id=self.uuid, **merged))
         return True
 
+    def forget(self, requested_by: str, at: dt.datetime) -> bool:
+        """Erase the details (the handler destroys the key). Returns False when already forgotten."""
+        if self.forgotten:
+            return False
+        requested_by = (requested_by or "").strip()
+        if not requested_by:
+            raise DomainError("Say who asked for the customer to be forgotten.", field="requested_by")
+        self._record(CustomerForgotten(customer_id=self.uuid, requested_by=requested_by,
+                                       forgotten_at=at.astimezone(dt.timezone.utc)))
+        return True
+
     def remove(self, reason=None) -> None:
         if self.removed:
-            raise CustomerRemovedError(f"Customer {self.id} was already removed.", code="CustomerRemoved")
+            raise CustomerRemovedError(f"Customer {self.id} was already {self.status}.", code="CustomerRemoved")
         self._record(CustomerRemoved(customer_id=self.uuid, reason=values.clean_reason(reason)))
 
     def earn_points(self, order_id: UUID, amount: Decimal, unit: Decimal) -> int:
@@ -125,7 +148,7 @@ class Customer(Aggregate):
 
     def _ensure_not_removed(self, what: str) -> None:
         if self.removed:
-            raise CustomerRemovedError(f"Customer {self.id} was removed and cannot be {what}.",
+            raise CustomerRemovedError(f"Customer {self.id} was {self.status} and cannot be {what}.",
                                        code="CustomerRemoved")
 
     # -- state changes (the only place state changes) ------------------------------------------
@@ -137,6 +160,10 @@ class Customer(Aggregate):
 
     def when_CustomerRemoved(self, e: CustomerRemoved):
         self.status = REMOVED
+
+    def when_CustomerForgotten(self, e: CustomerForgotten):
+        self.status = FORGOTTEN
+        self.name, self.phone, self.email, self.address = ERASED_NAME, None, None, None
 
     def when_LoyaltyPointsEarned(self, e: LoyaltyPointsEarned):
         self.earned_by_order[str(e.order_id)] = e.points

@@ -2,14 +2,21 @@
 
 Details events carry the customer's full details, not a diff: a consumer (sales keeps names for
 receipts) can overwrite its copy without knowing the previous state.
+
+Since schema version 2 the details travel *sealed*: on the wire and in the event table a details
+event is `{customer_id, key_id, personal}`, `personal` being the details encrypted under the
+customer's own key (`../sealing.py`). The classes below are the opened form, what the aggregate
+and the projections see; once the customer is forgotten (`CustomerForgotten`, key destroyed) the
+details open as erased: name `ERASED_NAME`, no phone, email or address.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
 from kernel.events import DomainEvent
-from kernel.values import PostalAddress
+from kernel.values import ERASED, PostalAddress
 
 CUSTOMERS = "customers"
 
@@ -17,8 +24,32 @@ CUSTOMERS = "customers"
 Address = PostalAddress  # line2 and postal_code are "" when there is none; country is ISO 3166-1 alpha-2
 
 
+ERASED_NAME = ERASED
+PERSONAL_FIELDS = ("name", "phone", "email", "address")
+
+
+class SealedDetails:
+    """A details event: the personal fields travel encrypted (the schema of the wire form)."""
+
+    @classmethod
+    def wire_schema(cls) -> dict:
+        return {
+            "type": "object",
+            "properties": {
+                "customer_id": {"type": "string", "format": "uuid"},
+                "key_id": {"type": "string", "format": "uuid",
+                           "description": "The customer's data key that sealed `personal`."},
+                "personal": {"type": "string", "pattern": "^aesgcm1\\.",
+                             "description": "AES-256-GCM of the JSON object {name, phone, email, address}; "
+                                            "opens only while the customer's key exists."},
+            },
+            "required": ["customer_id", "key_id", "personal"],
+            "additionalProperties": False,
+        }
+
+
 @dataclass(frozen=True)
-class CustomerRegistered(DomainEvent, context=CUSTOMERS):
+class CustomerRegistered(SealedDetails, DomainEvent, context=CUSTOMERS, version=2):
     """A customer was registered (phone normalised, email domain in lower case).
 
     `phone` is digits with an optional leading +; `email`'s domain is lower-case."""
@@ -31,7 +62,7 @@ class CustomerRegistered(DomainEvent, context=CUSTOMERS):
 
 
 @dataclass(frozen=True)
-class CustomerUpdated(DomainEvent, context=CUSTOMERS):
+class CustomerUpdated(SealedDetails, DomainEvent, context=CUSTOMERS, version=2):
     """A customer's details changed: all of the new details, not a diff."""
 
     customer_id: UUID
@@ -47,6 +78,16 @@ class CustomerRemoved(DomainEvent, context=CUSTOMERS):
 
     customer_id: UUID
     reason: str | None
+
+
+@dataclass(frozen=True)
+class CustomerForgotten(DomainEvent, context=CUSTOMERS):
+    """The customer's personal data was erased on request (GDPR art. 17): their key is destroyed,
+    so every earlier details event opens as erased. Points and sales stay; the history stays."""
+
+    customer_id: UUID
+    requested_by: str  # the user who asked for it
+    forgotten_at: dt.datetime  # UTC
 
 
 @dataclass(frozen=True)
