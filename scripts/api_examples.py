@@ -189,6 +189,10 @@ def run(client) -> dict:  # noqa: PLR0915 - one straight scenario, read top to b
 
     s.call(manager, "DELETE", f"/api/v1/customers/{customer}/", status=200, template="/api/v1/customers/{id}/",
            summary="Remove a customer (the history stays)")
+    asked = s.call(manager, "POST", "/api/v1/customers/", {"name": "Jan Novak", "email": "jan@example.com"},
+                   status=201, summary="Register a customer")["id"]
+    s.call(manager, "POST", f"/api/v1/customers/{asked}/forget/", status=200, template="/api/v1/customers/{id}/forget/",
+           summary="Forget a customer who asked to be erased (their personal data can no longer be read)")
     s.call(cashier, "POST", "/api/v1/auth/logout/", {"refresh": pair["refresh"]}, status=205,
            summary="Log out: the refresh and the access token stop working at once")
     return s.examples
