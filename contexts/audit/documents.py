@@ -15,7 +15,8 @@ filter on, lifted out of `data` and `metadata` so each has an index of its own.
 
 `actor` is the user in the metadata (who asked), else the cashier the event names; `till` the till
 in the metadata (the till's token), else the till the event names; `store` the store code the
-event names (till, session and order events carry one; payments and refunds do not); `sku` the
+event names (till, session and order events carry one), else the store of the till in the metadata
+(payments, refunds, voids and what they cause in other contexts, such as stock movements); `sku` the
 product's SKU (on the catalog's product events).
 `amount_cents` is the event's `total` (orders, refunds), else its `amount` (payments, cash
 movements), in cents: an integer, so "refunds above 50.00" compares exactly.
@@ -79,7 +80,7 @@ def document_of(envelope: Envelope, archived_at: dt.datetime) -> dict:
         "recorded_at": recorded_at,
         "actor": metadata.get("user") or data.get("cashier"),
         "till": _text(metadata.get("till") or data.get("till_id")),
-        "store": data.get("store_code"),
+        "store": data.get("store_code") or metadata.get("store"),
         "sku": data.get("sku"),
         "correlation_id": metadata.get("correlation_id"),
         "causation_id": metadata.get("causation_id"),

@@ -142,7 +142,7 @@ def _event_rows(db: str, contexts: list[str], query: AuditQuery):
     if query.till is not None:
         rows = rows.filter(Q(metadata__till=query.till) | (~Q(metadata__has_key="till") & Q(data__till_id=query.till)))
     if query.store is not None:
-        rows = rows.filter(data__store_code=query.store)
+        rows = rows.filter(Q(data__store_code=query.store) | (~Q(data__has_key="store_code") & Q(metadata__store=query.store)))
     if query.stream is not None:
         rows = rows.filter(stream_id=query.stream)
     if query.context is not None:
@@ -189,6 +189,6 @@ def _entry_of_row(row: StoredEvent) -> dict:
             "event_type": row.event_type, "schema_version": row.schema_version,
             "type": f"pos.{row.context}.{row.event_type}.v{row.schema_version}", "source": f"/pos/{row.context}",
             "actor": metadata.get("user") or data.get("cashier"), "till": None if till is None else str(till),
-            "store": data.get("store_code"), "correlation_id": metadata.get("correlation_id"),
+            "store": data.get("store_code") or metadata.get("store"), "correlation_id": metadata.get("correlation_id"),
             "causation_id": metadata.get("causation_id"), "request_id": metadata.get("request_id"),
             "data": data, "metadata": metadata}

@@ -92,6 +92,40 @@ class CustomerDirectoryEntry(models.Model):
         return self.name
 
 
+# --- stores -----------------------------------------------------------------------------------
+class StoreDetails(models.Model):
+    """What sales knows of a store, from the stores context's events: what its receipts print
+    (name, address, tax id, header, footer) and its time zone (local times on them)."""
+
+    code = models.CharField(max_length=8, primary_key=True)
+    name = models.CharField(max_length=100)
+    address_line1 = models.CharField("address line 1", max_length=200)
+    address_line2 = models.CharField("address line 2", max_length=200, blank=True, default="")
+    address_city = models.CharField("city", max_length=100)
+    address_postal_code = models.CharField("postal code", max_length=20, blank=True, default="")
+    address_country = models.CharField("country", max_length=2)
+    tax_id = models.CharField("tax id", max_length=32)
+    time_zone = models.CharField(max_length=64)
+    receipt_header = models.TextField(blank=True, default="")
+    receipt_footer = models.TextField(blank=True, default="")
+    is_open = models.BooleanField(default=True)
+    updated_at = models.DateTimeField()
+    version = models.PositiveIntegerField()  # the store stream's version this row reflects
+
+    class Meta:
+        db_table = "sales_store_details"
+        ordering = ["code"]
+        verbose_name = "store"
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def address_lines(self) -> list[str]:
+        city = " ".join(part for part in (self.address_postal_code, self.address_city) if part)
+        return [line for line in (self.address_line1, self.address_line2, city, self.address_country) if line]
+
+
 # --- tills ------------------------------------------------------------------------------------
 class TillView(models.Model):
     till_id = models.UUIDField(primary_key=True)

@@ -2,6 +2,7 @@
 
 - `PriceListProjection` (catalog events) -> `PriceListEntry`: the prices the command side charges.
 - `CustomerDirectoryProjection` (customers events) -> `CustomerDirectoryEntry`: names, existence.
+- `StoreDetailsProjection` (stores events) -> `StoreDetails`: what receipts print, the time zone.
 - `TillsProjection` (sales: Till and TillSession streams) -> `TillView`, `TillSessionView`.
 - `SalesOrdersProjection` (sales: Order streams; customers names) -> `OrderView`, `OrderLineView`,
   `PaymentView`, `RefundView`.
@@ -39,10 +40,45 @@ from kernel.values import ERASED
 
 from .models import (
     CustomerDirectoryEntry, OrderLineView, OrderView, PaymentView, PriceListCategory, PriceListEntry, RefundView,
-    TillSessionView, TillView,
+    StoreDetails, TillSessionView, TillView,
 )
 
-SALES, CATALOG, CUSTOMERS = "sales", "catalog", "customers"
+SALES, CATALOG, CUSTOMERS, STORES = "sales", "catalog", "customers", "stores"
+
+
+# --- the stores' details ----------------------------------------------------------------------
+def _store_details(data: dict) -> dict:
+    address = data["address"]
+    return {"name": data["name"], "tax_id": data["tax_id"], "time_zone": data["time_zone"],
+            "receipt_header": data.get("receipt_header") or "", "receipt_footer": data.get("receipt_footer") or "",
+            **{f"address_{key}": address.get(key) or "" for key in ("line1", "line2", "city", "postal_code", "country")}}
+
+
+class StoreDetailsProjection(Projection):
+    name = "sales_store_details"
+    consumer = SALES
+    tables = (StoreDetails,)
+    subscriptions = {STORES: {"StoreRegistered", "StoreUpdated", "StoreClosed", "StoreReopened"}}
+
+    @property
+    def rows(self):
+        return StoreDetails.objects.using(self.db)
+
+    def on_StoreRegistered(self, e: Envelope):
+        if not self.rows.filter(code=e.data["code"]).exists():
+            self.save_row(StoreDetails(code=e.data["code"], is_open=True, **_store_details(e.data)), e)
+
+    def on_StoreUpdated(self, e: Envelope):
+        if row := self.current_row(self.rows, e, code=e.data["code"]):
+            self.save_row(row, e, **_store_details(e.data))
+
+    def on_StoreClosed(self, e: Envelope):
+        if row := self.current_row(self.rows, e, code=e.data["code"]):
+            self.save_row(row, e, is_open=False)
+
+    def on_StoreReopened(self, e: Envelope):
+        if row := self.current_row(self.rows, e, code=e.data["code"]):
+            self.save_row(row, e, is_open=True)
 
 
 # --- the catalog's prices ---------------------------------------------------------------------
@@ -388,7 +424,8 @@ class SalesOrdersProjection(Projection):
 
 def projections() -> list[Projection]:
     """The sales read side's projections, in the order they must run within a batch."""
-    return [PriceListProjection(), CustomerDirectoryProjection(), TillsProjection(), SalesOrdersProjection()]
+    return [StoreDetailsProjection(), PriceListProjection(), CustomerDirectoryProjection(), TillsProjection(),
+            SalesOrdersProjection()]
 
 
 def register_projections() -> list[Projection]:

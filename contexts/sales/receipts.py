@@ -6,13 +6,16 @@ once by `receipt_content`.
     text = render_text(**parts)             # shop name and currency default to the settings
     html = render_html(**parts)
 
-Times are shown in UTC. Amounts are the ones the events carried; nothing is recomputed except
-the per-rate tax breakdown of an order published without one.
+The store's details (name, address, tax id, receipt header and footer) come from the stores
+context's events (`StoreDetails`); times are shown in the store's time zone, with the zone (UTC for
+a store sales has not heard of). Amounts are the ones the events carried; nothing is recomputed
+except the per-rate tax breakdown of an order published without one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -20,7 +23,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from .models import OrderLineView, OrderView, PaymentView, RefundView, TillView
+from .models import OrderLineView, OrderView, PaymentView, RefundView, StoreDetails, TillView
 
 WIDTH = 40
 DEFAULT_SHOP_NAME = "POS Demo Shop"
@@ -44,6 +47,7 @@ def load_receipt(order, *, using: str | None = None) -> dict:
         "refunds": list(RefundView.objects.using(db).filter(order_id=order.order_id)
                         .order_by("recorded_at", "refund_id")),
         "till": till,
+        "store": StoreDetails.objects.using(db).filter(code=order.store_code).first(),
     }
 
 
@@ -58,12 +62,18 @@ def rate_label(rate) -> str:
     return f"{text}%"
 
 
-def utc_time(value: dt.datetime | None) -> str:
+def local_time(value: dt.datetime | None, store: StoreDetails | None = None) -> str:
+    """`value` as a person in the store reads it: "2026-12-02 00:30 CET" (UTC without a store)."""
     if value is None:
         return ""
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc)
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    try:
+        zone = zoneinfo.ZoneInfo(store.time_zone) if store is not None else dt.timezone.utc
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = dt.timezone.utc
+    local = value.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
 def _taxes(order: OrderView, lines) -> list[dict]:
@@ -83,18 +93,19 @@ def _taxes(order: OrderView, lines) -> list[dict]:
 
 def receipt_content(order: OrderView, lines: Iterable[OrderLineView], payments: Iterable[PaymentView],
                     refunds: Iterable[RefundView], till: TillView | None = None, shop_name: str | None = None,
-                    currency: str | None = None) -> dict:
+                    currency: str | None = None, store: StoreDetails | None = None) -> dict:
     """Everything a receipt shows, as display strings."""
     lines, payments, refunds = list(lines), list(payments), list(refunds)
-    shop_name = shop_name or getattr(settings, "POS_SHOP_NAME", "") or DEFAULT_SHOP_NAME
+    shop_name = shop_name or (store.name if store is not None else "") or getattr(settings, "POS_SHOP_NAME", "") \
+        or DEFAULT_SHOP_NAME
     currency = currency or getattr(settings, "POS_CURRENCY", "") or ""
-    store = order.store_code + (f" - {till.store_name}" if till is not None and till.store_name else "")
-    details = [("Store", store)]
+    store_name = store.name if store is not None else (till.store_name if till is not None else "")
+    details = [("Store", order.store_code + (f" - {store_name}" if store_name else ""))]
     if till is not None:
         details.append(("Till", till.name))
     elif order.kind == "delivery":
         details.append(("Till", "delivery order"))
-    details += [("Cashier", order.cashier), ("Date", utc_time(order.placed_at)), ("Order", order.number)]
+    details += [("Cashier", order.cashier), ("Date", local_time(order.placed_at, store)), ("Order", order.number)]
     if order.customer_name:
         details.append(("Customer", order.customer_name))
     items = [{
@@ -106,7 +117,7 @@ def receipt_content(order: OrderView, lines: Iterable[OrderLineView], payments: 
             for p in payments]
     due = order.total - order.paid if order.status in ("placed", "confirmed") else ZERO
     refund_rows = [{
-        "when": utc_time(r.recorded_at), "method": r.method, "total": money(-r.total), "reason": r.reason,
+        "when": local_time(r.recorded_at, store), "method": r.method, "total": money(-r.total), "reason": r.reason,
         "lines": [{"quantity": item.get("quantity"), "name": item.get("name") or item.get("sku") or
                    f"line {item.get('line_no')}", "amount": money(-Decimal(str(item.get("amount", 0))))}
                   for item in r.lines],
@@ -120,26 +131,37 @@ def receipt_content(order: OrderView, lines: Iterable[OrderLineView], payments: 
         "due": money(due) if due > 0 else "", "refunds": refund_rows,
         "refunded_total": money(-order.refunded_total) if refund_rows else "",
         "cancelled": order.status == "cancelled", "cancelled_reasons": list(order.cancelled_reasons or []),
-        "ship_to": ship_to, "footer": FOOTER,
+        "ship_to": ship_to,
+        "store_lines": ([*store.address_lines, f"Tax id: {store.tax_id}"] if store is not None else []),
+        "header": (store.receipt_header.splitlines() if store is not None and store.receipt_header else []),
+        "footer": (store.receipt_footer.splitlines() if store is not None and store.receipt_footer else list(FOOTER)),
     }
 
 
 # --- JSON ---------------------------------------------------------------------------------------
 def render_json(order: OrderView, lines, payments, refunds, till: TillView | None = None,
-                shop_name: str | None = None, currency: str | None = None) -> dict:
+                shop_name: str | None = None, currency: str | None = None, store: StoreDetails | None = None) -> dict:
     """The receipt as data, for a till that prints on its own printer: the same content as the
     text and HTML receipts (amounts as two-place strings, refunds negative), with the shop and
     store details as fields instead of labelled lines."""
-    c = receipt_content(order, lines, payments, refunds, till, shop_name, currency)
+    c = receipt_content(order, lines, payments, refunds, till, shop_name, currency, store)
     return {
         "shop_name": c["shop_name"], "currency": c["currency"],
-        "store": {"code": order.store_code, "name": till.store_name if till is not None else ""},
+        "store": _store_json(order, till, store),
         "till": till.name if till is not None else None, "cashier": order.cashier, "number": order.number,
-        "date": utc_time(order.placed_at), "customer": order.customer_name or None, "status": order.status,
+        "date": local_time(order.placed_at, store), "customer": order.customer_name or None, "status": order.status,
         **{key: c[key] for key in ("items", "gross", "discount_total", "subtotal", "taxes", "tax_total", "total",
                                    "payments", "change", "due", "refunds", "refunded_total", "cancelled_reasons",
-                                   "ship_to", "footer")},
+                                   "ship_to", "header", "footer")},
     }
+
+
+def _store_json(order: OrderView, till: TillView | None, store: StoreDetails | None) -> dict:
+    if store is None:  # a store sales has not heard of (yet): what the till was registered with
+        return {"code": order.store_code, "name": till.store_name if till is not None else "", "address": [],
+                "tax_id": "", "time_zone": "UTC"}
+    return {"code": store.code, "name": store.name, "address": store.address_lines, "tax_id": store.tax_id,
+            "time_zone": store.time_zone}
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -160,11 +182,13 @@ def _centre(text: str) -> str:
 
 
 def render_text(order: OrderView, lines, payments, refunds, till: TillView | None = None,
-                shop_name: str | None = None, currency: str | None = None) -> str:
+                shop_name: str | None = None, currency: str | None = None, store: StoreDetails | None = None) -> str:
     """The receipt as plain text; no line is longer than 40 characters."""
-    c = receipt_content(order, lines, payments, refunds, till, shop_name, currency)
+    c = receipt_content(order, lines, payments, refunds, till, shop_name, currency, store)
     rule = "-" * WIDTH
-    out = [_centre(c["shop_name"]), ""]
+    out = [_centre(c["shop_name"])]
+    out += [_centre(text) for text in c["store_lines"] + c["header"]]
+    out.append("")
     out += [_cut(f"{label}: {value}", WIDTH) for label, value in c["details"]]
     if c["cancelled"]:
         out += ["", _centre("*** CANCELLED ***")]
@@ -214,7 +238,7 @@ def render_text(order: OrderView, lines, payments, refunds, till: TillView | Non
 
 # --- HTML ---------------------------------------------------------------------------------------
 def render_html(order: OrderView, lines, payments, refunds, till: TillView | None = None,
-                shop_name: str | None = None, currency: str | None = None) -> str:
+                shop_name: str | None = None, currency: str | None = None, store: StoreDetails | None = None) -> str:
     """The receipt as a print-friendly HTML page (`templates/sales/receipt.html`)."""
-    content = receipt_content(order, lines, payments, refunds, till, shop_name, currency)
+    content = receipt_content(order, lines, payments, refunds, till, shop_name, currency, store)
     return render_to_string("sales/receipt.html", {"receipt": content, "order": order})

@@ -16,6 +16,7 @@ class Metadata:
     causation_id: str | None = None
     user: str | None = None
     till: str | None = None
+    store: str | None = None  # the store of the till, where the entry point knows it (audit by store)
     request_id: str | None = None
 
     def as_dict(self) -> dict:
@@ -47,4 +48,4 @@ class Metadata:
         meta = envelope.metadata or {}
         return cls(correlation_id=meta.get("correlation_id") or str(envelope.event_id),
                    causation_id=str(envelope.event_id), user=f"policy:{envelope.source_context}",
-                   till=meta.get("till"), request_id=meta.get("request_id"))
+                   till=meta.get("till"), store=meta.get("store"), request_id=meta.get("request_id"))

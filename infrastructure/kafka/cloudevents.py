@@ -20,7 +20,7 @@ from infrastructure.eventstore.envelope import Envelope
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
 _META_EXTENSIONS = {"correlation_id": "ce_correlationid", "causation_id": "ce_causationid",
-                    "user": "ce_user", "till": "ce_till", "request_id": "ce_requestid"}
+                    "user": "ce_user", "till": "ce_till", "store": "ce_store", "request_id": "ce_requestid"}
 
 
 def ce_type(context: str, event_type: str, schema_version: int) -> str:

@@ -72,6 +72,11 @@ def _till_of(row) -> str | None:
     return None if till is None else str(till)
 
 
+def _store_of(row) -> str | None:
+    """The store the event names, else the store of the till it was recorded at."""
+    return row.data["store_code"] if "store_code" in row.data else row.metadata.get("store")
+
+
 def _amount_of(row) -> Decimal | None:
     value = row.data.get("total", row.data.get("amount"))
     return None if value is None else Decimal(str(value))
@@ -94,7 +99,11 @@ def questions(h: dict, cashier: str) -> list[tuple[str, dict, object]]:
         ("what alice did", {"actor": "alice"}, lambda r: r.metadata.get("user") == "alice"),
         ("what the cashier did", {"actor": cashier},
          lambda r: (r.metadata.get("user") or r.data.get("cashier")) == cashier),
-        ("everything in store AU2", {"store": "AU2"}, lambda r: r.data.get("store_code") == "AU2"),
+        ("everything in store AU2", {"store": "AU2"}, lambda r: _store_of(r) == "AU2"),
+        ("every payment and refund in store AU2", {"store": "AU2", "type": "PaymentRecorded,OrderRefunded"},
+         lambda r: r.event_type in ("PaymentRecorded", "OrderRefunded") and _store_of(r) == "AU2"),
+        ("the stock that store AU2's sales and refunds moved", {"store": "AU2", "context": "catalog"},
+         lambda r: r.context == "catalog" and r.event_type in ("StockSold", "StockReturned") and _store_of(r) == "AU2"),
         ("one order's stream", {"stream": h["first"]["id"]}, lambda r: r.stream_id == h["first"]["id"]),
         ("what one request caused, across contexts", {"correlation_id": correlation},
          lambda r: r.metadata.get("correlation_id") == correlation),

@@ -3,6 +3,7 @@
 points all follow from what happened."""
 
 import uuid
+import zoneinfo
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -198,7 +199,8 @@ def test_pay_later_and_receipt(shop):
     assert receipt.status_code == 200 and receipt["Content-Type"].startswith("application/json")
     data = receipt.json()
     assert (data["number"], data["total"], data["change"], data["store"], data["till"]) == (
-        order["number"], "17.12", "2.88", {"code": "S1", "name": "Main Street"}, "Till 1")
+        order["number"], "17.12", "2.88",
+        {"code": "S1", "name": "Main Street", "address": [], "tax_id": "", "time_zone": "UTC"}, "Till 1")
     assert [(p["method"], p["amount"]) for p in data["payments"]] == [("Card", "10.00"), ("Cash", "10.00")]
     assert [(i["name"], i["quantity"], i["total"]) for i in data["items"]] == [
         ("Product COF", 3, "14.97"), ("Product SOAP", 1, "2.15")]
@@ -207,6 +209,25 @@ def test_pay_later_and_receipt(shop):
     history = client.get(f"/api/v1/sales/orders/{order['id']}/history/").json()
     assert [h["event_type"] for h in history] == ["OrderPlaced", "PaymentRecorded", "PaymentRecorded", "OrderCompleted"]
     assert history[0]["user"] == "test-cashier"
+
+
+def test_a_registered_store_s_receipt_shows_its_details_and_local_time(shop):
+    """The stores context's events reach sales' store details: its receipts print the store's
+    name, address, tax id, header and footer, and the time as the shop's clock showed it."""
+    from tests.stores.support import BERLIN, register_store
+
+    register_store(BERLIN, code="S1")
+    client, till = shop["client"], shop["till"]
+    client.post(f"/api/v1/sales/tills/{till}/open/", {"opening_float": "0.00"}, format="json")
+    order = sell(client, sale_body(till, [(shop["coffee"], 1, None)], [("card", "4.99")])).json()
+    data = client.get(f"/api/v1/sales/orders/{order['id']}/receipt/?format=json").json()
+    assert data["store"] == {"code": "S1", "name": "Berlin Mitte", "address": ["Unter den Linden 1", "10117 Berlin", "DE"],
+                             "tax_id": "DE123456789", "time_zone": "Europe/Berlin"}
+    berlin = OrderView.objects.get(order_id=order["id"]).placed_at.astimezone(zoneinfo.ZoneInfo("Europe/Berlin"))
+    assert data["date"] == f"{berlin:%Y-%m-%d %H:%M} {berlin.tzname()}"
+    assert (data["shop_name"], data["header"], data["footer"]) == ("Berlin Mitte", ["Willkommen!"], ["Danke und bis bald."])
+    text = client.get(f"/api/v1/sales/orders/{order['id']}/receipt/?format=text").content.decode()
+    assert "Tax id: DE123456789" in text and f"Date: {berlin:%Y-%m-%d %H:%M} {berlin.tzname()}" in text
 
 
 def test_delivery_order_saga_both_ways(shop, manager_user):

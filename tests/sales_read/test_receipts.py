@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from contexts.sales.models import OrderLineView, OrderView, PaymentView, RefundView, TillView
-from contexts.sales.receipts import WIDTH, receipt_content, render_html, render_text
+from contexts.sales.models import OrderLineView, OrderView, PaymentView, RefundView, StoreDetails, TillView
+from contexts.sales.receipts import WIDTH, receipt_content, render_html, render_json, render_text
 
 pytestmark = [pytest.mark.unit]
 D = Decimal
@@ -155,3 +155,35 @@ def test_the_html_receipt_has_the_same_content_and_escapes_it():
     assert "TOTAL EUR" in html and "35.34" in html and "4.66" in html
     assert "REFUND (cash)" in html and "2025-03-15 10:00 UTC" in html and "-11.25" in html
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def _berlin() -> StoreDetails:
+    return StoreDetails(code="S1", name="Main Street", address_line1="Hauptstrasse 1", address_city="Berlin",
+                        address_postal_code="10115", address_country="DE", tax_id="DE123456789",
+                        time_zone="Europe/Berlin", receipt_header="Open daily 8-20", receipt_footer="Danke!\nBis bald",
+                        is_open=True, updated_at=PLACED, version=1)
+
+
+def test_a_store_s_receipt_carries_its_details_and_its_local_time():
+    # 23:30 UTC on 1 December is 00:30 on 2 December in Berlin: the receipt says what the customer's clock said
+    order = _order(placed_at=dt.datetime(2026, 12, 1, 23, 30, tzinfo=UTC))
+    text = render_text(order, _lines(order), _payments(order), [], _till(), store=_berlin())
+    lines = text.splitlines()
+
+    assert max(len(line) for line in lines) <= 40
+    assert lines[:6] == [t.center(40).rstrip() for t in ("Main Street", "Hauptstrasse 1", "10115 Berlin", "DE",
+                                                          "Tax id: DE123456789", "Open daily 8-20")]
+    assert "Date: 2026-12-02 00:30 CET" in lines
+    assert lines[-2:] == ["Danke!".center(40).rstrip(), "Bis bald".center(40).rstrip()]
+
+    data = render_json(order, _lines(order), _payments(order), [], _till(), store=_berlin())
+    assert data["store"] == {"code": "S1", "name": "Main Street", "address": ["Hauptstrasse 1", "10115 Berlin", "DE"],
+                             "tax_id": "DE123456789", "time_zone": "Europe/Berlin"}
+    assert data["date"] == "2026-12-02 00:30 CET" and data["header"] == ["Open daily 8-20"]
+    assert data["footer"] == ["Danke!", "Bis bald"]
+
+    summer = _order(placed_at=dt.datetime(2026, 7, 1, 22, 5, tzinfo=UTC))  # daylight saving time: UTC+2
+    assert render_json(summer, [], [], [], None, store=_berlin())["date"] == "2026-07-02 00:05 CEST"
+
+    html = render_html(order, _lines(order), _payments(order), [], _till(), store=_berlin())
+    assert "Tax id: DE123456789" in html and "2026-12-02 00:30 CET" in html and "Bis bald" in html

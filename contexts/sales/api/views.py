@@ -3,6 +3,7 @@
 
 import json
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from infrastructure.idempotency.requests import run_idempotent
 from .. import commands as c
 from ..models import OrderView, TillSessionView, TillView
 from ..receipts import load_receipt, render_html, render_json, render_text
+from ..till_stores import store_of_till
 from . import read_serializers as r
 from . import serializers as s
 from .filters import OrderFilter
@@ -62,7 +64,12 @@ def _valid(serializer_cls, request) -> dict:
 
 
 def _meta(request) -> Metadata:
-    return Metadata.from_request(request)
+    """Who and where: with the store of the till acted at (the token's till, or the one the body
+    names), so every event of a till's work, payments and refunds included, is found by store."""
+    metadata = Metadata.from_request(request)
+    till = metadata.till or (request.data.get("till_id") if hasattr(request.data, "get") else None)
+    store = store_of_till(str(till)) if till else None
+    return replace(metadata, store=store) if store else metadata
 
 
 def _is_manager(request) -> bool:
