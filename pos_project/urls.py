@@ -9,6 +9,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from infrastructure import health
+from infrastructure.http.home import home
 from infrastructure.http.api_root import api_prefix, api_root
 from infrastructure.http.problem_pages import problem_index, problem_page
 from infrastructure.http.auth_views import LogoutView, ObtainTokenView, RefreshTokenView, WhoAmIView
@@ -24,6 +25,7 @@ for _model in [model for model in apps.get_models()
 _backoffice = [path("admin/audit/", include("contexts.audit.backoffice"))] if "audit" in settings.POS_CONTEXTS else []
 
 urlpatterns = [
+    path("", home, name="home"),
     *_backoffice,
     path("admin/", admin.site.urls),
     path("health/live", health.live, name="health-live"),

@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -15,6 +16,36 @@ from kernel.errors import DomainError
 
 from . import commands as c
 from .models import CategoryView, ProductView
+
+
+# --- how the catalog's events read in a history ------------------------------------------------
+def _order_link(order_id):
+    """The sales context's page of an order (a link only: the catalog does not know its number)."""
+    if not order_id:
+        return "—"
+    return format_html('<a href="{}">an order</a>', reverse("admin:sales_orderview_change", args=[order_id]))
+
+
+def _d(entry):
+    return entry["data"]
+
+
+CATALOG_SENTENCES = {
+    "CategoryCreated": lambda a, e: f"named “{_d(e)['name']}”",
+    "CategoryRenamed": lambda a, e: f"now “{_d(e).get('name')}”",
+    "ProductCreated": lambda a, e: (f"{_d(e)['sku']} “{_d(e)['name']}” at {_d(e)['unit_price']}, "
+                                    f"tax {_d(e)['tax_rate']} %"),
+    "ProductPriceChanged": lambda a, e: f"from {_d(e)['old_price']} to {_d(e)['new_price']}",
+    "StockReceived": lambda a, e: (f"{_d(e)['quantity']} in"
+                                   + (f" (delivery note {_d(e)['supplier_reference']})" if _d(e).get("supplier_reference")
+                                      else "") + f"; {_d(e)['on_hand_after']} on hand"),
+    "StockAdjusted": lambda a, e: (f"counted {_d(e)['counted_quantity']} ({int(_d(e)['delta']):+d}), "
+                                   f"“{_d(e)['reason']}”; {_d(e)['on_hand_after']} on hand"),
+    "StockSold": lambda a, e: format_html("{} in {}; {} on hand", _d(e)["quantity"],
+                                          _order_link(_d(e).get("order_id")), _d(e)["on_hand_after"]),
+    "StockReturned": lambda a, e: format_html("{} back from a refund of {}; {} on hand", _d(e)["quantity"],
+                                              _order_link(_d(e).get("order_id")), _d(e)["on_hand_after"]),
+}
 
 
 # --- categories -------------------------------------------------------------------------------
@@ -33,12 +64,22 @@ class CategoryForm(CommandModelForm):
 class CategoryAdmin(EventHistoryAdminMixin, CommandAdmin):
     form = CategoryForm
     history_context = "catalog"
+    event_sentences = CATALOG_SENTENCES
     list_display = ["name", "status", "active_product_count", "updated_at"]
     list_filter = ["status"]
     search_fields = ["name"]
 
     def delete_command(self, obj):
         return c.DeleteCategory(category_id=obj.pk)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Refused before asking: the command would refuse it after the confirmation page.
+        obj = self.get_object(request, object_id)
+        if obj is not None and obj.active_product_count:
+            self.message_user(request, f"“{obj.name}” still has {obj.active_product_count} active product(s): "
+                                       "move or discontinue them first.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:catalog_categoryview_change", args=[obj.pk]))
+        return super().delete_view(request, object_id, extra_context)
 
 
 # --- products ---------------------------------------------------------------------------------
@@ -64,6 +105,13 @@ def _as_uuid(value) -> uuid.UUID:
     return uuid.UUID(str(value))  # also takes a UUID: the initial value (has_changed coerces it too)
 
 
+class PercentInput(forms.NumberInput):
+    """A number with its unit after it: the tax rate is 20 for 20 %, never 0.2."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html('{} <span class="unit">%</span>', super().render(name, value, attrs, renderer))
+
+
 class ProductForm(CommandModelForm):
     category_id = forms.TypedChoiceField(label="Category", required=False, coerce=_as_uuid, empty_value=None)
 
@@ -71,6 +119,13 @@ class ProductForm(CommandModelForm):
         model = ProductView
         fields = ["sku", "barcode", "name", "category_id", "unit_price", "tax_rate", "price_includes_tax",
                   "low_stock_threshold"]
+        labels = {"sku": "SKU", "barcode": "Barcode (EAN-13 or UPC-A)", "unit_price": "Price",
+                  "tax_rate": "Tax rate", "price_includes_tax": "Price includes tax",
+                  "low_stock_threshold": "Low stock at"}
+        help_texts = {"sku": "The shop's own code for the product, e.g. COF-250.",
+                      "tax_rate": "A percentage: 20 means 20 %, 5.5 means 5.5 %.",
+                      "low_stock_threshold": "Flag the product as low on stock when this many or fewer are available."}
+        widgets = {"tax_rate": PercentInput(attrs={"step": "0.01", "min": "0", "max": "100"})}
 
     def build_command(self, data):
         # Meta.fields, not self._meta.fields: the admin's form class also lists its read-only fields there.
@@ -83,7 +138,10 @@ class ProductForm(CommandModelForm):
 
 class ReceiveStockForm(CommandForm):
     quantity = forms.IntegerField(min_value=1)
-    supplier_reference = forms.CharField(max_length=100, required=False)
+    supplier_reference = forms.CharField(max_length=100, required=False, help_text="The delivery note's number.")
+
+    def success_message(self, product) -> str:
+        return f"Received {self.cleaned_data['quantity']} × {product.name}."
 
     def build_command(self, data):
         return c.ReceiveStock(product_id=self.instance_id, quantity=data["quantity"],
@@ -94,6 +152,9 @@ class AdjustStockForm(CommandForm):
     counted_quantity = forms.IntegerField(min_value=0)
     reason = forms.CharField(max_length=200)
 
+    def success_message(self, product) -> str:
+        return f"Stock of {product.name} set to the {self.cleaned_data['counted_quantity']} counted."
+
     def build_command(self, data):
         return c.AdjustStock(product_id=self.instance_id, counted_quantity=data["counted_quantity"],
                              reason=data["reason"])
@@ -103,7 +164,8 @@ class AdjustStockForm(CommandForm):
 class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
     form = ProductForm
     history_context = "catalog"
-    list_display = ["sku", "name", "category_name", "unit_price", "tax_rate", "status", "on_hand", "reserved",
+    event_sentences = CATALOG_SENTENCES
+    list_display = ["sku_column", "name", "category_name", "price_column", "tax_column", "status", "on_hand",
                     "available", "low_stock_flag"]
     list_filter = [LowStockFilter, "status", "category_name"]
     search_fields = ["name", "sku", "barcode"]
@@ -121,7 +183,19 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
     def get_actions(self, request):
         return {name: value for name, value in super().get_actions(request).items() if name != "delete_selected"}
 
-    @admin.display(boolean=True, description="low stock")
+    @admin.display(description="SKU", ordering="sku")
+    def sku_column(self, obj):
+        return obj.sku
+
+    @admin.display(description="price", ordering="unit_price")
+    def price_column(self, obj):
+        return obj.unit_price
+
+    @admin.display(description="tax", ordering="tax_rate")
+    def tax_column(self, obj):
+        return f"{obj.tax_rate.normalize():f} %"
+
+    @admin.display(boolean=True, description="low")
     def low_stock_flag(self, obj):
         return obj.is_low_stock
 

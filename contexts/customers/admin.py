@@ -16,6 +16,8 @@ a `CommandAdmin` like the catalog's and the sales' (see `infrastructure/admin/co
 
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from infrastructure.admin.commands import CommandAdmin, CommandModelForm
 from infrastructure.admin.history import EventHistoryAdminMixin
@@ -26,6 +28,22 @@ from .domain import values
 from .domain.customer import REMOVED
 from .domain.events import CUSTOMERS
 from .models import CustomerView
+
+def _order(entry):
+    """The sales context's page of the order (a link only: customers do not keep order numbers)."""
+    order_id = entry["data"].get("order_id")
+    return format_html('<a href="{}">an order</a>', reverse("admin:sales_orderview_change", args=[order_id])) \
+        if order_id else "—"
+
+
+CUSTOMER_SENTENCES = {
+    "CustomerRegistered": lambda a, e: f"as “{e['data'].get('name')}”",
+    "CustomerRemoved": lambda a, e: e["data"].get("reason") or "—",
+    "LoyaltyPointsEarned": lambda a, e: format_html("{} points for {} spent in {}", e["data"]["points"],
+                                                    e["data"]["amount"], _order(e)),
+    "LoyaltyPointsReversed": lambda a, e: format_html("{} points taken back: a refund of {}", e["data"]["points"],
+                                                      _order(e)),
+}
 
 ADDRESS_FORM_FIELDS = {f"address.{name}": f"address_{name}" for name in values.ADDRESS_FIELDS}
 
@@ -91,6 +109,7 @@ class CustomerAdminForm(CommandModelForm):
 class CustomerAdmin(EventHistoryAdminMixin, CommandAdmin):
     form = CustomerAdminForm
     history_context = CUSTOMERS
+    event_sentences = CUSTOMER_SENTENCES
     actions = []  # the site's bulk delete: one RemoveCustomer per active customer selected
     list_display = ["name", "phone", "email", "points_balance", "status", "registered_at"]
     list_filter = ["status"]
