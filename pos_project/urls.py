@@ -23,6 +23,9 @@ for _model in [model for model in apps.get_models()
 
 # The back office's audit search, a page of the admin where the audit context is served.
 _backoffice = [path("admin/audit/", include("contexts.audit.backoffice"))] if "audit" in settings.POS_CONTEXTS else []
+# The back office's reports and Z-reports, where the reporting context is served.
+if "reporting" in settings.POS_CONTEXTS:
+    _backoffice.append(path("admin/reports/", include("contexts.reporting.backoffice")))
 
 urlpatterns = [
     path("", home, name="home"),

@@ -6,7 +6,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from infrastructure.admin.commands import CommandAdmin, CommandForm, CommandModelForm, command_form_view
 from infrastructure.admin.history import EventHistoryAdminMixin
@@ -15,7 +17,10 @@ from infrastructure.commands.metadata import Metadata
 from kernel.errors import DomainError
 
 from . import commands as c
-from .models import CategoryView, ProductView
+from .goods_in import goods_in_view
+from .models import CategoryView, ProductView, StockMovementView
+
+RECENT_MOVEMENTS = 10
 
 
 # --- how the catalog's events read in a history ------------------------------------------------
@@ -165,16 +170,17 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
     form = ProductForm
     history_context = "catalog"
     event_sentences = CATALOG_SENTENCES
-    list_display = ["sku_column", "name", "category_name", "price_column", "tax_column", "status", "on_hand",
+    list_display = ["sku_column", "name", "category_column", "price_column", "tax_column", "status", "on_hand",
                     "available", "low_stock_flag"]
     list_filter = [LowStockFilter, "status", "category_name"]
     search_fields = ["name", "sku", "barcode"]
-    readonly_fields = ["stock_summary", "stock_actions"]
+    readonly_fields = ["stock_summary", "stock_actions", "recent_movements"]
+    change_list_template = "admin/catalog/productview/change_list.html"
     actions = ["discontinue_selected", "reactivate_selected"]
 
     def get_fields(self, request, obj=None):
         fields = list(ProductForm._meta.fields)
-        return fields + ["stock_summary", "stock_actions"] if obj else fields
+        return fields + ["stock_summary", "stock_actions", "recent_movements"] if obj else fields
 
     def prepare_form(self, form, request, obj):
         categories = CategoryView.objects.filter(status="active").order_by("name")
@@ -186,6 +192,10 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
     @admin.display(description="SKU", ordering="sku")
     def sku_column(self, obj):
         return obj.sku
+
+    @admin.display(description="category", ordering="category_name")
+    def category_column(self, obj):
+        return obj.category_name or "—"
 
     @admin.display(description="price", ordering="unit_price")
     def price_column(self, obj):
@@ -203,6 +213,17 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
     def stock_summary(self, obj):
         return f"on hand {obj.on_hand}, reserved {obj.reserved}, available {obj.available}"
 
+    @admin.display(description="recent stock movements")
+    def recent_movements(self, obj):
+        moves = StockMovementView.objects.filter(product_id=obj.pk).order_by("-id")[:RECENT_MOVEMENTS]
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (date_format(localtime(m.at), "DATETIME_FORMAT"), m.kind, f"{m.on_hand_delta:+d}" if m.on_hand_delta else "",
+             m.on_hand_after, m.reference) for m in moves))
+        if not rows:
+            return "—"
+        return format_html('<table id="recent-movements"><thead><tr><th>when</th><th>what</th><th>change</th>'
+                           '<th>on hand after</th><th>reference</th></tr></thead><tbody>{}</tbody></table>', rows)
+
     @admin.display(description="stock actions")
     def stock_actions(self, obj):
         return format_html('<a class="button" href="{}">Receive stock</a> <a class="button" href="{}">Adjust stock</a>',
@@ -211,12 +232,20 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
 
     def get_urls(self):
         extra = [
+            path("goods-in/", self.admin_site.admin_view(self.goods_in), name="catalog_productview_goods_in"),
             path("<path:object_id>/receive-stock/", self.admin_site.admin_view(self.receive_stock_view),
                  name="catalog_productview_receive_stock"),
             path("<path:object_id>/adjust-stock/", self.admin_site.admin_view(self.adjust_stock_view),
                  name="catalog_productview_adjust_stock"),
         ]
         return extra + super().get_urls()
+
+    def goods_in(self, request):
+        return goods_in_view(self, request)
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"goods_in_url": reverse("admin:catalog_productview_goods_in"),
+                                                 **(extra_context or {})})
 
     def receive_stock_view(self, request, object_id):
         return command_form_view(self, request, object_id, ReceiveStockForm, "Receive stock")
