@@ -296,7 +296,7 @@ class OrderAdmin(SalesHistoryMixin, admin.ModelAdmin):
     """Read-only pages; the change permission is what allows the commands (ship, cancel, refund)."""
 
     # What fits 1366 px beside the filters; the rest is on the order's page.
-    list_display = ["number", "placed_at", "kind", "status_column", "store_code", "cashier", "customer_name", "total",
+    list_display = ["number", "placed_column", "status_column", "store_column", "cashier", "customer_column", "total",
                     "paid"]
     list_filter = ["status", "kind", "refund_status", TillFilter, "cashier", "store_code"]
     date_hierarchy = "placed_at"
@@ -332,10 +332,23 @@ class OrderAdmin(SalesHistoryMixin, admin.ModelAdmin):
                          "show_save_and_add_another": False, "show_delete": False, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra_context)
 
+    @admin.display(description="placed", ordering="placed_at")
+    def placed_column(self, obj):
+        return obj.placed_at
+
     @admin.display(description="status", ordering="status")
     def status_column(self, obj):
-        refunded = {OrderView.FULLY_REFUNDED: " (refunded)", OrderView.PARTLY_REFUNDED: " (part refunded)"}
-        return f"{obj.status}{refunded.get(obj.refund_status, '')}"
+        refunded = {OrderView.FULLY_REFUNDED: ", refunded", OrderView.PARTLY_REFUNDED: ", part refunded"}
+        delivery = "delivery " if obj.kind == "delivery" else ""
+        return f"{delivery}{obj.status}{refunded.get(obj.refund_status, '')}"
+
+    @admin.display(description="store", ordering="store_code")
+    def store_column(self, obj):
+        return obj.store_code
+
+    @admin.display(description="customer", ordering="customer_name")
+    def customer_column(self, obj):
+        return obj.customer_name or "—"
 
     # -- read-only fields ----------------------------------------------------------------------
     @admin.display(description="actions")
