@@ -4,19 +4,21 @@ import uuid
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
-from infrastructure.admin.commands import CommandAdmin, CommandForm, CommandModelForm, command_form_view
+from infrastructure.admin.commands import CommandAdmin, CommandForm, CommandModelForm, column, command_form_view
 from infrastructure.admin.history import EventHistoryAdminMixin
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from kernel.errors import DomainError
 
 from . import commands as c
+from . import product_csv
 from .goods_in import goods_in_view
 from .models import CategoryView, ProductView, StockMovementView
 
@@ -189,17 +191,9 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
     def get_actions(self, request):
         return {name: value for name, value in super().get_actions(request).items() if name != "delete_selected"}
 
-    @admin.display(description="SKU", ordering="sku")
-    def sku_column(self, obj):
-        return obj.sku
-
-    @admin.display(description="category", ordering="category_name")
-    def category_column(self, obj):
-        return obj.category_name or "—"
-
-    @admin.display(description="price", ordering="unit_price")
-    def price_column(self, obj):
-        return obj.unit_price
+    sku_column = column("sku", "SKU")
+    category_column = column("category_name", "category")
+    price_column = column("unit_price", "price")
 
     @admin.display(description="tax", ordering="tax_rate")
     def tax_column(self, obj):
@@ -233,6 +227,8 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
     def get_urls(self):
         extra = [
             path("goods-in/", self.admin_site.admin_view(self.goods_in), name="catalog_productview_goods_in"),
+            path("import/", self.admin_site.admin_view(self.import_csv), name="catalog_productview_import"),
+            path("export.csv", self.admin_site.admin_view(self.export_csv), name="catalog_productview_export"),
             path("<path:object_id>/receive-stock/", self.admin_site.admin_view(self.receive_stock_view),
                  name="catalog_productview_receive_stock"),
             path("<path:object_id>/adjust-stock/", self.admin_site.admin_view(self.adjust_stock_view),
@@ -243,9 +239,19 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
     def goods_in(self, request):
         return goods_in_view(self, request)
 
+    def import_csv(self, request):
+        return product_csv.import_view(self, request)
+
+    def export_csv(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return product_csv.export_csv(self.get_queryset(request))
+
     def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {"goods_in_url": reverse("admin:catalog_productview_goods_in"),
-                                                 **(extra_context or {})})
+        return super().changelist_view(request, {
+            "goods_in_url": reverse("admin:catalog_productview_goods_in"),
+            "import_url": reverse("admin:catalog_productview_import"),
+            "export_url": reverse("admin:catalog_productview_export"), **(extra_context or {})})
 
     def receive_stock_view(self, request, object_id):
         return command_form_view(self, request, object_id, ReceiveStockForm, "Receive stock")

@@ -17,10 +17,13 @@ a `CommandAdmin` like the catalog's and the sales' (see `infrastructure/admin/co
 from django import forms
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from infrastructure.admin.commands import CommandAdmin, CommandModelForm
 from infrastructure.admin.history import EventHistoryAdminMixin
+from infrastructure.http.history import history_entries
 from kernel.errors import DomainError
 
 from . import commands as c
@@ -44,6 +47,9 @@ CUSTOMER_SENTENCES = {
     "LoyaltyPointsReversed": lambda a, e: format_html("{} points taken back: a refund of {}", e["data"]["points"],
                                                       _order(e)),
 }
+
+#: point events and their sign
+CUSTOMER_POINT_EVENTS = {"LoyaltyPointsEarned": 1, "LoyaltyPointsReversed": -1}
 
 ADDRESS_FORM_FIELDS = {f"address.{name}": f"address_{name}" for name in values.ADDRESS_FIELDS}
 
@@ -118,7 +124,7 @@ class CustomerAdmin(EventHistoryAdminMixin, CommandAdmin):
     ordering = ["name", "id"]
     list_per_page = 50
     record_fields = ["points_balance", "status", "id", "version", "registered_at", "updated_at"]
-    readonly_fields = record_fields
+    readonly_fields = [*record_fields, "purchases_and_points"]
     details_fieldsets = [
         (None, {"fields": ["name", "phone", "email"]}),
         ("Address", {"fields": ["address_line1", "address_line2", "address_city", "address_postal_code",
@@ -128,7 +134,26 @@ class CustomerAdmin(EventHistoryAdminMixin, CommandAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.details_fieldsets
-        return [*self.details_fieldsets, ("Loyalty and record", {"fields": self.record_fields})]
+        return [*self.details_fieldsets, ("Purchases and loyalty points", {"fields": ["purchases_and_points"]}),
+                ("Loyalty and record", {"fields": self.record_fields})]
+
+    @admin.display(description="purchases")
+    def purchases_and_points(self, obj):
+        """The customer's paid purchases and points, newest first, from the customer's own stream
+        (each paid order earns points; a refund takes them back)."""
+        rows, balance = [], 0
+        for entry in history_entries(CUSTOMERS, obj.pk):
+            if entry["event_type"] not in CUSTOMER_POINT_EVENTS:
+                continue
+            points = entry["data"]["points"] * CUSTOMER_POINT_EVENTS[entry["event_type"]]
+            balance += points
+            rows.append((date_format(localtime(entry["recorded_at"]), "DATETIME_FORMAT"), _order(entry),
+                         entry["data"].get("amount") or "refund", f"{points:+d}", balance))
+        if not rows:
+            return "No purchases with points yet."
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", reversed(rows))
+        return format_html('<table id="customer-purchases"><thead><tr><th>when</th><th>order</th><th>spent</th>'
+                           '<th>points</th><th>balance</th></tr></thead><tbody>{}</tbody></table>', body)
 
     # -- who may do what (the role groups' model permissions come from access.py) ---------------
     def has_change_permission(self, request, obj=None):

@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from infrastructure.admin.commands import (CommandAdmin, CommandForm, CommandModelForm, command_form_view,
+from infrastructure.admin.commands import (CommandAdmin, CommandForm, CommandModelForm, column, command_form_view,
                                           missing_object_redirect)
 from infrastructure.admin.history import EventHistoryAdminMixin
 from infrastructure.commands.bus import execute
@@ -198,13 +198,8 @@ class TillSessionAdmin(SalesHistoryMixin, ReadOnlyAdmin):
     ]
     readonly_fields = ["orders", "z_report_table"]
 
-    @admin.display(description="sales", ordering="sales_count")
-    def sales_column(self, obj):
-        return obj.sales_count
-
-    @admin.display(description="cash diff.", ordering="cash_difference")
-    def cash_difference_column(self, obj):
-        return obj.cash_difference if obj.cash_difference is not None else "—"
+    sales_column = column("sales_count", "sales")
+    cash_difference_column = column("cash_difference", "cash diff.")
 
     @admin.display(description="orders")
     def orders(self, obj):
@@ -332,9 +327,9 @@ class OrderAdmin(SalesHistoryMixin, admin.ModelAdmin):
                          "show_save_and_add_another": False, "show_delete": False, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description="placed", ordering="placed_at")
-    def placed_column(self, obj):
-        return obj.placed_at
+    placed_column = column("placed_at", "placed")
+    store_column = column("store_code", "store")
+    customer_column = column("customer_name", "customer")
 
     @admin.display(description="status", ordering="status")
     def status_column(self, obj):
@@ -342,13 +337,6 @@ class OrderAdmin(SalesHistoryMixin, admin.ModelAdmin):
         delivery = "delivery " if obj.kind == "delivery" else ""
         return f"{delivery}{obj.status}{refunded.get(obj.refund_status, '')}"
 
-    @admin.display(description="store", ordering="store_code")
-    def store_column(self, obj):
-        return obj.store_code
-
-    @admin.display(description="customer", ordering="customer_name")
-    def customer_column(self, obj):
-        return obj.customer_name or "—"
 
     # -- read-only fields ----------------------------------------------------------------------
     @admin.display(description="actions")

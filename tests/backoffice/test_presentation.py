@@ -9,6 +9,7 @@ import pytest
 
 from contexts.catalog import commands as c
 from infrastructure.commands.bus import execute
+from infrastructure.commands.metadata import Metadata
 from tests.catalog.support import make_product, meta
 from tests.conftest import TEST_PASSWORD
 
@@ -113,3 +114,73 @@ def test_an_unknown_history_returns_to_the_list(client, staff_manager):
     client.force_login(staff_manager)
     response = client.get(f"{PRODUCTS}{uuid.uuid4()}/history/")
     assert response.status_code == 302 and response["Location"] == PRODUCTS
+
+
+def test_a_customers_page_shows_their_purchases_and_points_newest_first(client, staff_manager):
+    from contexts.customers import commands as cc
+    from tests.customers.support import make_customer
+
+    customer_id = make_customer("Ann Example")
+    first, second = uuid.uuid4(), uuid.uuid4()
+    policy = Metadata.new(user="policy:customers")
+    execute(cc.EarnLoyaltyPoints(customer_id=customer_id, order_id=first, amount=Decimal("12.50")), policy)
+    execute(cc.EarnLoyaltyPoints(customer_id=customer_id, order_id=second, amount=Decimal("30.00")), policy)
+    execute(cc.ReverseLoyaltyPoints(customer_id=customer_id, order_id=second, refund_id=uuid.uuid4(),
+                                    amount=Decimal("10.00")), policy)
+    client.force_login(staff_manager)
+
+    page = client.get(f"/admin/customers/customerview/{customer_id}/change/")
+
+    table = text_of(page).split('id="customer-purchases"')[1].split("</table>")[0]
+    rows = [row for row in table.split("<tr>")[2:]]
+    # 12 points for 12.50, 30 for 30.00, 10 taken back by a refund: balance 12, 42, 32 (newest first)
+    assert ["<td>-10</td><td>32</td>" in rows[0], "<td>30.00</td><td>+30</td><td>42</td>" in rows[1],
+            "<td>12.50</td><td>+12</td><td>12</td>" in rows[2]] == [True, True, True]
+    assert f'href="/admin/sales/orderview/{first}/change/"' in rows[2]
+    assert "Loyalty points earned" in text_of(page) and "10 points taken back" in text_of(page)
+
+
+def products_csv(count: int, *, bad_line: int | None = None) -> bytes:
+    """`count` products; the row on file line `bad_line` has a tax rate of 150 %."""
+    rows = ["sku,barcode,name,category,unit_price,tax_rate,price_includes_tax,low_stock_threshold"]
+    for n in range(count):
+        tax = "150" if n + 2 == bad_line else "20"
+        rows.append(f"IMP-{n:03d},,Imported product {n},,{n + 1}.50,{tax},yes,2")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_a_products_csv_is_checked_row_by_row_and_imported_all_or_nothing(client, staff_manager):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from contexts.catalog.models import ProductView
+    from infrastructure.eventstore.models import StoredEvent
+
+    client.force_login(staff_manager)
+    events_before = StoredEvent.objects.count()
+    upload = SimpleUploadedFile("products.csv", products_csv(50, bad_line=28), content_type="text/csv")
+
+    checked = client.post(f"{PRODUCTS}import/", {"file": upload, "check": "1"})
+
+    assert checked.context["summary"] == {"add": 49, "change": 0, "unchanged": 0, "refused": 1}
+    [refused] = checked.context["refused"]
+    assert (refused.line, refused.sku) == (28, "IMP-026")
+    assert refused.error == "tax_rate: The tax rate is a percentage between 0 and 100."
+    assert StoredEvent.objects.count() == events_before  # a dry run writes nothing
+
+    upload = SimpleUploadedFile("products.csv", products_csv(50, bad_line=28), content_type="text/csv")
+    refused_import = client.post(f"{PRODUCTS}import/", {"file": upload, "import": "1"})
+    assert "Not imported: 1 row refused" in text_of(refused_import)
+    assert not ProductView.objects.filter(sku__startswith="IMP-").exists()
+
+    upload = SimpleUploadedFile("products.csv", products_csv(50), content_type="text/csv")
+    done = client.post(f"{PRODUCTS}import/", {"file": upload, "import": "1"}, follow=True)
+    assert "Imported: 50 product(s) added, 0 changed, 0 unchanged." in text_of(done)
+    assert ProductView.objects.filter(sku__startswith="IMP-").count() == 50
+
+    exported = client.get(f"{PRODUCTS}export.csv").content.decode()
+    assert "IMP-049,,Imported product 49,,50.50,20.00,yes,2" in exported
+    changed = exported.replace("IMP-049,,Imported product 49,,50.50", "IMP-049,,Imported product 49,,51.00")
+    again = client.post(f"{PRODUCTS}import/", {"file": SimpleUploadedFile("p.csv", changed.encode()), "check": "1"})
+    assert again.context["summary"]["change"] == 1 and again.context["summary"]["add"] == 0
+    [change] = [r for r in again.context["results"] if r.action == "change"]
+    assert change.changes == ["unit_price: 50.50 → 51.00"]
