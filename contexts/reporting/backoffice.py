@@ -93,6 +93,11 @@ REPORTS = {
 }
 
 
+#: columns of words (left-aligned); the others are figures
+TEXT_COLUMNS = {"day", "store_code", "sku", "name", "category_name", "cashier", "hour", "method", "order",
+                "opened_at", "closed_at", "till_name", "status"}
+
+
 def _managers_only(request):
     if MANAGER not in request_roles(request):
         raise PermissionDenied("Reports are for managers.")
@@ -134,8 +139,10 @@ def reports_page(request, slug="daily"):
             (key, name) for key, (name, _, _) in REPORTS.items()],
         "columns": columns, "result": result, "period": period, "errors": errors, "query": query.urlencode(),
         "stores": sorted(reports.store_names().items()), "asked": request.GET, "days_note": reports.DAYS,
-        "rows": [[row.get(key) for key, _ in columns] for row in result["rows"]] if result else [],
-        "totals": [result["totals"].get(key) for key, _ in columns[1:]] if result else [],
+        "headings": [(label, key not in TEXT_COLUMNS) for key, label in columns],
+        "rows": [[(row.get(key), key not in TEXT_COLUMNS) for key, _ in columns] for row in result["rows"]]
+        if result else [],
+        "totals": [(result["totals"].get(key), key not in TEXT_COLUMNS) for key, _ in columns[1:]] if result else [],
         "session_ids": [row.get("session_id") for row in result["rows"]] if result and slug == "z-reports" else [],
     })
 
