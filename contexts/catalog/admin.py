@@ -44,8 +44,9 @@ CATALOG_SENTENCES = {
                                     f"tax {_d(e)['tax_rate']} %"),
     "ProductPriceChanged": lambda a, e: f"from {_d(e)['old_price']} to {_d(e)['new_price']}",
     "StockReceived": lambda a, e: (f"{_d(e)['quantity']} in"
-                                   + (f" (delivery note {_d(e)['supplier_reference']})" if _d(e).get("supplier_reference")
-                                      else "") + f"; {_d(e)['on_hand_after']} on hand"),
+                                   + (f" (delivery note {_d(e)['supplier_reference']})"
+                                      if _d(e).get("supplier_reference") else "")
+                                   + f"; {_d(e)['on_hand_after']} on hand"),
     "StockAdjusted": lambda a, e: (f"counted {_d(e)['counted_quantity']} ({int(_d(e)['delta']):+d}), "
                                    f"“{_d(e)['reason']}”; {_d(e)['on_hand_after']} on hand"),
     "StockSold": lambda a, e: format_html("{} in {}; {} on hand", _d(e)["quantity"],
@@ -211,8 +212,8 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
     def recent_movements(self, obj):
         moves = StockMovementView.objects.filter(product_id=obj.pk).order_by("-id")[:RECENT_MOVEMENTS]
         rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
-            (date_format(localtime(m.at), "DATETIME_FORMAT"), m.kind, f"{m.on_hand_delta:+d}" if m.on_hand_delta else "",
-             m.on_hand_after, m.reference) for m in moves))
+            (date_format(localtime(m.at), "DATETIME_FORMAT"), m.kind,
+             f"{m.on_hand_delta:+d}" if m.on_hand_delta else "", m.on_hand_after, m.reference) for m in moves))
         if not rows:
             return "—"
         return format_html('<table id="recent-movements"><thead><tr><th>when</th><th>what</th><th>change</th>'

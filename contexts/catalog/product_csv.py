@@ -81,7 +81,8 @@ def _details(row: dict, categories: dict) -> dict:
     threshold = (row.get("low_stock_threshold") or "0").strip()
     if not threshold.lstrip("-").isdigit():
         raise RowError("low_stock_threshold", f"“{threshold}” is not a whole number.")
-    return {"sku": row["sku"].strip(), "name": row["name"].strip(), "barcode": (row.get("barcode") or "").strip() or None,
+    return {"sku": row["sku"].strip(), "name": row["name"].strip(),
+            "barcode": (row.get("barcode") or "").strip() or None,
             "category_id": categories.get(category.lower()) if category else None,
             "unit_price": _decimal(row, "unit_price"), "tax_rate": _decimal(row, "tax_rate"),
             "price_includes_tax": includes in YES, "low_stock_threshold": int(threshold)}

@@ -14,7 +14,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from infrastructure.admin.commands import (CommandAdmin, CommandForm, CommandModelForm, column, command_form_view,
                                           missing_object_redirect)
@@ -43,6 +45,11 @@ def _table(headers, rows, empty="—"):
                        head, body)
 
 
+def _when(moment) -> str:
+    """The back office's one way to write a moment (pos_project/formats), in its time zone."""
+    return date_format(localtime(moment), "DATETIME_FORMAT")
+
+
 def _link(viewname, pk, text):
     return format_html('<a href="{}">{}</a>', reverse(viewname, args=[pk]), text)
 
@@ -65,12 +72,16 @@ def _d(entry):
     return entry["data"]
 
 
+def _z(entry):
+    return entry["data"].get("z_report") or {}
+
+
 SALES_SENTENCES = {
     "TillRegistered": lambda a, e: f"“{_d(e)['name']}” in store {_d(e)['store_code']}",
     "TillSessionOpened": lambda a, e: f"by {_d(e)['cashier']} with a float of {money(_d(e)['opening_float'])}",
     "CashMovementRecorded": lambda a, e: f"{money(_d(e)['amount'])} by {_d(e)['cashier']}: {_d(e)['reason']}",
-    "TillSessionClosed": lambda a, e: (f"by {_d(e)['cashier']}; net {money((_d(e).get('z_report') or {}).get('net'))}, "
-                                       f"cash difference {money((_d(e).get('z_report') or {}).get('cash_difference'))}"),
+    "TillSessionClosed": lambda a, e: (f"by {_d(e)['cashier']}; net {money(_z(e).get('net'))}, "
+                                       f"cash difference {money(_z(e).get('cash_difference'))}"),
     "SessionSaleRecorded": lambda a, e: format_html("{} for {}", _order(_d(e)["order_id"]), money(_d(e)["total"])),
     "SessionPaymentRecorded": lambda a, e: format_html("{} {} for {}", money(_d(e)["amount"]), _d(e)["method"],
                                                        _order(_d(e)["order_id"])),
@@ -78,8 +89,8 @@ SALES_SENTENCES = {
                                                       _order(_d(e)["order_id"])),
     "SessionVoidRecorded": lambda a, e: format_html("{} for {} voided", _order(_d(e)["order_id"]),
                                                     money(_d(e)["total"])),
-    "OrderPlaced": lambda a, e: (f"{_d(e)['number']} by {_d(e).get('cashier') or 'a customer'}: {_lines(_d(e)['lines'])}; "
-                                 f"total {money(_d(e)['total'])}"),
+    "OrderPlaced": lambda a, e: (f"{_d(e)['number']} by {_d(e).get('cashier') or 'a customer'}: "
+                                 f"{_lines(_d(e)['lines'])}; total {money(_d(e)['total'])}"),
     "PaymentRecorded": lambda a, e: (f"{money(_d(e)['amount'])} {_d(e)['method']}"
                                      + (f" (tendered {money(_d(e)['tendered'])}, change {money(_d(e)['change'])})"
                                         if _d(e).get("change") not in (None, "0", "0.00") else "")),
@@ -386,15 +397,15 @@ class OrderAdmin(SalesHistoryMixin, admin.ModelAdmin):
 
     @admin.display(description="payments")
     def payments_table(self, obj):
-        return _table(["when (UTC)", "method", "tendered", "kept", "change", "session"], [
-            (p.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), p.method, money(p.tendered), money(p.amount),
-             money(p.change), p.session_id or "—")
+        return _table(["when", "method", "tendered", "kept", "change", "session"], [
+            (_when(p.recorded_at), p.method, money(p.tendered), money(p.amount), money(p.change),
+             _link("admin:sales_tillsessionview_change", p.session_id, "till session") if p.session_id else "—")
             for p in PaymentView.objects.filter(order_id=obj.order_id).order_by("recorded_at", "payment_id")])
 
     @admin.display(description="refunds")
     def refunds_table(self, obj):
-        return _table(["when (UTC)", "method", "total", "tax", "lines", "by", "reason"], [
-            (r.recorded_at.strftime("%Y-%m-%d %H:%M:%S"), r.method, money(r.total), money(r.tax),
+        return _table(["when", "method", "total", "tax", "lines", "by", "reason"], [
+            (_when(r.recorded_at), r.method, money(r.total), money(r.tax),
              ", ".join(f"{item.get('quantity')} x {item.get('name') or item.get('line_no')}" for item in r.lines),
              r.cashier, r.reason or "—")
             for r in RefundView.objects.filter(order_id=obj.order_id).order_by("recorded_at", "refund_id")])

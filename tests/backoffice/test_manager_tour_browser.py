@@ -1,9 +1,10 @@
 """A shop manager's tour of the back office in Debian's Chromium at 1366x768, over the reporting
 tests' two known days: the dashboard, the products with a history's second page, goods in with
-three lines, 50 products from a CSV file with a bad row, a customer's purchases, reports for a date range with their CSV, a Z-report printed (and as PDF where
-WeasyPrint is installed), the orders and sessions lists, a receipt and back. Each page is saved as
-a screenshot under test-artifacts/backoffice/ for a person to look at; the assertions are on what
-a person reads (texts and figures) and that no page scrolls sideways."""
+three lines, 50 products from a CSV file with a bad row, a customer's purchases, reports for a
+date range with their CSV, a Z-report printed (and as PDF where WeasyPrint is installed), the
+orders and sessions lists, a receipt and back. Each page is saved as a screenshot under
+test-artifacts/backoffice/ for a person to look at; the assertions are on what a person reads
+(texts and figures) and that no page or list scrolls sideways."""
 
 import csv
 import uuid
