@@ -31,7 +31,9 @@ RUN groupadd --system --gid 10001 pos \
  && useradd --system --uid 10001 --gid pos --home-dir /app/var --no-create-home --shell /usr/sbin/nologin pos
 
 # Dependencies first, so a code change does not reinstall them. psycopg[binary] ships its own
-# libpq, so no compiler or system library is needed.
+# libpq, so no compiler is needed; WeasyPrint (Z-reports as PDF) needs Pango and its fonts.
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt constraints.txt ./
 RUN pip install -r requirements.txt -c constraints.txt
 

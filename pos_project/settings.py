@@ -76,7 +76,7 @@ else:
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "infrastructure.admin_app.BackOfficeAdminConfig",  # Django's admin, as the shop's back office
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -128,6 +128,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "infrastructure.http.home.shop",
             ],
         },
     },
@@ -314,6 +315,8 @@ LANGUAGE_CODE = "en-us"
 # events are UTC, business days and receipts are each store's own time zone, a stores field).
 TIME_ZONE = env.str("POS_TIME_ZONE", default="UTC")
 USE_I18N = True
+# The back office writes dates one way everywhere (pos_project/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["pos_project.formats"]
 USE_TZ = True
 # The chain's currency (one for all stores). POS_SHOP_NAME is the receipt heading only for orders
 # of a store the sales context has no store details for; a store's name, address and tax id come

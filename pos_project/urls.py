@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from infrastructure import health
 from pos_project import till
+from infrastructure.http.home import home
 from infrastructure.http.api_root import api_prefix, api_root
 from infrastructure.http.problem_pages import problem_index, problem_page
 from infrastructure.http.auth_views import LogoutView, ObtainTokenView, RefreshTokenView, WhoAmIView
@@ -23,8 +24,12 @@ for _model in [model for model in apps.get_models()
 
 # The back office's audit search, a page of the admin where the audit context is served.
 _backoffice = [path("admin/audit/", include("contexts.audit.backoffice"))] if "audit" in settings.POS_CONTEXTS else []
+# The back office's reports and Z-reports, where the reporting context is served.
+if "reporting" in settings.POS_CONTEXTS:
+    _backoffice.append(path("admin/reports/", include("contexts.reporting.backoffice")))
 
 urlpatterns = [
+    path("", home, name="home"),
     *_backoffice,
     path("admin/", admin.site.urls),
     path("till/", till.page, name="till"),

@@ -18,11 +18,16 @@ a `CommandAdmin` like the catalog's and the sales' (see `infrastructure/admin/co
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from infrastructure.admin.commands import CommandAdmin, CommandModelForm
 from infrastructure.admin.history import EventHistoryAdminMixin
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
+from infrastructure.http.history import history_entries
 from kernel.errors import DomainError
 
 from . import commands as c
@@ -32,6 +37,27 @@ from .domain.events import CUSTOMERS
 from .models import CustomerView
 
 CLOSED = (REMOVED, FORGOTTEN)  # nothing about these customers changes any more
+
+
+def _order(entry):
+    """The sales context's page of the order (a link only: customers do not keep order numbers)."""
+    order_id = entry["data"].get("order_id")
+    return format_html('<a href="{}">an order</a>', reverse("admin:sales_orderview_change", args=[order_id])) \
+        if order_id else "—"
+
+
+CUSTOMER_SENTENCES = {
+    "CustomerRegistered": lambda a, e: f"as “{e['data'].get('name')}”",
+    "CustomerRemoved": lambda a, e: e["data"].get("reason") or "—",
+    "LoyaltyPointsEarned": lambda a, e: format_html("{} points for {} spent in {}", e["data"]["points"],
+                                                    e["data"]["amount"], _order(e)),
+    "LoyaltyPointsReversed": lambda a, e: format_html("{} points taken back: a refund of {}", e["data"]["points"],
+                                                      _order(e)),
+}
+
+#: point events and their sign
+CUSTOMER_POINT_EVENTS = {"LoyaltyPointsEarned": 1, "LoyaltyPointsReversed": -1}
+
 ADDRESS_FORM_FIELDS = {f"address.{name}": f"address_{name}" for name in values.ADDRESS_FIELDS}
 
 
@@ -96,6 +122,7 @@ class CustomerAdminForm(CommandModelForm):
 class CustomerAdmin(EventHistoryAdminMixin, CommandAdmin):
     form = CustomerAdminForm
     history_context = CUSTOMERS
+    event_sentences = CUSTOMER_SENTENCES
     # The site's bulk delete (one RemoveCustomer per active customer selected), and forgetting.
     actions = ["forget_selected"]
     list_display = ["name", "phone", "email", "points_balance", "status", "registered_at"]
@@ -105,7 +132,7 @@ class CustomerAdmin(EventHistoryAdminMixin, CommandAdmin):
     ordering = ["name", "id"]
     list_per_page = 50
     record_fields = ["points_balance", "status", "id", "version", "registered_at", "updated_at"]
-    readonly_fields = record_fields
+    readonly_fields = [*record_fields, "purchases_and_points"]
     details_fieldsets = [
         (None, {"fields": ["name", "phone", "email"]}),
         ("Address", {"fields": ["address_line1", "address_line2", "address_city", "address_postal_code",
@@ -115,7 +142,26 @@ class CustomerAdmin(EventHistoryAdminMixin, CommandAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.details_fieldsets
-        return [*self.details_fieldsets, ("Loyalty and record", {"fields": self.record_fields})]
+        return [*self.details_fieldsets, ("Purchases and loyalty points", {"fields": ["purchases_and_points"]}),
+                ("Loyalty and record", {"fields": self.record_fields})]
+
+    @admin.display(description="purchases")
+    def purchases_and_points(self, obj):
+        """The customer's paid purchases and points, newest first, from the customer's own stream
+        (each paid order earns points; a refund takes them back)."""
+        rows, balance = [], 0
+        for entry in history_entries(CUSTOMERS, obj.pk):
+            if entry["event_type"] not in CUSTOMER_POINT_EVENTS:
+                continue
+            points = entry["data"]["points"] * CUSTOMER_POINT_EVENTS[entry["event_type"]]
+            balance += points
+            rows.append((date_format(localtime(entry["recorded_at"]), "DATETIME_FORMAT"), _order(entry),
+                         entry["data"].get("amount") or "refund", f"{points:+d}", balance))
+        if not rows:
+            return "No purchases with points yet."
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", reversed(rows))
+        return format_html('<table id="customer-purchases"><thead><tr><th>when</th><th>order</th><th>spent</th>'
+                           '<th>points</th><th>balance</th></tr></thead><tbody>{}</tbody></table>', body)
 
     # -- who may do what (the role groups' model permissions come from access.py) ---------------
     def has_change_permission(self, request, obj=None):

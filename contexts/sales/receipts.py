@@ -238,7 +238,9 @@ def render_text(order: OrderView, lines, payments, refunds, till: TillView | Non
 
 # --- HTML ---------------------------------------------------------------------------------------
 def render_html(order: OrderView, lines, payments, refunds, till: TillView | None = None,
-                shop_name: str | None = None, currency: str | None = None, store: StoreDetails | None = None) -> str:
-    """The receipt as a print-friendly HTML page (`templates/sales/receipt.html`)."""
+                shop_name: str | None = None, currency: str | None = None, store: StoreDetails | None = None,
+                back_url: str | None = None) -> str:
+    """The receipt as a print-friendly HTML page (`templates/sales/receipt.html`); with `back_url`
+    (the back office) a way back and a print button above it, not printed."""
     content = receipt_content(order, lines, payments, refunds, till, shop_name, currency, store)
-    return render_to_string("sales/receipt.html", {"receipt": content, "order": order})
+    return render_to_string("sales/receipt.html", {"receipt": content, "order": order, "back_url": back_url})
