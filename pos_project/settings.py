@@ -101,6 +101,8 @@ INSTALLED_APPS = [
 INSTALLED_APPS += env.list("POS_EXTRA_APPS", default=[])
 
 MIDDLEWARE = [
+    # First, so its timing covers the whole answer (infrastructure/observability/middleware.py).
+    "infrastructure.observability.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "infrastructure.http.limits.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -304,6 +306,15 @@ else:
 
 # /health/ready's answer is reused for this long per process (infrastructure/health.py).
 POS_READY_CACHE_SECONDS = env.float("POS_READY_CACHE_SECONDS", default=2.0)
+# ... and it says "degraded" (still 200: the API itself works) when the pipeline falls behind:
+# a consumer more than this many records behind on its topics, a context's relay with more
+# unpublished events than this, or its oldest unpublished event older than this (docs/operations.md).
+POS_READY_MAX_CONSUMER_LAG = env.int("POS_READY_MAX_CONSUMER_LAG", default=1000)
+POS_READY_MAX_RELAY_BACKLOG = env.int("POS_READY_MAX_RELAY_BACKLOG", default=1000)
+POS_READY_MAX_RELAY_AGE_SECONDS = env.float("POS_READY_MAX_RELAY_AGE_SECONDS", default=60.0)
+# /metrics answers a request bearing this token (Prometheus inside the network); unset: only a
+# signed-in superuser (infrastructure/observability/views.py). The gateway never routes it.
+POS_METRICS_TOKEN = env.str("POS_METRICS_TOKEN", default="")
 
 # --- I18N, time, static ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

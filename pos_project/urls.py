@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from infrastructure import health
 from infrastructure.http.api_root import api_prefix, api_root
+from infrastructure.observability.views import metrics
 from infrastructure.http.problem_pages import problem_index, problem_page
 from infrastructure.http.auth_views import LogoutView, ObtainTokenView, RefreshTokenView, WhoAmIView
 
@@ -28,6 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("metrics", metrics, name="metrics"),
     path("api/v1/", api_root, name="api-root"),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("api/v1/auth/token/refresh/", RefreshTokenView.as_view(), name="auth-token-refresh"),
