@@ -26,6 +26,7 @@ _backoffice = [path("admin/audit/", include("contexts.audit.backoffice"))] if "a
 
 urlpatterns = [
     *_backoffice,
+    path("admin/pipeline/", include("infrastructure.admin.pipeline")),
     path("admin/", admin.site.urls),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
