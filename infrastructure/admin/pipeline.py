@@ -1,6 +1,7 @@
 """The back office's Pipeline page (/admin/pipeline/, admins only): per context the relay's
 backlog, per consumer its lag and last applied event, the rebuilds running, and the dead letters
 with their error and original headers, each to replay (after a fix) or discard with a reason.
+And the trace of an order or event across contexts (/admin/pipeline/trace/?id=..., trace.py).
 
 The figures are those of /metrics (observability/pipeline.py), for the contexts this process
 serves (POS_CONTEXTS); the actions are consumers/dead_letter_review.py.
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from infrastructure.consumers import dead_letter_review
 from infrastructure.observability import pipeline
+from infrastructure.observability.trace import trace
 from infrastructure.projections.models import ProjectionRebuild
 from infrastructure.projections.tasks import progress_of
 
@@ -137,8 +139,20 @@ def discard_dead_letter(request, partition: int, offset: int):
     return redirect("pipeline")
 
 
+@_admins_only
+def trace_page(request):
+    asked = request.GET.get("id", "").strip()[:200]
+    return render(request, "admin/trace.html", {
+        **admin.site.each_context(request),
+        "title": "Trace",
+        "asked": asked,
+        "trace": trace(asked) if asked else None,
+    })
+
+
 urlpatterns = [
     path("", pipeline_page, name="pipeline"),
+    path("trace/", trace_page, name="pipeline-trace"),
     path("dead-letters/<int:partition>/<int:offset>/replay/", replay_dead_letter, name="pipeline-replay"),
     path("dead-letters/<int:partition>/<int:offset>/discard/", discard_dead_letter, name="pipeline-discard"),
 ]
