@@ -369,22 +369,34 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not FULL_MODE
 
+# POS_LOG_FORMAT=json: one JSON object per line (python-json-logger) with request_id, correlation_id,
+# context, user and till (infrastructure/observability/log_context.py); plain: the same, as text.
+POS_LOG_FORMAT = env.str("POS_LOG_FORMAT", default="plain")
+if POS_LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"POS_LOG_FORMAT must be 'plain' or 'json', not {POS_LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "infrastructure.http.request_id.RequestIdLogFilter"}},
+    "filters": {"log_context": {"()": "infrastructure.observability.log_context.LogContextFilter"}},
     "formatters": {
         # One line per message: what a client sends (a path, a header) cannot forge another line.
         "plain": {"()": "infrastructure.http.request_id.SingleLineFormatter",
                   "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": ["asctime", "levelname", "name", "message", "request_id", "correlation_id", "context", "user",
+                         "till"],
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": POS_LOG_FORMAT, "filters": ["log_context"]},
     },
     "root": {"handlers": ["console"], "level": env.str("POS_LOG_LEVEL", default="INFO")},
     "loggers": {
         "kafka": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
+        # Every request is logged once by pos.requests (with its status): Django's own 4xx warnings
+        # ("Not Found: /favicon.ico" on every page) would log it twice. Its 5xx errors still show.
+        "django.request": {"level": "ERROR"},
     },
 }
 

@@ -26,7 +26,7 @@ from infrastructure.aggregates.repository import Repository
 from infrastructure.commands.metadata import Metadata
 from kernel.errors import ConcurrencyConflict, DomainError
 from infrastructure.eventstore.databases import db_for
-from infrastructure.observability import metrics
+from infrastructure.observability import log_context, metrics
 
 CONFLICT_RETRIES = 3
 
@@ -83,6 +83,8 @@ def execute(command, metadata: Metadata | None = None):
     metadata = metadata or Metadata.new()
     name = type(command).__name__
     started, outcome = time.perf_counter(), "failed"
+    log_token = log_context.bind(context=handler.context, correlation_id=metadata.correlation_id,
+                                 user=metadata.user, till=metadata.till)
     try:
         result = _run(handler, command, metadata)
         outcome = "ok"
@@ -91,6 +93,7 @@ def execute(command, metadata: Metadata | None = None):
         outcome = "refused"  # the aggregate said no (a 4xx), as opposed to a failure
         raise
     finally:
+        log_context.reset(log_token)
         metrics.COMMANDS.labels(command=name, context=handler.context, outcome=outcome).inc()
         metrics.COMMAND_SECONDS.labels(command=name, context=handler.context).observe(time.perf_counter() - started)
 
