@@ -315,6 +315,15 @@ POS_READY_MAX_RELAY_AGE_SECONDS = env.float("POS_READY_MAX_RELAY_AGE_SECONDS", d
 # /metrics answers a request bearing this token (Prometheus inside the network); unset: only a
 # signed-in superuser (infrastructure/observability/views.py). The gateway never routes it.
 POS_METRICS_TOKEN = env.str("POS_METRICS_TOKEN", default="")
+# Set for gunicorn with several workers: an empty directory, fresh at each start, shared by the
+# workers of one deployment; prometheus-client reads it from the environment itself, and /metrics
+# then sums every worker's counters (infrastructure/observability/metrics.py).
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured(f"PROMETHEUS_MULTIPROC_DIR={PROMETHEUS_MULTIPROC_DIR} is not a directory")
+# A Celery worker serves its own process metrics (commands its policies ran, events appended) on
+# this port when set (infrastructure/worker/bootstep.py); 0: not at all.
+POS_WORKER_METRICS_PORT = env.int("POS_WORKER_METRICS_PORT", default=0)
 
 # --- I18N, time, static ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -7,7 +7,6 @@ token configured, only a signed-in superuser may read it (a developer in embedde
 """
 
 import hmac
-import os
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -32,7 +31,7 @@ def allowed(request) -> bool:
 
 
 def _process_metrics() -> bytes:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.PROMETHEUS_MULTIPROC_DIR:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry)

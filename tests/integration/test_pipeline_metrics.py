@@ -5,9 +5,12 @@ The lab context stands in for a shop's contexts: its events go through the same 
 relay, topics, consumer loop and inbox. Each test has topics and a consumer group of its own.
 """
 
+import json
 import os
+import re
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -39,14 +42,18 @@ def pipeline_settings(settings, services_env, monkeypatch):
     return settings
 
 
-def scrape(client) -> dict:
-    """{(name, frozenset(labels)): value} of every sample /metrics gives, parsed by prometheus_client."""
+def metric_families(client) -> list:
+    """The families /metrics gives, parsed by prometheus_client's own parser."""
     response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("text/plain; version=")
+    return list(text_string_to_metric_families(response.content.decode()))
+
+
+def scrape(client) -> dict:
+    """{(name, frozenset(labels)): value} of every sample /metrics gives."""
     return {(sample.name, frozenset(sample.labels.items())): sample.value
-            for family in text_string_to_metric_families(response.content.decode())
-            for sample in family.samples}
+            for family in metric_families(client) for sample in family.samples}
 
 
 def value(samples: dict, name: str, **labels) -> float | None:
@@ -147,3 +154,18 @@ def test_a_poison_message_shows_as_a_dead_letter(client, pipeline_settings, serv
                          and s, timeout=30, message="the dead letter to be counted")
     assert value(samples, "pos_dead_letters", topic=dead_letter_topic()) == 1
     assert lab_lag(samples) == 0  # dead-lettered is handled: the consumer moved on
+
+
+def test_every_metric_the_dashboard_and_alerts_use_is_served(client, pipeline_settings):
+    """deploy/grafana and deploy/prometheus name only metrics /metrics really has (a rename breaks here)."""
+    deploy = Path(__file__).resolve().parents[2] / "deploy"
+    alerts = (deploy / "prometheus" / "alerts.yml").read_text()
+    dashboard = json.loads((deploy / "grafana" / "pos-dashboard.json").read_text())
+    exprs = alerts + "\n".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
+    used = set(re.findall(r"\bpos_[a-z_]+", exprs))
+    execute(AddItem(tally_id=open_tallies(1)[0], item="pen", quantity=1, amount=Decimal("1.00")))
+    client.get("/health/live")
+    families = metric_families(client)
+    served = {family.name for family in families} | {sample.name for family in families for sample in family.samples}
+    assert len(used) >= 10
+    assert used <= served, sorted(used - served)
