@@ -49,13 +49,15 @@ def _consumer_rows(now) -> tuple[list[dict], str | None]:
                    "age": (now - last[name].received_at).total_seconds() if last[name] else None}
             for name in consumers}
     try:
-        for lag in pipeline.consumer_lags(consumers):
-            row = rows[lag.consumer]
-            row["lag"] = (row["lag"] or 0) + lag.lag
-            row["partitions"].append(lag)
+        lags = pipeline.consumer_lags(consumers)
     except Exception as exc:  # noqa: BLE001 - Kafka down: the page still shows what the database knows
         logger.warning("pipeline page: consumer lag unknown: %s: %s", type(exc).__name__, exc)
         return list(rows.values()), "Kafka could not be asked for the consumers' lag."
+    for row in rows.values():
+        row["lag"] = 0  # Kafka answered: a consumer whose topics have no partition yet has nothing to read
+    for lag in lags:
+        rows[lag.consumer]["lag"] += lag.lag
+        rows[lag.consumer]["partitions"].append(lag)
     return list(rows.values()), None
 
 

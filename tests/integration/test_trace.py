@@ -65,3 +65,26 @@ def test_the_trace_page_shows_the_chain_to_admins(sale, client, admin_user):
     assert 'data-context="customers"' in page and 'data-context="catalog"' in page
     assert 'data-consumer="reporting"' in page
     assert "sales.OrderCompleted (+" in page  # the loyalty points' cause, with its delay
+
+
+@pytest.mark.e2e
+def test_the_trace_of_a_sale_in_chromium(sale, admin_user, live_server):
+    """In a real browser: the admin types the order id on the Pipeline page and sees the sale's
+    chain through sales, catalog, customers and reporting. A screenshot is saved."""
+    from playwright.sync_api import expect
+
+    from tests.helpers.browser import chromium_page, log_in
+    from tests.helpers.processes import ARTIFACTS_DIR
+
+    with chromium_page(viewport=(1600, 1000)) as page:
+        log_in(page, live_server.url, admin_user, next_path="/admin/pipeline/")
+        page.fill("#trace-id", sale)
+        page.click("#trace-form input[type=submit]")
+        expect(page.locator("#trace-summary")).to_contain_text("audit, catalog, customers, reporting, sales")
+        completed = page.locator('#trace-steps tr[data-context="sales"][data-event-type="OrderCompleted"]')
+        expect(completed).to_have_count(1)
+        expect(completed.locator('[data-consumer="reporting"]')).to_be_visible()  # the reporting rows it fed
+        points = page.locator('#trace-steps tr[data-context="customers"][data-event-type="LoyaltyPointsEarned"]')
+        expect(points).to_contain_text("sales.OrderCompleted (+")
+        expect(page.locator('#trace-steps tr[data-context="catalog"]').first).to_contain_text("sales.OrderCompleted (+")
+        page.screenshot(path=str(ARTIFACTS_DIR / "trace-of-a-sale.png"), full_page=True)
