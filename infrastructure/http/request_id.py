@@ -25,7 +25,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from infrastructure.observability import log_context
+        from infrastructure.observability import log_context  # here: it imports this module
 
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
