@@ -1,5 +1,11 @@
 """Liveness and readiness. Readiness checks only the dependencies this mode actually uses.
 
+With every dependency up, readiness also looks at the pipeline (observability/pipeline.py): a
+consumer lagging more than POS_READY_MAX_CONSUMER_LAG records, or a relay with more than
+POS_READY_MAX_RELAY_BACKLOG unpublished events or one older than POS_READY_MAX_RELAY_AGE_SECONDS,
+makes the answer `"status": "degraded"` with the figures, still 200: the API answers, its read
+models trail (an orchestrator must not take it out of service for that; an alert should fire).
+
 Readiness says which dependency is down, never why (the exception's text names hosts, ports and
 users; it goes to the log), and its answer is kept POS_READY_CACHE_SECONDS per process, so a
 flood of probes opens a handful of connections, not one per request. The gateway serves it to
@@ -106,7 +112,37 @@ def run_checks() -> tuple[dict, int]:
             results[name] = {"status": "down"}
             logger.warning("readiness: %s is down: %s: %s", name, type(exc).__name__, exc)
     body = {"status": "ready" if healthy else "unavailable", "mode": settings.POS_MODE, "checks": results}
+    if healthy:
+        body["pipeline"] = pipeline_figures()
+        if body["pipeline"]["behind"]:
+            body["status"] = "degraded"
     return body, 200 if healthy else 503
+
+
+def pipeline_figures() -> dict:
+    """The relay backlog and consumer lag of the contexts this process serves, and which of them
+    passed their thresholds (`behind`: "relay:<context>" / "consumer:<context>")."""
+    from infrastructure.observability import pipeline
+
+    behind = []
+    relay = {}
+    for context, backlog in pipeline.relay_backlog().items():
+        relay[context] = {"pending": backlog.pending, "oldest_seconds": round(backlog.oldest_seconds, 1)}
+        if (backlog.pending > settings.POS_READY_MAX_RELAY_BACKLOG
+                or backlog.oldest_seconds > settings.POS_READY_MAX_RELAY_AGE_SECONDS):
+            behind.append(f"relay:{context}")
+    consumers: dict[str, dict] = {}
+    try:
+        lags = pipeline.consumer_lags()
+    except Exception as exc:  # noqa: BLE001 - Kafka answered the probe but not this: say so, do not guess 0
+        logger.warning("readiness: consumer lag unknown: %s: %s", type(exc).__name__, exc)
+        lags = None
+    if lags is not None:
+        for row in lags:
+            consumers.setdefault(row.consumer, {"lag": 0})["lag"] += row.lag
+        behind += [f"consumer:{name}" for name, figures in consumers.items()
+                   if figures["lag"] > settings.POS_READY_MAX_CONSUMER_LAG]
+    return {"relay": relay, "consumers": consumers if lags is not None else "unknown", "behind": behind}
 
 
 _last = {"at": float("-inf"), "answer": None}

@@ -101,6 +101,8 @@ INSTALLED_APPS = [
 INSTALLED_APPS += env.list("POS_EXTRA_APPS", default=[])
 
 MIDDLEWARE = [
+    # First, so its timing covers the whole answer (infrastructure/observability/middleware.py).
+    "infrastructure.observability.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "infrastructure.http.limits.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -308,6 +310,24 @@ else:
 
 # /health/ready's answer is reused for this long per process (infrastructure/health.py).
 POS_READY_CACHE_SECONDS = env.float("POS_READY_CACHE_SECONDS", default=2.0)
+# ... and it says "degraded" (still 200: the API itself works) when the pipeline falls behind:
+# a consumer more than this many records behind on its topics, a context's relay with more
+# unpublished events than this, or its oldest unpublished event older than this (docs/operations.md).
+POS_READY_MAX_CONSUMER_LAG = env.int("POS_READY_MAX_CONSUMER_LAG", default=1000)
+POS_READY_MAX_RELAY_BACKLOG = env.int("POS_READY_MAX_RELAY_BACKLOG", default=1000)
+POS_READY_MAX_RELAY_AGE_SECONDS = env.float("POS_READY_MAX_RELAY_AGE_SECONDS", default=60.0)
+# /metrics answers a request bearing this token (Prometheus inside the network); unset: only a
+# signed-in superuser (infrastructure/observability/views.py). The gateway never routes it.
+POS_METRICS_TOKEN = env.str("POS_METRICS_TOKEN", default="")
+# Set for gunicorn with several workers: an empty directory, fresh at each start, shared by the
+# workers of one deployment; prometheus-client reads it from the environment itself, and /metrics
+# then sums every worker's counters (infrastructure/observability/metrics.py).
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured(f"PROMETHEUS_MULTIPROC_DIR={PROMETHEUS_MULTIPROC_DIR} is not a directory")
+# A Celery worker serves its own process metrics (commands its policies ran, events appended) on
+# this port when set (infrastructure/worker/bootstep.py); 0: not at all.
+POS_WORKER_METRICS_PORT = env.int("POS_WORKER_METRICS_PORT", default=0)
 
 # --- I18N, time, static ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -367,22 +387,34 @@ WHITENOISE_USE_FINDERS = not FULL_MODE
 TILL_BUILD_DIR = BASE_DIR / "frontend" / "till" / "dist"
 STATICFILES_DIRS = [("till", TILL_BUILD_DIR)] if TILL_BUILD_DIR.is_dir() else []
 
+# POS_LOG_FORMAT=json: one JSON object per line (python-json-logger) with request_id, correlation_id,
+# context, user and till (infrastructure/observability/log_context.py); plain: the same, as text.
+POS_LOG_FORMAT = env.str("POS_LOG_FORMAT", default="plain")
+if POS_LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"POS_LOG_FORMAT must be 'plain' or 'json', not {POS_LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "infrastructure.http.request_id.RequestIdLogFilter"}},
+    "filters": {"log_context": {"()": "infrastructure.observability.log_context.LogContextFilter"}},
     "formatters": {
         # One line per message: what a client sends (a path, a header) cannot forge another line.
         "plain": {"()": "infrastructure.http.request_id.SingleLineFormatter",
                   "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": ["asctime", "levelname", "name", "message", "request_id", "correlation_id", "context", "user",
+                         "till"],
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": POS_LOG_FORMAT, "filters": ["log_context"]},
     },
     "root": {"handlers": ["console"], "level": env.str("POS_LOG_LEVEL", default="INFO")},
     "loggers": {
         "kafka": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
+        # Every request is logged once by pos.requests (with its status): Django's own 4xx warnings
+        # ("Not Found: /favicon.ico" on every page) would log it twice. Its 5xx errors still show.
+        "django.request": {"level": "ERROR"},
     },
 }
 

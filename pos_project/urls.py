@@ -12,6 +12,7 @@ from infrastructure import health
 from pos_project import till
 from infrastructure.http.home import home
 from infrastructure.http.api_root import api_prefix, api_root
+from infrastructure.observability.views import metrics
 from infrastructure.http.problem_pages import problem_index, problem_page
 from infrastructure.http.auth_views import LogoutView, ObtainTokenView, RefreshTokenView, WhoAmIView
 
@@ -31,11 +32,13 @@ if "reporting" in settings.POS_CONTEXTS:
 urlpatterns = [
     path("", home, name="home"),
     *_backoffice,
+    path("admin/pipeline/", include("infrastructure.admin.pipeline")),
     path("admin/", admin.site.urls),
     path("till/", till.page, name="till"),
     path("till/sw.js", till.service_worker, name="till-service-worker"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("metrics", metrics, name="metrics"),
     path("api/v1/", api_root, name="api-root"),
     path("api/v1/auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("api/v1/auth/token/refresh/", RefreshTokenView.as_view(), name="auth-token-refresh"),

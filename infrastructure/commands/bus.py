@@ -15,6 +15,7 @@ reaches the caller (a 409 in the API).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,8 +24,9 @@ from django.db import transaction
 
 from infrastructure.aggregates.repository import Repository
 from infrastructure.commands.metadata import Metadata
-from kernel.errors import ConcurrencyConflict
+from kernel.errors import ConcurrencyConflict, DomainError
 from infrastructure.eventstore.databases import db_for
+from infrastructure.observability import log_context, metrics
 
 CONFLICT_RETRIES = 3
 
@@ -79,6 +81,24 @@ def execute(command, metadata: Metadata | None = None):
     if handler is None:
         raise LookupError(f"No handler registered for {type(command).__name__}")
     metadata = metadata or Metadata.new()
+    name = type(command).__name__
+    started, outcome = time.perf_counter(), "failed"
+    log_token = log_context.bind(context=handler.context, correlation_id=metadata.correlation_id,
+                                 user=metadata.user, till=metadata.till)
+    try:
+        result = _run(handler, command, metadata)
+        outcome = "ok"
+        return result
+    except DomainError:
+        outcome = "refused"  # the aggregate said no (a 4xx), as opposed to a failure
+        raise
+    finally:
+        log_context.reset(log_token)
+        metrics.COMMANDS.labels(command=name, context=handler.context, outcome=outcome).inc()
+        metrics.COMMAND_SECONDS.labels(command=name, context=handler.context).observe(time.perf_counter() - started)
+
+
+def _run(handler: _Handler, command, metadata: Metadata):
     attempts = CONFLICT_RETRIES if handler.retry_on_conflict else 1
     for attempt in range(1, attempts + 1):
         try:

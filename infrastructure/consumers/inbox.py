@@ -137,7 +137,7 @@ def deliver(consumer: str, envelopes: Sequence[Envelope], *, max_attempts: int =
                 _reset_broken_connection(db_for(consumer))
                 error = exc
                 logger.warning("%s: %s %s failed (%s: %s)", consumer, envelope.event_type, envelope.event_id,
-                               type(exc).__name__, exc)
+                               type(exc).__name__, exc, extra=_log_fields(envelope))
                 continue
             outcome.applied += len(result.applied)
             outcome.duplicates += result.duplicates
@@ -154,6 +154,12 @@ def deliver(consumer: str, envelopes: Sequence[Envelope], *, max_attempts: int =
         else:
             outcome.duplicates += 1
     return outcome
+
+
+def _log_fields(envelope: Envelope) -> dict:
+    """The event's own correlation, user and till on a line about that one event."""
+    meta = envelope.metadata or {}
+    return {name: meta[name] for name in ("correlation_id", "user", "till") if meta.get(name)}
 
 
 def record_dead(consumer: str, envelope: Envelope, error: str, *, detail: str = "",
@@ -175,7 +181,7 @@ def record_dead(consumer: str, envelope: Envelope, error: str, *, detail: str = 
         if not inserted:
             return False
         logger.error("%s: %s %s is DEAD after repeated failures: %s", consumer, envelope.event_type,
-                     envelope.event_id, error)
+                     envelope.event_id, error, extra=_log_fields(envelope))
         if on_dead is not None:
             on_dead(envelope, error)
     return True

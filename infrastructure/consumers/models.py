@@ -12,6 +12,9 @@ class InboxEvent(models.Model):
 
     APPLIED = "applied"
     DEAD = "dead"  # failed repeatedly; sent to the dead-letter topic, not applied
+    # A DEAD event a person chose not to apply (the Pipeline page's "discard", with a reason in
+    # DeadLetterDecision): a redelivery is a no-op, as for an applied one.
+    SKIPPED = "skipped"
 
     id = models.BigAutoField(primary_key=True)
     consumer = models.CharField(max_length=32)
@@ -36,3 +39,30 @@ class InboxEvent(models.Model):
         ]
         # A rebuild replays one consumer's rows in id order; contexts may share the table.
         indexes = [models.Index(fields=["consumer", "id"], name="es_inbox_consumer_replay")]
+
+
+class DeadLetterDecision(models.Model):
+    """What a person decided about one dead letter (a message of the dead-letter topic, named by
+    its partition and offset there): replayed to its original topic after a fix, or discarded
+    with a reason. One decision per dead letter; kept in the consuming context's database, in the
+    transaction that marks its inbox row (so the two cannot disagree)."""
+
+    REPLAYED = "replayed"
+    DISCARDED = "discarded"
+
+    id = models.BigAutoField(primary_key=True)
+    dlq_topic = models.CharField(max_length=200)
+    dlq_partition = models.PositiveIntegerField()
+    dlq_offset = models.PositiveBigIntegerField()
+    consumer = models.CharField(max_length=32)
+    event_id = models.UUIDField(null=True, blank=True)  # none for a message that was not an event
+    action = models.CharField(max_length=10, choices=[(REPLAYED, REPLAYED), (DISCARDED, DISCARDED)])
+    reason = models.TextField(blank=True, default="")
+    # A name, not a key: the users live in the default database, the decision in the context's.
+    decided_by = models.CharField(max_length=150)
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "es_dead_letter_decision"
+        constraints = [models.UniqueConstraint(fields=["dlq_topic", "dlq_partition", "dlq_offset"],
+                                               name="es_dead_letter_decision_once")]

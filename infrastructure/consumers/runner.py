@@ -41,6 +41,7 @@ from infrastructure.consumers.inbox import deliver, error_text
 from infrastructure.kafka import clients
 from infrastructure.kafka.cloudevents import from_message
 from infrastructure.kafka.topics import dead_letter_topic, topic_for
+from infrastructure.observability import log_context
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,13 @@ def run(consumer: str, stop_event: threading.Event | None = None, *, max_message
     if not registry.subscribers_of(consumer):
         raise ValueError(f"No subscribers are registered for consumer {consumer!r}; "
                          f"known: {', '.join(registry.consumers()) or 'none'}")
+    with log_context.bound(context=consumer):
+        return _run(consumer, stop_event, max_messages, idle_exit, stats, max_attempts, poll_timeout_ms, max_records,
+                    retry_backoff, kafka_config)
+
+
+def _run(consumer, stop_event, max_messages, idle_exit, stats, max_attempts, poll_timeout_ms, max_records,
+         retry_backoff, kafka_config) -> RunStats:
     stop_event = stop_event or threading.Event()
     stats = stats or RunStats(consumer)
     stats.group_id, stats.topics = group_id_for(consumer), tuple(topics_for(consumer))

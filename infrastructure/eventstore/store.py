@@ -26,6 +26,7 @@ from kernel.events import DomainEvent
 from infrastructure.eventstore.databases import db_for
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.models import StoredEvent
+from infrastructure.observability import metrics
 from infrastructure.outbox.models import OutboxEntry
 from infrastructure.personal_data.sealing import sealed_data
 
@@ -104,6 +105,7 @@ class EventStore:
             else:
                 positions = self._insert_orm(envelopes, expected_version)
             self._relay_after_commit()
+            self._count_after_commit(envelopes)
         for envelope, position in zip(envelopes, positions, strict=True):
             # Made above and not handed out yet: set the position in place (dataclasses.replace
             # took ~8% of the client's CPU in a profile of 10-event appends).
@@ -150,6 +152,15 @@ class EventStore:
         OutboxEntry.objects.using(self.db).bulk_create(
             [OutboxEntry(position=row.position, context=self.context, stream_id=row.stream_id) for row in rows])
         return [row.position for row in rows]
+
+    def _count_after_commit(self, envelopes: list[Envelope]) -> None:
+        context = self.context
+
+        def count():
+            for envelope in envelopes:
+                metrics.EVENTS_APPENDED.labels(context=context, event_type=envelope.event_type).inc()
+
+        transaction.on_commit(count, using=self.db)
 
     def _relay_after_commit(self) -> None:
         if not settings.CELERY_TASK_ALWAYS_EAGER:

@@ -1,4 +1,8 @@
-"""Request ids: taken from the gateway's `X-Request-ID` (or made up), echoed back, and logged."""
+"""Request ids: taken from the gateway's `X-Request-ID` (or made up), echoed back, and logged.
+
+Each request is logged once, here, with its route's context, user and till (the gunicorn
+deployments do not write an access log of their own; the gateway's is the network's view).
+"""
 
 import contextvars
 import logging
@@ -21,25 +25,47 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        from infrastructure.observability import log_context  # here: it imports this module
+
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = current_request_id.set(request_id)
+        correlation = request.headers.get("X-Correlation-ID", "")
+        log_token = log_context.bind(correlation_id=correlation if _VALID.match(correlation) else request_id,
+                                     context=context_of_path(request.path))
         started = time.monotonic()
         try:
             response = self.get_response(request)
-            access_logger.info('"%s %s" %s %.1fms', request.method, request.path, response.status_code,
-                               (time.monotonic() - started) * 1000)
+            elapsed_ms = (time.monotonic() - started) * 1000
+            log_context.bind(**who(request))  # known once the view has authenticated the request
+            access_logger.info('"%s %s" %s %.1fms', request.method, request.path, response.status_code, elapsed_ms,
+                               extra={"method": request.method, "path": request.path,
+                                      "status": response.status_code, "duration_ms": round(elapsed_ms, 1)})
         finally:
+            log_context.reset(log_token)
             current_request_id.reset(token)
         response["X-Request-ID"] = request_id
         return response
 
 
-class RequestIdLogFilter(logging.Filter):
-    def filter(self, record):
-        record.request_id = current_request_id.get()
-        return True
+def context_of_path(path: str) -> str | None:
+    """The context an API path belongs to (`/api/v1/reports/...` is reporting's)."""
+    from django.conf import settings
+
+    parts = path.split("/", 4)
+    if len(parts) > 3 and parts[1] == "api" and parts[2] == "v1":
+        name = "reporting" if parts[3] == "reports" else parts[3]
+        return name if name in settings.ALL_CONTEXTS else None
+    return None
+
+
+def who(request) -> dict:
+    """The user and till a request was authenticated as (DRF sets both on the Django request)."""
+    user = getattr(request, "user", None)
+    token = getattr(request, "auth", None)
+    till = token.get("till") if token is not None and hasattr(token, "get") else None
+    return {"user": user.get_username() if user is not None and user.is_authenticated else None, "till": till}
 
 
 # Control characters (newlines above all) and Unicode line separators, as escapes: a request path

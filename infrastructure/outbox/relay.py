@@ -48,6 +48,7 @@ from infrastructure.eventstore.databases import db_for
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.models import StoredEvent
 from infrastructure.locks import lock
+from infrastructure.observability import log_context
 from infrastructure.outbox.models import OutboxEntry
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ def relay_pending(context: str, *, batch_size: int = DEFAULT_BATCH_SIZE, max_pas
         return 0
     relaying[context] = False
     total = 0
+    log_token = log_context.bind(context=context)
     try:
         for _ in range(max_passes):
             relaying[context] = False
@@ -107,6 +109,7 @@ def relay_pending(context: str, *, batch_size: int = DEFAULT_BATCH_SIZE, max_pas
                 break
     finally:
         del relaying[context]
+        log_context.reset(log_token)
     return total
 
 

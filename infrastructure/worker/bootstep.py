@@ -72,6 +72,13 @@ class PipelineStep(bootsteps.StartStopStep):
         self.threads: list[threading.Thread] = []
 
     def start(self, worker):
+        if settings.POS_WORKER_METRICS_PORT:
+            # The commands this worker's policies run and the events they append (the pipeline's
+            # state is the APIs' /metrics): for Prometheus inside the network, on its own port.
+            from prometheus_client import start_http_server
+
+            start_http_server(settings.POS_WORKER_METRICS_PORT)
+            logger.info("pipeline: process metrics on port %d", settings.POS_WORKER_METRICS_PORT)
         if not settings.KAFKA_ENABLED:
             logger.info("pipeline: KAFKA_BOOTSTRAP_SERVERS is not set; no relay or consumer in this worker")
             return

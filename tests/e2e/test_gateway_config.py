@@ -236,6 +236,15 @@ def test_readiness_is_not_served_to_the_internet(gateway_behind_terminator):
     assert live.status == 200 and live.json()["path"] == "/health/live"  # liveness says nothing: public
 
 
+def test_metrics_are_never_served_through_the_gateway(gateway_behind_terminator):
+    """Prometheus scrapes each deployment from inside the network; the gateway has no route to
+    /metrics for anyone, inside or out."""
+    for path in ("/metrics", "/metrics/", "/metrics?x=1"):
+        for source, headers in (("127.0.0.6", {}), (TRUSTED_TERMINATOR, {"X-Forwarded-For": "203.0.113.7"})):
+            assert_problem(http_request("GET", gateway_behind_terminator.url(path), source=source, headers=headers),
+                           404)
+
+
 def _self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",

@@ -229,7 +229,7 @@ class Deployment:
                                cmd=None)
         server.cmd = [venv_bin("gunicorn"), "pos_project.wsgi:application", "--bind", f"{server.host}:{server.port}",
                       "--workers", str(self.gunicorn_workers.get(context, 1)), "--timeout", "30", "--graceful-timeout", "5",
-                      "--access-logfile", "-", "--error-logfile", "-",
+                      "--error-logfile", "-",  # requests are logged once, by the application
                       "--control-socket", str(self.dir / f"gunicorn-{context}.ctl")]
         self.apis[context] = server
         return self._launch(server)

@@ -157,7 +157,7 @@ class ServerProcess(ManagedProcess):
             if kind == "gunicorn":
                 cmd = [venv_bin("gunicorn"), "pos_project.wsgi:application", "--bind", f"{self.host}:{self.port}",
                        "--workers", "1", "--timeout", "30", "--graceful-timeout", "5",
-                       "--access-logfile", "-", "--error-logfile", "-"]
+                       "--error-logfile", "-"]  # requests are logged once, by the application
             elif kind == "runserver":
                 cmd = [sys.executable, "manage.py", "runserver", f"{self.host}:{self.port}", "--noreload"]
             else:

@@ -32,7 +32,7 @@ BACKING_SERVICES = {"postgres", "redis", "kafka", "ferretdb"}
 API_SERVICES = {f"api-{context}": context for context in CONTEXTS}
 WORKER_SERVICES = {f"worker-{context}": context for context in CONTEXTS}
 APP_SERVICES = sorted({"migrate", "beat", *API_SERVICES, *WORKER_SERVICES})
-EXPECTED_SERVICES = BACKING_SERVICES | set(APP_SERVICES) | {"gateway"}
+EXPECTED_SERVICES = BACKING_SERVICES | set(APP_SERVICES) | {"gateway", "prometheus"}
 API_PORT = 8000
 DEPENDS_ON_CONDITIONS = {"service_started", "service_healthy", "service_completed_successfully"}
 SERVER_LINE = re.compile(r"(?<![\w-])server\s+([A-Za-z0-9._-]+):(\d+)\b")
@@ -318,3 +318,23 @@ def test_gateway_upstreams_are_the_api_services(services):
     assert {f"pos_{context}" for context in CONTEXTS} <= defined
     for name in API_SERVICES:
         assert depends_on(services["gateway"]).get(name) == "service_healthy", f"gateway must wait for {name}"
+
+
+# --- metrics --------------------------------------------------------------------------------------
+def test_prometheus_scrapes_every_api_and_worker_with_its_rules_mounted(services):
+    prometheus = services["prometheus"]
+    mounts = {target: (REPO_ROOT / source).resolve() for source, target in bind_mounts(prometheus)}
+    config_path = mounts["/etc/prometheus/prometheus.yml"]
+    config = yaml.safe_load(config_path.read_text())
+    assert [mounts[f"/etc/prometheus/{Path(rule).name}"].is_file() for rule in config["rule_files"]] == [True]
+    targets = {job["job_name"]: {t for group in job["static_configs"] for t in group["targets"]}
+               for job in config["scrape_configs"]}
+    assert targets["pos-api"] == {f"{name}:8000" for name in API_SERVICES}
+    assert targets["pos-worker"] == {f"{name}:{services[name]['environment']['POS_WORKER_METRICS_PORT']}"
+                                     for name in WORKER_SERVICES}
+    api_job = next(job for job in config["scrape_configs"] if job["job_name"] == "pos-api")
+    secret = api_job["authorization"]["credentials_file"]
+    assert secret == f"/run/secrets/{prometheus['secrets'][0]}"
+    for name in API_SERVICES:  # gunicorn's workers share a fresh directory for their counters
+        env = services[name]["environment"]
+        assert env["PROMETHEUS_MULTIPROC_DIR"] in services[name]["tmpfs"] and env["POS_METRICS_TOKEN"]
