@@ -9,6 +9,7 @@ class InfrastructureConfig(AppConfig):
     def ready(self):
         import infrastructure.http.tasks  # noqa: F401  (registers the token housekeeping task)
         import infrastructure.idempotency.tasks  # noqa: F401  (registers the purge of old answers)
+        import infrastructure.projections.admin  # noqa: F401  (the back office's projection rebuilds page)
         from infrastructure.access.roles import ensure_role_groups
 
         # Not limited to this app: each context's permissions exist only after its own migrations.

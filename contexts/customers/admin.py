@@ -125,7 +125,7 @@ class CustomerAdmin(EventHistoryAdminMixin, CommandAdmin):
     event_sentences = CUSTOMER_SENTENCES
     # The site's bulk delete (one RemoveCustomer per active customer selected), and forgetting.
     actions = ["forget_selected"]
-    list_display = ["name", "phone", "email", "points_balance", "status", "registered_at"]
+    list_display = ["name", "phone", "email", "points_balance", "status"]  # fits 1366 px with the action boxes
     list_filter = ["status"]
     search_fields = ["name", "email", "phone_digits"]
     search_help_text = "Name, email, or phone number (any punctuation)."

@@ -103,6 +103,7 @@ MATRIX: dict[str, str] = {
     # --- sales ------------------------------------------------------------------------------
     "GET /api/v1/sales/": "login",
     "GET /api/v1/sales/tills/": "cashier",
+    "GET /api/v1/sales/price-list/": "cashier",
     "POST /api/v1/sales/tills/": "manager",
     "GET /api/v1/sales/tills/{pk}/": "cashier",
     "GET /api/v1/sales/tills/{pk}/history/": "cashier",

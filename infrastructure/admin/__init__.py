@@ -1,4 +1,5 @@
-"""Shared admin building blocks (commands.py, history.py). Imported by the admin's autodiscovery,
-which also registers the infrastructure app's own page: projection rebuilds."""
+"""Shared admin building blocks (commands.py, history.py) and the back office's site (site.py).
 
-from infrastructure.projections import admin as _projections_admin  # noqa: F401 - registers its ModelAdmin
+The infrastructure app's own page (projection rebuilds) is registered by `InfrastructureConfig.ready()`,
+not on import of this package: the admin imports `infrastructure.admin.site` to build its default
+site, and registering from here, half-way through that import, lost the registration."""
