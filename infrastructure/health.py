@@ -125,8 +125,13 @@ def pipeline_figures() -> dict:
     from infrastructure.observability import pipeline
 
     behind = []
-    relay = {}
-    for context, backlog in pipeline.relay_backlog().items():
+    relay: dict | str = {}
+    try:
+        backlogs = pipeline.relay_backlog()
+    except Exception as exc:  # noqa: BLE001 - e.g. a database not migrated yet: the probe answers, says "unknown"
+        logger.warning("readiness: relay backlog unknown: %s: %s", type(exc).__name__, exc)
+        backlogs, relay = {}, "unknown"
+    for context, backlog in backlogs.items():
         relay[context] = {"pending": backlog.pending, "oldest_seconds": round(backlog.oldest_seconds, 1)}
         if (backlog.pending > settings.POS_READY_MAX_RELAY_BACKLOG
                 or backlog.oldest_seconds > settings.POS_READY_MAX_RELAY_AGE_SECONDS):
