@@ -78,7 +78,7 @@ function request()
     path = "/api/v1/sales/orders/"
     local p1 = products[(counter %% #products) + 1]
     local p2 = products[((counter + 1) %% #products) + 1]
-    body = string.format('{"till_id":"%%s","lines":[{"product_id":"%%s","quantity":1},{"product_id":"%%s","quantity":2}],"payments":[{"method":"cash","amount":"1000.00"}]}', till, p1, p2)
+    body = string.format('{"till_id":"%%s","lines":[{"product_id":"%%s","quantity":1},{"product_id":"%%s","quantity":2}],"payments":[{"method":"cash","amount":"100.00"}]}', till, p1, p2)
   else
     path = "/bench/baseline/rows/"
     body = string.format('{"till_id":"%%s","note":"sale %%s","total":"12.50"}', till, key)
@@ -269,7 +269,7 @@ def freshness(api: Api, port: int, tills, prods, tokens, rate: float, seconds: f
             elif delay < -0.05:
                 late[0] += 1
             body = {"till_id": till, "lines": [{"product_id": prods[i % len(prods)], "quantity": 1}],
-                    "payments": [{"method": "cash", "amount": "1000.00"}]}
+                    "payments": [{"method": "cash", "amount": "100.00"}]}
             t0 = time.time()
             conn.request("POST", "/api/v1/sales/orders/", body=json.dumps(body), headers={
                 "Content-Type": "application/json", "Authorization": f"Bearer {token}",
