@@ -47,7 +47,7 @@ SALES, CATALOG, CUSTOMERS, STORES = "sales", "catalog", "customers", "stores"
 
 
 # --- the stores' details ----------------------------------------------------------------------
-def _store_details(data: dict) -> dict:
+def _store_details(data: dict) -> dict:  # as stores reads its own events: sales keeps its copy, never stores' tables
     address = data["address"]
     return {"name": data["name"], "tax_id": data["tax_id"], "time_zone": data["time_zone"],
             "receipt_header": data.get("receipt_header") or "", "receipt_footer": data.get("receipt_footer") or "",
