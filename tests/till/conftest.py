@@ -92,12 +92,12 @@ def pay_screen(page):
     page.wait_for_selector("#tender")
 
 
-# A USB scanner types each character a few ms after the last and ends with Enter, whatever the page
-# is doing. Playwright's keyboard waits for each key's round trip to the browser (on a loaded
-# machine, more than a person's typing gap), so the scanner is simulated in the page: keydown
-# events 2 ms apart, each typed into the focused field unless the page cancels it, as a browser does.
-SCAN_JS = """async ([code, gap]) => {
-  const pause = () => new Promise((done) => setTimeout(done, gap));
+# A USB scanner types its characters a few ms apart and ends with Enter, whatever the page is doing.
+# Playwright's keyboard waits for each key's round trip to the browser (on a loaded machine, more
+# than the till's scan gap), and so does a setTimeout-paced loop in the page (one CI run failed on
+# it), so the scan is one burst dispatched in one task: keydown events, each typed into the focused
+# field unless the page cancels it, as a browser does.
+SCAN_JS = """(code) => {
   for (const key of [...code, "Enter"]) {
     const target = document.activeElement || document.body;
     const typed = target.dispatchEvent(new KeyboardEvent("keydown", {key, bubbles: true, cancelable: true}));
@@ -105,10 +105,9 @@ SCAN_JS = """async ([code, gap]) => {
       target.value += key;
       target.dispatchEvent(new Event("input", {bubbles: true}));
     }
-    await pause();
   }
 }"""
 
 
 def scan(page, code: str) -> None:
-    page.evaluate(SCAN_JS, [code, 2])
+    page.evaluate(SCAN_JS, code)

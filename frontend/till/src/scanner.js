@@ -12,6 +12,13 @@ export function listenForScans(onScan) {
   let field = null;
   let fieldValue = "";
 
+  // Enter ends a burst: the next key starts a new one, whose field is taken afresh even when it
+  // comes within GAP of the last (a scan right after a scan, into a field just focused).
+  function reset() {
+    buffer = "";
+    last = -Infinity;
+  }
+
   function handler(event) {
     const now = event.timeStamp;
     if (event.key === "Enter") {
@@ -23,11 +30,11 @@ export function listenForScans(onScan) {
           field.dispatchEvent(new Event("input", { bubbles: true })); // the screen's state follows the field
         }
         const code = buffer;
-        buffer = "";
+        reset();
         onScan(code);
         return;
       }
-      buffer = "";
+      reset();
       return;
     }
     if (event.key.length !== 1 || event.ctrlKey || event.altKey || event.metaKey) return;
