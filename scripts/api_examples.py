@@ -127,6 +127,17 @@ def run(client) -> dict:  # noqa: PLR0915 - one straight scenario, read top to b
            template="/api/v1/customers/{id}/", summary="Change the e-mail only")
 
     # --- sales: a till's day -------------------------------------------------------------------
+    s.call(manager, "POST", "/api/v1/sales/tenders/", {"code": "voucher", "name": "Gift voucher",
+                                                       "gives_change": False, "needs_reference": True},
+           status=201, summary="Define a tender: gift vouchers, each payment naming the voucher's number",
+           description="Cash and card are built in. `gives_change` lets a payment exceed what is owed (like cash); "
+                       "`needs_reference` makes each payment carry one (`reference`).")
+    s.call(manager, "PATCH", "/api/v1/sales/tenders/voucher/", {"name": "Gift card"}, status=200,
+           template="/api/v1/sales/tenders/{code}/", summary="Rename a tender (receipts and Z-reports show its name)")
+    s.call(manager, "POST", "/api/v1/sales/tenders/", {"code": "cheque", "name": "Cheque", "needs_reference": True},
+           status=201, show=False)
+    s.call(manager, "DELETE", "/api/v1/sales/tenders/cheque/", status=200, template="/api/v1/sales/tenders/{code}/",
+           summary="Retire a tender: payments by it are refused; PATCH active=true reinstates it")
     s.call(manager, "POST", "/api/v1/sales/tills/", {"name": "Till 2", "store_code": "S1", "store_name": "Main Street"},
            status=201, summary="Register a till in store S1 (its id goes into the till's configuration)")
     till = f"/api/v1/sales/tills/{TILL}/"
@@ -153,6 +164,11 @@ def run(client) -> dict:  # noqa: PLR0915 - one straight scenario, read top to b
     s.call(cashier, "POST", f"/api/v1/sales/orders/{partly['id']}/payments/",
            {"payments": [{"method": "card", "amount": "2.99"}]}, headers={"Idempotency-Key": "till1-2026-12-02-0002-p1"},
            status=200, template="/api/v1/sales/orders/{order_id}/payments/", summary="Pay the rest by card")
+    s.call(cashier, "POST", "/api/v1/sales/orders/", {
+        "till_id": TILL, "lines": [{"product_id": coffee, "quantity": 1}],
+        "payments": [{"method": "voucher", "amount": "4.99", "reference": "GC-2026-0042"}]},
+        headers={"Idempotency-Key": "till1-2026-12-02-0004"}, status=201,
+        summary="A sale paid by a tender the shop defined, with its reference")
     unpaid = s.call(cashier, "POST", "/api/v1/sales/orders/", {"till_id": TILL, "lines": [{"product_id": bread, "quantity": 1}]},
                     headers={"Idempotency-Key": "till1-2026-12-02-0003"}, status=201, show=False)
     s.call(cashier, "POST", f"/api/v1/sales/orders/{unpaid['id']}/void/", {"reason": "Customer left"},
@@ -181,11 +197,12 @@ def run(client) -> dict:  # noqa: PLR0915 - one straight scenario, read top to b
                        status=201, show=False)
     s.call(manager, "POST", f"/api/v1/sales/orders/{cancelled['id']}/cancel/", {"reason": "Customer cancelled"},
            status=200, template="/api/v1/sales/orders/{order_id}/cancel/", summary="Cancel an unpaid delivery order")
-    s.call(cashier, "POST", f"{till}close/", {"counted": {"cash": "135.59", "card": "22.97"}, "void_unfinished": False},
+    s.call(cashier, "POST", f"{till}close/", {"counted": {"cash": "135.59", "card": "22.97", "voucher": "4.99"},
+                                              "void_unfinished": False},
            status=200, template="/api/v1/sales/tills/{till_id}/close/",
-           summary="Close with the counted drawer and the card terminal's total: the Z-report",
-           description="While sales are unfinished the answer is 409 unfinished-sales, unless `void_unfinished` "
-                       "is true.")
+           summary="Close with the counted drawer, the card terminal's total and the vouchers: the Z-report",
+           description="Each tender is counted by its code (one not given is taken as expected). While sales are "
+                       "unfinished the answer is 409 unfinished-sales, unless `void_unfinished` is true.")
 
     s.call(manager, "DELETE", f"/api/v1/customers/{customer}/", status=200, template="/api/v1/customers/{id}/",
            summary="Remove a customer (the history stays)")

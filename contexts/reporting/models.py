@@ -173,7 +173,7 @@ class PaymentMethodSales(models.Model):
 
     day = models.DateField()
     store_code = models.CharField(max_length=8)
-    method = models.CharField(max_length=10)
+    method = models.CharField(max_length=20)
     payments = models.IntegerField(default=0)
     amount = _money()
     refund_count = models.IntegerField(default=0)
@@ -215,7 +215,7 @@ class Refund(models.Model):
     order_id = models.UUIDField(db_index=True)
     store_code = models.CharField(max_length=8)
     cashier = models.CharField(max_length=150)
-    method = models.CharField(max_length=10)
+    method = models.CharField(max_length=20)
     total = _money()
     tax = _money()
     recorded_at = models.DateTimeField()
@@ -231,7 +231,7 @@ class Payment(models.Model):
 
     payment_id = models.UUIDField(primary_key=True)
     order_id = models.UUIDField(db_index=True)
-    method = models.CharField(max_length=10)
+    method = models.CharField(max_length=20)
     amount = _money()  # kept (after change)
 
     class Meta:
@@ -315,7 +315,7 @@ class TillSessionMethod(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     session_id = models.UUIDField()
-    method = models.CharField(max_length=10)
+    method = models.CharField(max_length=20)
     taken = _money()
     given_back = _money()
     counted = models.DecimalField(**MONEY, null=True, blank=True)

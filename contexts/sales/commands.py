@@ -47,8 +47,9 @@ class LineRequest:
 
 @dataclass(frozen=True)
 class PaymentRequest:
-    method: str  # cash | card
+    method: str  # cash | card | a tender the shop defined
     amount: Decimal
+    reference: str = ""  # the voucher's or cheque's number, for a tender that needs one
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ class RefundOrder:
     order_id: UUID
     refund_id: UUID
     lines: tuple[RefundLineRequest, ...]
-    method: str  # "original" | "cash" | "card"
+    method: str  # "original" | "cash" | "card" | a tender the shop defined
     cashier: str
     reason: str = ""
     till_id: UUID | None = None
@@ -138,3 +139,22 @@ class RefundOrder:
 class GrantApproval:
     token: str  # the secret the till will send once (only its hash is stored)
     manager: str
+
+
+@dataclass(frozen=True)
+class DefineTender:
+    code: str
+    name: str
+    gives_change: bool = False
+    needs_reference: bool = False
+
+
+@dataclass(frozen=True)
+class ChangeTender:
+    """None leaves a field as it is."""
+
+    code: str
+    name: str | None = None
+    gives_change: bool | None = None
+    needs_reference: bool | None = None
+    active: bool | None = None

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from infrastructure.commands.bus import UnitOfWork, handles
-from kernel.errors import Conflict, DomainError
+from kernel.errors import Conflict, DomainError, NotFound
 from kernel.serialization import to_json
 
 from . import commands as c
@@ -21,6 +21,7 @@ from .domain.errors import NeedsManager
 from .domain.events import ShipTo
 from .domain.order import DELIVERY, TILL, Order
 from .domain.pricing import PriceEntry, check_discount, price_line, totals
+from .domain.tender import BUILT_IN, Tender, clean_code, tender_stream_id
 from .domain.till import Till, TillSession
 from .models import CustomerDirectoryEntry, PriceListEntry
 
@@ -88,7 +89,8 @@ def close_session(cmd: c.CloseTillSession, uow: UnitOfWork) -> dict:
         order = orders.get(sale.order_id, label="order")
         _void(uow, order, session, cmd.cashier, "unfinished at the till's close")
         orders.save(order)
-    report = session.close(cmd.counted, cmd.cashier, timezone.now())
+    known = [code for code, rule in _tenders(uow, cmd.counted).items()]
+    report = session.close(cmd.counted, cmd.cashier, timezone.now(), tenders=known)
     row.delete(using=uow.db)
     sessions.save(session)
     return {**session.state(), "z_report": to_json(report)}
@@ -100,6 +102,44 @@ class UnfinishedSales(Conflict):
                          "their payment or void them, or close with \"void_unfinished\": true to void them.",
                          field="void_unfinished", code="UnfinishedSales")
         self.numbers = numbers
+
+
+# --- tenders ----------------------------------------------------------------------------------
+@handles(c.DefineTender)
+def define_tender(cmd: c.DefineTender, uow: UnitOfWork) -> dict:
+    code = clean_code(cmd.code)
+    tenders = uow.repository(Tender)
+    tender = tenders.get_or_new(tender_stream_id(code))
+    tender.define(code, cmd.name, gives_change=cmd.gives_change, needs_reference=cmd.needs_reference)
+    tenders.save(tender)
+    return tender.state()
+
+
+@handles(c.ChangeTender, retry_on_conflict=True)
+def change_tender(cmd: c.ChangeTender, uow: UnitOfWork) -> dict:
+    code = str(cmd.code or "").strip().lower()
+    if code in BUILT_IN:
+        raise Conflict(f"{code} is built in and cannot be changed.", field="code", code="ReservedTender")
+    tenders = uow.repository(Tender)
+    tender = tenders.get_or_new(tender_stream_id(code))
+    if not tender.exists:
+        raise NotFound(f"There is no tender {code!r}.")
+    tender.change(name=cmd.name, gives_change=cmd.gives_change, needs_reference=cmd.needs_reference,
+                  active=cmd.active)
+    tenders.save(tender)
+    return tender.state()
+
+
+def _tenders(uow: UnitOfWork, codes) -> dict:
+    """The rules of the tenders `codes` name: cash and card always, and each other code the shop
+    defined (retired ones included, marked so: the domain refuses them by name)."""
+    rules = dict(BUILT_IN)
+    repository = uow.repository(Tender)
+    for code in {str(code) for code in codes} - set(BUILT_IN):
+        tender = repository.get_or_new(tender_stream_id(code))
+        if tender.exists:
+            rules[code] = tender.rule()
+    return rules
 
 
 # --- managers' approvals ----------------------------------------------------------------------
@@ -207,7 +247,7 @@ def _check_customer(uow: UnitOfWork, customer_id):
 def _take_payments(uow: UnitOfWork, order: Order, payments, session: TillSession):
     payment_ids = [uuid.uuid4() for _ in payments]
     recorded = order.pay(payments, payment_ids=payment_ids, session_id=session.uuid, at=timezone.now(),
-                         max_change=settings.POS_CASH_MAX_CHANGE)
+                         tenders=_tenders(uow, [p.method for p in payments]), max_change=settings.POS_CASH_MAX_CHANGE)
     for payment in recorded:
         session.record_payment(order.uuid, payment.payment_id, payment.method, payment.amount)
 
@@ -354,7 +394,7 @@ def refund_order(cmd: c.RefundOrder, uow: UnitOfWork) -> dict:
     event = order.refund(refund_id=cmd.refund_id, lines=cmd.lines, method=cmd.method, cashier=cmd.cashier,
                          reason=cmd.reason, session_id=session.uuid, till_id=cmd.till_id,
                          max_amount=cmd.max_amount, session_refunded=session.unapproved_refunds,
-                         approved_by=approved_by)
+                         approved_by=approved_by, tenders=_tenders(uow, [cmd.method, *order.paid_by]))
     if event is not None:
         session.record_refund(order.uuid, event.refund_id, event.method, event.total, event.tax, approved_by)
         sessions.save(session)

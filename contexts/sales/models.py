@@ -127,6 +127,27 @@ class StoreDetails(models.Model):
 
 
 # --- tills ------------------------------------------------------------------------------------
+class TenderView(models.Model):
+    """A tender the shop defined (cash and card are built in and not stored)."""
+
+    code = models.CharField(max_length=20, primary_key=True)
+    name = models.CharField(max_length=40)
+    gives_change = models.BooleanField(default=False)
+    needs_reference = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField()  # of the tender's stream
+    defined_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "sales_tender_view"
+        ordering = ["name"]
+        verbose_name = "tender"
+
+    def __str__(self):
+        return self.name
+
+
 class TillView(models.Model):
     till_id = models.UUIDField(primary_key=True)
     name = models.CharField(max_length=60)
@@ -279,10 +300,11 @@ class OrderLineView(models.Model):
 class PaymentView(models.Model):
     payment_id = models.UUIDField(primary_key=True)
     order_id = models.UUIDField(db_index=True)
-    method = models.CharField(max_length=10)
+    method = models.CharField(max_length=20)
     amount = _money()  # what was kept
     tendered = _money()  # what the customer handed over
     change = _money(default=0)
+    reference = models.CharField(max_length=60, blank=True, default="")  # the voucher's or cheque's number
     session_id = models.UUIDField(null=True, blank=True, db_index=True)
     recorded_at = models.DateTimeField()
     # The PaymentRecorded event's version in the order's stream: the payments of one request share
@@ -301,7 +323,7 @@ class PaymentView(models.Model):
 class RefundView(models.Model):
     refund_id = models.UUIDField(primary_key=True)
     order_id = models.UUIDField(db_index=True)
-    method = models.CharField(max_length=10)
+    method = models.CharField(max_length=20)
     total = _money()
     tax = _money()
     session_id = models.UUIDField(null=True, blank=True, db_index=True)

@@ -3,6 +3,7 @@
 - `PriceListProjection` (catalog events) -> `PriceListEntry`: the prices the command side charges.
 - `CustomerDirectoryProjection` (customers events) -> `CustomerDirectoryEntry`: names, existence.
 - `StoreDetailsProjection` (stores events) -> `StoreDetails`: what receipts print, the time zone.
+- `TendersProjection` (sales: Tender streams) -> `TenderView`: the shop's own ways to pay.
 - `TillsProjection` (sales: Till and TillSession streams) -> `TillView`, `TillSessionView`.
 - `SalesOrdersProjection` (sales: Order streams; customers names) -> `OrderView`, `OrderLineView`,
   `PaymentView`, `RefundView`.
@@ -40,7 +41,7 @@ from kernel.values import ERASED
 
 from .models import (
     CustomerDirectoryEntry, OrderLineView, OrderView, PaymentView, PriceListCategory, PriceListEntry, RefundView,
-    StoreDetails, TillSessionView, TillView,
+    StoreDetails, TenderView, TillSessionView, TillView,
 )
 
 SALES, CATALOG, CUSTOMERS, STORES = "sales", "catalog", "customers", "stores"
@@ -79,6 +80,37 @@ class StoreDetailsProjection(Projection):
     def on_StoreReopened(self, e: Envelope):
         if row := self.current_row(self.rows, e, code=e.data["code"]):
             self.save_row(row, e, is_open=True)
+
+
+# --- tenders ----------------------------------------------------------------------------------
+class TendersProjection(Projection):
+    name = "tenders"
+    consumer = SALES
+    tables = (TenderView,)
+    subscriptions = {SALES: {"TenderDefined", "TenderChanged", "TenderRetired", "TenderReinstated"}}
+
+    @property
+    def rows(self):
+        return TenderView.objects.using(self.db)
+
+    def on_TenderDefined(self, e: Envelope):
+        d = e.data
+        if not self.rows.filter(code=d["code"]).exists():
+            self.save_row(TenderView(code=d["code"], name=d["name"], gives_change=d["gives_change"],
+                                     needs_reference=d["needs_reference"], active=True, defined_at=e.recorded_at), e)
+
+    def on_TenderChanged(self, e: Envelope):
+        d = e.data
+        if row := self.current_row(self.rows, e, code=d["code"]):
+            self.save_row(row, e, name=d["name"], gives_change=d["gives_change"], needs_reference=d["needs_reference"])
+
+    def on_TenderRetired(self, e: Envelope):
+        if row := self.current_row(self.rows, e, code=e.data["code"]):
+            self.save_row(row, e, active=False)
+
+    def on_TenderReinstated(self, e: Envelope):
+        if row := self.current_row(self.rows, e, code=e.data["code"]):
+            self.save_row(row, e, active=True)
 
 
 # --- the catalog's prices ---------------------------------------------------------------------
@@ -272,9 +304,10 @@ class TillsProjection(Projection):
 
     @staticmethod
     def _take(session: TillSessionView, method: str, amount: Decimal) -> None:
+        """The running cash and card figures; the shop's other tenders are counted in the Z-report."""
         if method == "cash":
             session.expected_cash += amount
-        else:
+        elif method == "card":
             session.expected_card += amount
 
     def on_TillSessionClosed(self, e: Envelope):
@@ -379,6 +412,7 @@ class SalesOrdersProjection(Projection):
             PaymentView.objects.using(self.db).update_or_create(payment_id=d["payment_id"], defaults={
                 "order_id": d["order_id"], "method": d["method"], "amount": money(d["amount"]),
                 "tendered": money(d["tendered"]), "change": change, "session_id": d.get("session_id"),
+                "reference": d.get("reference") or "",
                 "recorded_at": e.recorded_at, "stream_version": e.version})
             self.save_row(order, e, paid=money(d["paid_total"]), change=order.change + change)
 
@@ -424,7 +458,7 @@ class SalesOrdersProjection(Projection):
 
 def projections() -> list[Projection]:
     """The sales read side's projections, in the order they must run within a batch."""
-    return [StoreDetailsProjection(), PriceListProjection(), CustomerDirectoryProjection(), TillsProjection(),
+    return [StoreDetailsProjection(), TendersProjection(), PriceListProjection(), CustomerDirectoryProjection(), TillsProjection(),
             SalesOrdersProjection()]
 
 

@@ -23,7 +23,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from .models import OrderLineView, OrderView, PaymentView, RefundView, StoreDetails, TillView
+from .models import OrderLineView, OrderView, PaymentView, RefundView, StoreDetails, TenderView, TillView
 
 WIDTH = 40
 DEFAULT_SHOP_NAME = "POS Demo Shop"
@@ -48,6 +48,7 @@ def load_receipt(order, *, using: str | None = None) -> dict:
                         .order_by("recorded_at", "refund_id")),
         "till": till,
         "store": StoreDetails.objects.using(db).filter(code=order.store_code).first(),
+        "tender_names": dict(TenderView.objects.using(db).values_list("code", "name")),
     }
 
 
@@ -93,7 +94,8 @@ def _taxes(order: OrderView, lines) -> list[dict]:
 
 def receipt_content(order: OrderView, lines: Iterable[OrderLineView], payments: Iterable[PaymentView],
                     refunds: Iterable[RefundView], till: TillView | None = None, shop_name: str | None = None,
-                    currency: str | None = None, store: StoreDetails | None = None) -> dict:
+                    currency: str | None = None, store: StoreDetails | None = None,
+                    tender_names: dict | None = None) -> dict:
     """Everything a receipt shows, as display strings."""
     lines, payments, refunds = list(lines), list(payments), list(refunds)
     shop_name = shop_name or (store.name if store is not None else "") or getattr(settings, "POS_SHOP_NAME", "") \
@@ -113,11 +115,16 @@ def receipt_content(order: OrderView, lines: Iterable[OrderLineView], payments: 
         "discount_percent": rate_label(line.discount_percent) if line.discount else "",
         "discount": money(-line.discount) if line.discount else "", "total": money(line.total),
     } for line in lines]
-    paid = [{"method": p.method.capitalize(), "amount": money(p.tendered if p.tendered else p.amount)}
-            for p in payments]
+    names = tender_names or {}
+
+    def tender(method: str) -> str:  # the shop's name for its own tenders
+        return names.get(method) or method.capitalize()
+
+    paid = [{"method": tender(p.method) + (f" {p.reference}" if getattr(p, "reference", "") else ""),
+             "amount": money(p.tendered if p.tendered else p.amount)} for p in payments]
     due = order.total - order.paid if order.status in ("placed", "confirmed") else ZERO
     refund_rows = [{
-        "when": local_time(r.recorded_at, store), "method": r.method, "total": money(-r.total), "reason": r.reason,
+        "when": local_time(r.recorded_at, store), "method": names.get(r.method, r.method), "total": money(-r.total), "reason": r.reason,
         "lines": [{"quantity": item.get("quantity"), "name": item.get("name") or item.get("sku") or
                    f"line {item.get('line_no')}", "amount": money(-Decimal(str(item.get("amount", 0))))}
                   for item in r.lines],
@@ -140,11 +147,12 @@ def receipt_content(order: OrderView, lines: Iterable[OrderLineView], payments: 
 
 # --- JSON ---------------------------------------------------------------------------------------
 def render_json(order: OrderView, lines, payments, refunds, till: TillView | None = None,
-                shop_name: str | None = None, currency: str | None = None, store: StoreDetails | None = None) -> dict:
+                shop_name: str | None = None, currency: str | None = None, store: StoreDetails | None = None,
+                tender_names: dict | None = None) -> dict:
     """The receipt as data, for a till that prints on its own printer: the same content as the
     text and HTML receipts (amounts as two-place strings, refunds negative), with the shop and
     store details as fields instead of labelled lines."""
-    c = receipt_content(order, lines, payments, refunds, till, shop_name, currency, store)
+    c = receipt_content(order, lines, payments, refunds, till, shop_name, currency, store, tender_names)
     return {
         "shop_name": c["shop_name"], "currency": c["currency"],
         "store": _store_json(order, till, store),
@@ -182,9 +190,10 @@ def _centre(text: str) -> str:
 
 
 def render_text(order: OrderView, lines, payments, refunds, till: TillView | None = None,
-                shop_name: str | None = None, currency: str | None = None, store: StoreDetails | None = None) -> str:
+                shop_name: str | None = None, currency: str | None = None, store: StoreDetails | None = None,
+                tender_names: dict | None = None) -> str:
     """The receipt as plain text; no line is longer than 40 characters."""
-    c = receipt_content(order, lines, payments, refunds, till, shop_name, currency, store)
+    c = receipt_content(order, lines, payments, refunds, till, shop_name, currency, store, tender_names)
     rule = "-" * WIDTH
     out = [_centre(c["shop_name"])]
     out += [_centre(text) for text in c["store_lines"] + c["header"]]
@@ -239,8 +248,8 @@ def render_text(order: OrderView, lines, payments, refunds, till: TillView | Non
 # --- HTML ---------------------------------------------------------------------------------------
 def render_html(order: OrderView, lines, payments, refunds, till: TillView | None = None,
                 shop_name: str | None = None, currency: str | None = None, store: StoreDetails | None = None,
-                back_url: str | None = None) -> str:
+                back_url: str | None = None, tender_names: dict | None = None) -> str:
     """The receipt as a print-friendly HTML page (`templates/sales/receipt.html`); with `back_url`
     (the back office) a way back and a print button above it, not printed."""
-    content = receipt_content(order, lines, payments, refunds, till, shop_name, currency, store)
+    content = receipt_content(order, lines, payments, refunds, till, shop_name, currency, store, tender_names)
     return render_to_string("sales/receipt.html", {"receipt": content, "order": order, "back_url": back_url})

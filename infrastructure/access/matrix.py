@@ -122,6 +122,11 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/sales/orders/{pk}/refunds/": "till",
     "POST /api/v1/sales/orders/{pk}/void/": "till",
     "POST /api/v1/sales/approvals/": "cashier",
+    "GET /api/v1/sales/tenders/": "cashier",
+    "POST /api/v1/sales/tenders/": "manager",
+    "GET /api/v1/sales/tenders/{code}/": "cashier",
+    "PATCH /api/v1/sales/tenders/{code}/": "manager",
+    "DELETE /api/v1/sales/tenders/{code}/": "manager",
     "POST /api/v1/sales/orders/{pk}/ship/": "till",
     "POST /api/v1/sales/orders/{pk}/cancel/": "till",
     # --- reporting --------------------------------------------------------------------------

@@ -6,7 +6,8 @@
 The schemas are compared by what a client sees, not by component names (a renamed component is
 not a change): each operation's parameters, and the fields of its request body and of each answer,
 flattened to paths (`POST /api/v1/sales/orders/ 201 .lines[].total`) with their types. Breaking:
-a path, an operation, a parameter, a field or an enum value (`... 201 .status=completed`) gone; a
+a path, an operation, a parameter, a field or an enum value (`... 201 .status=completed`) gone (but
+not an input's enum values when the input now takes any string: widened, not narrowed); a
 field's type or nullability changed; a request field or parameter that became required. Anything else (new operations, fields, descriptions,
 examples) is an addition, which only needs the committed copy refreshed (`make schema`).
 """
@@ -18,7 +19,11 @@ MAX_DEPTH = 8  # nested serializers are shallower; this stops a self-referencing
 
 
 def _resolve(document: dict, node: dict) -> dict:
-    while "$ref" in node:
+    while "$ref" in node or len(node.get("allOf", ())) == 1:
+        if "allOf" in node:  # drf-spectacular wraps a $ref in allOf to add a default or a description
+            wrapper = {k: v for k, v in node.items() if k != "allOf"}
+            node = {**_resolve(document, node["allOf"][0]), **wrapper}
+            continue
         _, _, name = node["$ref"].rpartition("/")
         node = document["components"]["schemas"][name]
     return node
@@ -81,6 +86,8 @@ def breaking_changes(committed: dict, live: dict) -> list[str]:
     before, after = surface(committed), surface(live)
     changes = []
     for key, (kind, required, _) in before.items():
+        if key not in after and _widened(key, after):
+            continue
         if key not in after:
             changes.append(f"removed {key}")
         elif after[key][0] != kind:
@@ -94,6 +101,14 @@ def breaking_changes(committed: dict, live: dict) -> list[str]:
                 and (parent in before or not parent.startswith("field ") or parent.endswith(" request "))):
             changes.append(f"added required {key}")
     return sorted(changes)
+
+
+def _widened(key: str, after: dict) -> bool:
+    """An input's enum value gone because the input now takes any string (`cash | card` became a
+    tender code): every request that was valid still is."""
+    field, equals, _ = key.partition("=")
+    return (" request " in field and bool(equals) and field in after
+            and not any(other.startswith(f"{field}=") for other in after))
 
 
 def unrecorded(changes: list[str], changelog: str) -> list[str]:

@@ -46,20 +46,20 @@ def test_a_till_day_through_the_generated_client(pos_api, demo):
 
     sale = v1_sales_orders_create.sync(client=till, idempotency_key="client-test-0001", body=m.OrderInRequest(
         till_id=TILL, lines=[m.LineInRequest(product_id=coffee.id, quantity=2)],
-        payments=[m.PaymentInRequest(method=m.PaymentInMethodEnum.CARD, amount="5.00"),
-                  m.PaymentInRequest(method=m.PaymentInMethodEnum.CASH, amount="10.00")]))
+        payments=[m.PaymentInRequest(method="card", amount="5.00"),
+                  m.PaymentInRequest(method="cash", amount="10.00")]))
     # 2 x 4.99 = 9.98; 5.00 by card leaves 4.98, paid with 10.00 cash: 5.02 change.
     assert isinstance(sale, m.OrderState)
     assert (sale.status, sale.total, sale.paid, sale.change) == ("completed", "9.98", "9.98", "5.02")
 
     again = v1_sales_orders_create.sync(client=till, idempotency_key="client-test-0001", body=m.OrderInRequest(
         till_id=TILL, lines=[m.LineInRequest(product_id=coffee.id, quantity=2)],
-        payments=[m.PaymentInRequest(method=m.PaymentInMethodEnum.CARD, amount="5.00"),
-                  m.PaymentInRequest(method=m.PaymentInMethodEnum.CASH, amount="10.00")]))
+        payments=[m.PaymentInRequest(method="card", amount="5.00"),
+                  m.PaymentInRequest(method="cash", amount="10.00")]))
     assert again.id == sale.id and again.number == sale.number  # a retry: the first answer, nothing new
 
     refunded = v1_sales_orders_refunds_create.sync(sale.id, client=till, body=m.RefundInRequest(
-        lines=[m.RefundLineInRequest(line_no=1, quantity=1)], method=m.RefundInMethodEnum.CASH, reason="Damaged"))
+        lines=[m.RefundLineInRequest(line_no=1, quantity=1)], method="cash", reason="Damaged"))
     assert refunded.refunded == "4.99" and refunded.refund.total == "4.99"
 
     # Cash: 100.00 float + 9.98 - 5.00 by card = 104.98 in, 4.99 refunded in cash: 99.99.

@@ -19,9 +19,14 @@ class LineIn(serializers.Serializer):
                                                 required=False, default=Decimal("0"))
 
 
+TENDER_HELP = "cash, card or the code of a tender the shop defined (GET /api/v1/sales/tenders/)."
+
+
 class PaymentIn(serializers.Serializer):
-    method = serializers.ChoiceField(choices=["cash", "card"])
+    method = serializers.CharField(max_length=20, help_text=TENDER_HELP)
     amount = serializers.DecimalField(**MONEY, min_value=Decimal("0.01"))
+    reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="",
+                                      help_text="The voucher's or cheque's number, for a tender that needs one.")
 
 
 class ShipToIn(serializers.Serializer):
@@ -72,7 +77,8 @@ class RefundLineIn(serializers.Serializer):
 class RefundIn(serializers.Serializer):
     refund_id = serializers.UUIDField(required=False, help_text="Client-chosen id: a retry with it refunds once.")
     lines = RefundLineIn(many=True, allow_empty=False, max_length=MAX_LINES)
-    method = serializers.ChoiceField(choices=["original", "cash", "card"], default="original")
+    method = serializers.CharField(max_length=20, default="original",
+                                   help_text="original (the one tender the sale was paid by), or " + TENDER_HELP)
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     till_id = serializers.UUIDField(required=False, allow_null=True)
 
@@ -98,9 +104,25 @@ class CashMovementIn(serializers.Serializer):
 
 
 class CountedIn(serializers.Serializer):
+    """cash and card, and any other tender of the shop's by its code (e.g. "voucher": "25.00");
+    a tender not counted is taken as expected."""
+
     cash = serializers.DecimalField(**MONEY, min_value=0)
     card = serializers.DecimalField(**MONEY, required=False,
                                     help_text="The terminal's total; negative when card refunds exceed card sales.")
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        amount = serializers.DecimalField(**MONEY)
+        errors = {}
+        for key in set(data) - set(self.fields) if isinstance(data, dict) else ():
+            try:
+                values[str(key)[:20]] = amount.run_validation(data[key])
+            except serializers.ValidationError as error:
+                errors[key] = error.detail
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
 
 
 class CloseIn(serializers.Serializer):
@@ -209,3 +231,26 @@ class SessionState(serializers.Serializer):
     sales_count = serializers.IntegerField()
     void_count = serializers.IntegerField()
     z_report = serializers.JSONField(required=False)
+
+
+class TenderIn(serializers.Serializer):
+    code = serializers.CharField(max_length=20, help_text="Lower case, e.g. voucher; what payments name.")
+    name = serializers.CharField(max_length=40, help_text="What receipts and Z-reports show.")
+    gives_change = serializers.BooleanField(default=False, help_text="Like cash: more may be tendered than owed.")
+    needs_reference = serializers.BooleanField(default=False, help_text="Each payment names a voucher or cheque number.")
+
+
+class TenderChangeIn(serializers.Serializer):
+    name = serializers.CharField(max_length=40, required=False)
+    gives_change = serializers.BooleanField(required=False)
+    needs_reference = serializers.BooleanField(required=False)
+    active = serializers.BooleanField(required=False, help_text="false retires the tender, true reinstates it.")
+
+
+class TenderState(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    gives_change = serializers.BooleanField()
+    needs_reference = serializers.BooleanField()
+    active = serializers.BooleanField()
+    built_in = serializers.BooleanField()

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -67,9 +68,19 @@ def _meta(request) -> Metadata:
     """Who and where: with the store of the till acted at (the token's till, or the one the body
     names), so every event of a till's work, payments and refunds included, is found by store."""
     metadata = Metadata.from_request(request)
-    till = metadata.till or (request.data.get("till_id") if hasattr(request.data, "get") else None)
+    till = metadata.till or _body(request).get("till_id")
     store = store_of_till(str(till)) if till else None
     return replace(metadata, store=store) if store else metadata
+
+
+def _body(request) -> dict:
+    """The request's JSON body, or {} for a request without one (an action that takes none is not
+    refused for the form content type a bare POST carries)."""
+    try:
+        data = request.data
+    except (ParseError, UnsupportedMediaType):
+        return {}
+    return data if hasattr(data, "get") else {}
 
 
 def _is_manager(request) -> bool:
@@ -150,7 +161,8 @@ class TillViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMode
     @extend_schema(request=s.CloseIn, responses={200: s.SessionState},
                    summary="Close the open session with the counted amounts; answers the Z-report (409 while the "
                            "till has sales neither completed nor voided, unless void_unfinished is true)",
-                   extensions=problem_types(*AT_TILL, "no-open-session", "unfinished-sales", "session-closed"))
+                   extensions=problem_types(*AT_TILL, "no-open-session", "unfinished-sales", "session-closed",
+                                            "unknown-tender"))
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         check_till(request, _uuid(pk))
@@ -197,7 +209,8 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
                    summary="Place a till sale (priced by the server) or a delivery order",
                    extensions=problem_types(*AT_TILL, "no-open-session", "unknown-product", "discontinued-product",
                                             "unknown-customer", "needs-manager", "overpaid",
-                                            "card-overpayment", "tender-too-large", "placed-at-in-future",
+                                            "card-overpayment", "tender-too-large", "unknown-tender", "reference-required",
+                                            "tender-gives-no-change", "placed-at-in-future",
                                             "placed-at-outside-session"))
     def create(self, request):
         check_till(request, None)  # a cashier sells only with a till-bound token
@@ -217,7 +230,7 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
                     max_discount_percent=limits["max_discount_percent"]), _meta(request))
             return execute(c.PlaceTillSale(
                 order_id=uuid.uuid4(), till_id=data["till_id"], cashier=request.user.get_username(), lines=lines,
-                payments=tuple(c.PaymentRequest(method=p["method"], amount=p["amount"]) for p in data["payments"]),
+                payments=tuple(c.PaymentRequest(**p) for p in data["payments"]),
                 customer_id=customer, placed_at=data.get("placed_at"),
                 max_discount_percent=limits["max_discount_percent"], approval=_approval(request)), _meta(request))
 
@@ -226,7 +239,8 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(request=s.PayIn, responses={200: s.OrderState}, parameters=[OPTIONAL_IDEMPOTENCY_KEY],
                    summary="Pay (part of) an order at a till (the named one, else the token's)",
                    extensions=problem_types(*AT_TILL, "till-required", "no-open-session", "not-payable", "overpaid",
-                                            "card-overpayment", "tender-too-large"))
+                                            "card-overpayment", "tender-too-large", "unknown-tender",
+                                            "reference-required", "tender-gives-no-change"))
     @action(detail=True, methods=["post"])
     def payments(self, request, pk=None):
         check_till(request, None)
@@ -235,7 +249,7 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
             data = _valid(s.PayIn, request)
             check_till(request, data.get("till_id"))
             return execute(c.PayOrder(order_id=_uuid(pk), till_id=_till(request, data.get("till_id")), payments=tuple(
-                c.PaymentRequest(method=p["method"], amount=p["amount"]) for p in data["payments"])), _meta(request))
+                c.PaymentRequest(**p) for p in data["payments"])), _meta(request))
 
         return run_idempotent(request, "sales", pay, status.HTTP_200_OK, required=False)
 
@@ -273,7 +287,8 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(request=s.RefundIn, responses={201: s.OrderState}, parameters=[APPROVAL_HEADER],
                    summary="Refund lines (never more than sold minus already refunded) at a till",
                    extensions=problem_types(*AT_TILL, "till-required", "no-open-session", "not-refundable",
-                                            "refund-exceeds-sale", "card-refund-exceeds-payment", "ambiguous-method",
+                                            "refund-exceeds-sale", "card-refund-exceeds-payment", "refund-exceeds-tender",
+                                            "unknown-tender", "ambiguous-method",
                                             "needs-manager", "drawer-short"))
     @action(detail=True, methods=["post"])
     def refunds(self, request, pk=None):

@@ -230,6 +230,7 @@ class PaymentRecorded(DomainEvent, context=SALES):
     change: Decimal
     session_id: UUID | None
     paid_total: Decimal
+    reference: str = ""  # the voucher's or cheque's number, for a tender that needs one
 
 
 @dataclass(frozen=True)
@@ -311,3 +312,38 @@ class OrderVoided(DomainEvent, context=SALES):
     total: Decimal
     returned: tuple[ReturnedPayment, ...]
     voided_at: datetime
+
+
+# --- tenders ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TenderDefined(DomainEvent, context=SALES):
+    """A manager defined a way to pay besides cash and card (voucher, mobile, cheque...)."""
+
+    tender_id: UUID
+    code: str
+    name: str
+    gives_change: bool  # like cash: more may be tendered than is owed, the rest goes back
+    needs_reference: bool  # each payment names the voucher's or cheque's number
+
+
+@dataclass(frozen=True)
+class TenderChanged(DomainEvent, context=SALES):
+    tender_id: UUID
+    code: str
+    name: str
+    gives_change: bool
+    needs_reference: bool
+
+
+@dataclass(frozen=True)
+class TenderRetired(DomainEvent, context=SALES):
+    """No payment may use the tender any more; past sales keep naming it."""
+
+    tender_id: UUID
+    code: str
+
+
+@dataclass(frozen=True)
+class TenderReinstated(DomainEvent, context=SALES):
+    tender_id: UUID
+    code: str

@@ -7,6 +7,7 @@ Statuses: till sale      placed -> completed (fully paid; at once when the total
 Refunds apply to completed till sales and to shipped delivery orders.
 """
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -20,10 +21,10 @@ from .events import (
     OrderVoided, PaymentRecorded, RefundLine, ReturnedPayment, ShipTo,
 )
 from .pricing import Totals, refund_share
+from .tender import BUILT_IN, TenderRule
 
 TILL, DELIVERY = "till", "delivery"
 CASH, CARD = "cash", "card"
-METHODS = (CASH, CARD)
 ZERO = Decimal("0.00")
 
 
@@ -45,8 +46,8 @@ class Order(Aggregate):
         self.gross = self.discount_total = self.tax_total = self.total = ZERO
         self.paid = ZERO
         self.change = ZERO
-        self.paid_by: dict[str, Decimal] = {CASH: ZERO, CARD: ZERO}
-        self.refunded_by: dict[str, Decimal] = {CASH: ZERO, CARD: ZERO}
+        self.paid_by: dict[str, Decimal] = {}  # by tender code
+        self.refunded_by: dict[str, Decimal] = {}
         self.refunded_lines: dict[int, tuple[int, Decimal, Decimal]] = {}  # line -> (qty, amount, tax)
         self.refund_ids: set[UUID] = set()
         self.refunds: dict[UUID, OrderRefunded] = {}
@@ -77,10 +78,11 @@ class Order(Aggregate):
             self._complete(placed_at)
 
     # -- payments ------------------------------------------------------------------------------
-    def pay(self, payments, *, payment_ids, session_id, at: datetime,
+    def pay(self, payments, *, payment_ids, session_id, at: datetime, tenders: Mapping[str, TenderRule] = BUILT_IN,
             max_change: Decimal | None = None) -> list[PaymentRecorded]:
-        """Take payments in the order given. Cash may exceed what is still owed (change is given,
-        at most `max_change`); a card payment may not. Completes the order when fully paid.
+        """Take payments in the order given. A tender that gives change (cash) may exceed what is
+        still owed (at most `max_change` back); any other may not. `tenders` are the ones the
+        payments may use, by code. Completes the order when fully paid.
         Messages never name the order's number: when the sale is being placed, its number is
         not taken yet (the refusal rolls it back)."""
         if self.kind == DELIVERY and self.status != "confirmed":
@@ -92,24 +94,31 @@ class Order(Aggregate):
         for index, (payment, payment_id) in enumerate(zip(payments, payment_ids)):
             field = f"payments.{index}.amount"
             amount = payment.amount
-            if payment.method not in METHODS:
-                raise DomainError(f"Unknown payment method {payment.method!r}; use cash or card.",
-                                  field=f"payments.{index}.method")
+            tender = tenders.get(payment.method)
+            if tender is None or not tender.active:
+                raise DomainError(f"Unknown payment method {payment.method!r}; use one of "
+                                  f"{', '.join(sorted(c for c, t in tenders.items() if t.active))}.",
+                                  field=f"payments.{index}.method", code="UnknownTender")
+            reference = " ".join(str(getattr(payment, "reference", "") or "").split())[:60]
+            if tender.needs_reference and not reference:
+                raise DomainError(f"A {tender.name} payment needs its reference (the voucher's or cheque's number).",
+                                  field=f"payments.{index}.reference", code="ReferenceRequired")
             if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
                 raise DomainError("A payment is a positive amount in cents.", field=field)
             if self.remaining <= 0:
                 raise DomainError(f"The order is already fully paid; payment {index + 1} is one too many.",
                                   field=field, code="Overpaid")
-            if payment.method == CARD and amount > self.remaining:
-                raise DomainError(f"A card payment cannot exceed what is owed ({self.remaining}).", field=field,
-                                  code="CardOverpayment")
-            if payment.method == CASH and max_change is not None and amount - self.remaining > max_change:
+            if not tender.gives_change and amount > self.remaining:
+                code = "CardOverpayment" if tender.code == CARD else "TenderGivesNoChange"
+                raise DomainError(f"A {tender.name.lower()} payment cannot exceed what is owed ({self.remaining}); "
+                                  "it gives no change.", field=field, code=code)
+            if tender.gives_change and max_change is not None and amount - self.remaining > max_change:
                 raise DomainError(f"{amount} tendered for {self.remaining} owed would give more than {max_change} "
                                   "change; check the amount.", field=field, code="TenderTooLarge")
             kept = min(amount, self.remaining)
             event = PaymentRecorded(order_id=self.uuid, payment_id=payment_id, method=payment.method, amount=kept,
                                     tendered=amount, change=amount - kept, session_id=session_id,
-                                    paid_total=self.paid + kept)
+                                    paid_total=self.paid + kept, reference=reference)
             self._record(event)
             recorded.append(event)
         if self.remaining == 0:
@@ -174,7 +183,7 @@ class Order(Aggregate):
     # -- refunds -------------------------------------------------------------------------------
     def refund(self, *, refund_id: UUID, lines, method: str, cashier: str, reason: str, session_id, till_id,
                max_amount: Decimal | None, session_refunded: Decimal = ZERO,
-               approved_by: str = "") -> OrderRefunded | None:
+               approved_by: str = "", tenders: Mapping[str, TenderRule] = BUILT_IN) -> OrderRefunded | None:
         """`max_amount` is a cashier's limit, cumulative: what was refunded without a manager's
         approval on this order, and in the till session (`session_refunded`), plus this refund,
         must stay within it; above it a manager approves (`approved_by`)."""
@@ -220,7 +229,7 @@ class Order(Aggregate):
                 raise NeedsManager(f"A refund of {total} brings your refunds to {on_order} on this order and "
                                    f"{in_session} in this till session, above your limit of {max_amount}; "
                                    "a manager must approve it.")
-        method = self._refund_method(method, total)
+        method = self._refund_method(method, total, tenders)
         event = OrderRefunded(order_id=self.uuid, refund_id=refund_id, customer_id=self.customer_id,
                               session_id=session_id, till_id=till_id, method=method, lines=tuple(refund_lines),
                               total=total, tax=tax, cashier=cashier, reason=(reason or "")[:200],
@@ -228,18 +237,24 @@ class Order(Aggregate):
         self._record(event)
         return event
 
-    def _refund_method(self, method: str, total: Decimal) -> str:
+    def _refund_method(self, method: str, total: Decimal, tenders: Mapping[str, TenderRule]) -> str:
+        """Cash can always go back (the drawer permitting); any other tender at most what was paid
+        by it: a card is refunded to the card, a voucher sale by a voucher."""
         if method == "original":
-            used = [m for m in METHODS if self.paid_by[m] > 0]
+            used = sorted(m for m, paid in self.paid_by.items() if paid > 0)
             if len(used) != 1:
-                raise DomainError("This order was paid by several methods; say whether to refund by card or cash.",
-                                  field="method", code="AmbiguousMethod")
+                raise DomainError(f"This order was paid by several methods ({', '.join(used)}); say which to refund "
+                                  "by.", field="method", code="AmbiguousMethod")
             method = used[0]
-        if method not in METHODS:
-            raise DomainError("Refund by original, cash or card.", field="method")
-        if method == CARD and total > self.paid_by[CARD] - self.refunded_by[CARD]:
-            raise DomainError(f"At most {self.paid_by[CARD] - self.refunded_by[CARD]} can go back to the card; "
-                              "refund the rest in cash.", field="method", code="CardRefundExceedsPayment")
+        tender = tenders.get(method)
+        if tender is None or not tender.active:
+            raise DomainError(f"Refund by original or one of {', '.join(sorted(c for c, t in tenders.items() if t.active))}.",
+                              field="method", code="UnknownTender")
+        left = self.paid_by.get(method, ZERO) - self.refunded_by.get(method, ZERO)
+        if method != CASH and total > left:
+            code = "CardRefundExceedsPayment" if method == CARD else "RefundExceedsTender"
+            raise DomainError(f"At most {left} can go back by {tender.name.lower()}; refund the rest in cash.",
+                              field="method", code=code)
         return method
 
     # -- state changes -------------------------------------------------------------------------

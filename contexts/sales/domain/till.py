@@ -144,17 +144,24 @@ class TillSession(Aggregate):
         self._record(SessionVoidRecorded(session_id=self.uuid, order_id=order_id, total=total, returned=tuple(
             MethodAmount(method=method, amount=amount) for method, amount in sorted(by_method.items()))))
 
-    def close(self, counted: dict, cashier: str, at: datetime):
+    def close(self, counted: dict, cashier: str, at: datetime, tenders=("cash", "card")):
+        """The Z-report counts each tender: cash and card always, and every other tender this
+        session took, gave back or was counted for (`tenders` are the codes a count may name)."""
         self._ensure_open()
         if "cash" not in counted:
             raise DomainError("Count the cash in the drawer to close the till.", field="counted.cash")
+        for method in counted:
+            if method not in tenders:
+                raise DomainError(f"There is no tender {method!r} to count; count cash, card or a tender of the "
+                                  "shop's.", field=f"counted.{method}", code="UnknownTender")
+        used = {m for m, amount in [*self.taken.items(), *self.given_back.items()] if amount} | set(counted)
         methods = []
-        for method in ("cash", "card"):
+        for method in ("cash", "card", *sorted(used - {"cash", "card"})):
             expected = self.expected(method)
-            # Card totals come from the terminal; when not given they are taken as expected.
+            # Totals other than cash come from the terminal or the vouchers; when not given they
+            # are taken as expected. They can be negative: refunds today of earlier sessions' sales.
             value = counted.get(method, expected)
-            # A card total can be negative: refunds today of card sales from an earlier session.
-            amount = clean_amount(value, f"counted.{method}", allow_negative=method == "card")
+            amount = clean_amount(value, f"counted.{method}", allow_negative=method != "cash")
             methods.append(MethodTotals(method=method, expected=expected, counted=amount, difference=amount - expected))
         report = ZReport(
             sales_count=self.sales_count, gross=self.gross, discounts=self.discounts, tax=self.tax,
@@ -181,7 +188,7 @@ class TillSession(Aggregate):
             self.cash_out -= e.amount
 
     def when_SessionPaymentRecorded(self, e):
-        self.taken[e.method] += e.amount
+        self.taken[e.method] = self.taken.get(e.method, ZERO) + e.amount
 
     def when_SessionSaleRecorded(self, e):
         self.sales_count += 1
