@@ -366,6 +366,9 @@ POS_CASH_MAX_CHANGE = _positive_decimal("POS_CASH_MAX_CHANGE", "500.00")
 POS_PLACED_AT_MAX_SKEW_SECONDS = env.int("POS_PLACED_AT_MAX_SKEW_SECONDS", default=300)
 # Loyalty: one point per whole POS_LOYALTY_UNIT of a paid order's total (customers context).
 POS_LOYALTY_UNIT = _positive_decimal("POS_LOYALTY_UNIT", "1.00")
+# ...and each point pays POS_LOYALTY_POINT_VALUE at a till (payment method "points"; sales context).
+# With the defaults a customer earns 1 point per 1.00 and 100 points pay 1.00: 1 % back.
+POS_LOYALTY_POINT_VALUE = _positive_decimal("POS_LOYALTY_POINT_VALUE", "0.01")
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"

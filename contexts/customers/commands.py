@@ -50,6 +50,22 @@ class EarnLoyaltyPoints:
 
 
 @dataclass(frozen=True)
+class RedeemLoyaltyPoints:
+    customer_id: UUID
+    order_id: UUID
+    payment_id: UUID
+    points: int
+
+
+@dataclass(frozen=True)
+class RestoreLoyaltyPoints:
+    customer_id: UUID
+    order_id: UUID
+    source_id: UUID  # the refund, or the voided order
+    points: int
+
+
+@dataclass(frozen=True)
 class ReverseLoyaltyPoints:
     customer_id: UUID
     order_id: UUID

@@ -120,6 +120,24 @@ def earn_loyalty_points(cmd: c.EarnLoyaltyPoints, uow: UnitOfWork) -> dict:
     return {**customer.state(), "points_changed": credited}
 
 
+@handles(c.RedeemLoyaltyPoints, retry_on_conflict=True)
+def redeem_loyalty_points(cmd: c.RedeemLoyaltyPoints, uow: UnitOfWork) -> dict:
+    customers = uow.repository(Customer)
+    customer = customers.get(cmd.customer_id, label="customer")
+    spent = customer.redeem_points(cmd.order_id, cmd.payment_id, cmd.points)
+    customers.save(customer)
+    return {**customer.state(), "points_changed": -spent}
+
+
+@handles(c.RestoreLoyaltyPoints, retry_on_conflict=True)
+def restore_loyalty_points(cmd: c.RestoreLoyaltyPoints, uow: UnitOfWork) -> dict:
+    customers = uow.repository(Customer)
+    customer = customers.get(cmd.customer_id, label="customer")
+    restored = customer.restore_points(cmd.order_id, cmd.source_id, cmd.points)
+    customers.save(customer)
+    return {**customer.state(), "points_changed": restored}
+
+
 @handles(c.ReverseLoyaltyPoints, retry_on_conflict=True)
 def reverse_loyalty_points(cmd: c.ReverseLoyaltyPoints, uow: UnitOfWork) -> dict:
     customers = uow.repository(Customer)

@@ -6,7 +6,14 @@ them with its JSON Schemas):
 - `OrderCompleted` {order_id: uuid string, customer_id: uuid string or null,
                     total: decimal string, the amount paid for the order}
 - `OrderRefunded`  {order_id: uuid string, refund_id: uuid string, customer_id: uuid string or null,
-                    total: decimal string, the amount refunded}
+                    total: decimal string, the amount refunded, points: int, loyalty points given back}
+- `PaymentRecorded` {order_id, payment_id: uuid strings, customer_id: uuid string or null,
+                    points: int, the loyalty points the payment spent (method "points")}
+- `OrderVoided`    {order_id: uuid string, customer_id: uuid string or null, points: int, given back}
+
+Spent points come off the balance (`LoyaltyPointsRedeemed`) and refunds and voids give them back
+(`LoyaltyPointsRestored`); the sales context decides whether the customer has the points (its own
+record of what was spent, locked per customer), so these are recorded, never refused.
 
 Points = floor(total / POS_LOYALTY_UNIT). Orders without a customer earn nothing. A customer this
 context does not know, or one who was removed, is skipped with a log line: that is a fact about
@@ -40,7 +47,7 @@ def _customer_of(e: Envelope) -> UUID | None:
 class LoyaltyPolicy(Policy):
     name = "loyalty"
     consumer = CUSTOMERS
-    subscriptions = {"sales": {"OrderCompleted", "OrderRefunded"}}
+    subscriptions = {"sales": {"OrderCompleted", "OrderRefunded", "PaymentRecorded", "OrderVoided"}}
 
     def on_OrderCompleted(self, e: Envelope):
         customer_id = _customer_of(e)
@@ -50,10 +57,31 @@ class LoyaltyPolicy(Policy):
                                       amount=Decimal(str(e.data["total"])))
         self._execute(command, e)
 
+    def on_PaymentRecorded(self, e: Envelope):
+        """Points spent at a till come off the balance."""
+        customer_id = _customer_of(e)
+        if customer_id is None or not e.data.get("points"):
+            return
+        self._execute(c.RedeemLoyaltyPoints(customer_id=customer_id, order_id=UUID(str(e.data["order_id"])),
+                                            payment_id=UUID(str(e.data["payment_id"])),
+                                            points=int(e.data["points"])), e)
+
+    def on_OrderVoided(self, e: Envelope):
+        customer_id = _customer_of(e)
+        if customer_id is None or not e.data.get("points"):
+            return
+        order_id = UUID(str(e.data["order_id"]))
+        self._execute(c.RestoreLoyaltyPoints(customer_id=customer_id, order_id=order_id, source_id=order_id,
+                                             points=int(e.data["points"])), e)
+
     def on_OrderRefunded(self, e: Envelope):
         customer_id = _customer_of(e)
         if customer_id is None:
             return
+        if e.data.get("points"):  # points spent on the sale go back
+            self._execute(c.RestoreLoyaltyPoints(customer_id=customer_id, order_id=UUID(str(e.data["order_id"])),
+                                                 source_id=UUID(str(e.data["refund_id"])),
+                                                 points=int(e.data["points"])), e)
         command = c.ReverseLoyaltyPoints(customer_id=customer_id, order_id=UUID(str(e.data["order_id"])),
                                          refund_id=UUID(str(e.data["refund_id"])),
                                          amount=Decimal(str(e.data["total"])))

@@ -29,7 +29,8 @@ class CustomerDirectory(Projection):
     consumer = CUSTOMERS
     tables = (CustomerView,)
     subscriptions = {CUSTOMERS: {"CustomerRegistered", "CustomerUpdated", "CustomerRemoved", "CustomerForgotten",
-                                 "LoyaltyPointsEarned", "LoyaltyPointsReversed"}}
+                                 "LoyaltyPointsEarned", "LoyaltyPointsReversed", "LoyaltyPointsRedeemed",
+                                 "LoyaltyPointsRestored"}}
 
     @property
     def rows(self):
@@ -61,3 +62,9 @@ class CustomerDirectory(Projection):
     def on_LoyaltyPointsReversed(self, e: Envelope):
         if row := self.current_row(self.rows, e, id=e.data["customer_id"]):
             self.save_row(row, e, points_balance=row.points_balance - e.data["points"])
+
+    def on_LoyaltyPointsRedeemed(self, e: Envelope):
+        self.on_LoyaltyPointsReversed(e)  # points off the balance, as a reversal takes them
+
+    def on_LoyaltyPointsRestored(self, e: Envelope):
+        self.on_LoyaltyPointsEarned(e)

@@ -1,7 +1,8 @@
 """Command-side lookup tables of sales, written by the handlers in the same transaction as the
 events: which session is open on a till (one at a time), the receipt counters (per till for till
-sales, per store for delivery orders and for numbering a store's tills), the till sales not yet ended (a session cannot close over them), and managers' single-use
-approvals."""
+sales, per store for delivery orders and for numbering a store's tills), the till sales not yet
+ended (a session cannot close over them), managers' single-use approvals, and the loyalty points
+each customer spent at the tills."""
 
 from django.db import models
 
@@ -71,3 +72,16 @@ class ManagerApproval(models.Model):
 
     class Meta:
         db_table = "sales_cmd_manager_approval"
+
+
+class LoyaltySpending(models.Model):
+    """The loyalty points a customer spent at the tills, less those given back by refunds and
+    voids. What a customer may spend is what the customers context credited them (projected into
+    `CustomerDirectoryEntry.points_earned`) less this; the row is locked by each sale that spends,
+    so two tills cannot spend the same points."""
+
+    customer_id = models.UUIDField(primary_key=True)
+    points_spent = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "sales_cmd_loyalty_spending"

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from infrastructure.commands.bus import UnitOfWork, handles
@@ -15,13 +16,14 @@ from kernel.serialization import to_json
 
 from . import commands as c
 from .command_side import (
-    ManagerApproval, OpenSession, OrderNumberCounter, StoreTillCounter, TillReceiptCounter, UnfinishedSale,
+    LoyaltySpending, ManagerApproval, OpenSession, OrderNumberCounter, StoreTillCounter, TillReceiptCounter,
+    UnfinishedSale,
 )
 from .domain.errors import NeedsManager
 from .domain.events import ShipTo
 from .domain.order import DELIVERY, TILL, Order
 from .domain.pricing import PriceEntry, check_discount, price_line, totals
-from .domain.tender import BUILT_IN, Tender, clean_code, tender_stream_id
+from .domain.tender import BUILT_IN, POINTS, Points, Tender, clean_code, tender_stream_id
 from .domain.till import Till, TillSession
 from .models import CustomerDirectoryEntry, PriceListEntry
 
@@ -244,10 +246,40 @@ def _check_customer(uow: UnitOfWork, customer_id):
         raise DomainError(f"There is no customer {customer_id}.", field="customer_id", code="UnknownCustomer")
 
 
+# --- loyalty points ---------------------------------------------------------------------------
+_LOCK_SPENDING_SQL = (f"INSERT INTO {LoyaltySpending._meta.db_table} (customer_id, points_spent) VALUES (%s, 0) "
+                      f"ON CONFLICT (customer_id) DO UPDATE SET points_spent = "
+                      f"{LoyaltySpending._meta.db_table}.points_spent RETURNING points_spent")
+
+
+def _points_purse(uow: UnitOfWork, customer_id) -> Points:
+    """What the customer may spend now, their spending row locked until commit (so two tills
+    cannot spend the same points): credited by the customers context, less spent here."""
+    connection = connections[uow.db]
+    key = LoyaltySpending._meta.pk.get_db_prep_value(customer_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_SPENDING_SQL, [key])
+        (spent,) = cursor.fetchone()
+    earned = (CustomerDirectoryEntry.objects.using(uow.db).filter(customer_id=customer_id)
+              .values_list("points_earned", flat=True).first() or 0)
+    return Points(available=max(earned - spent, 0), value=settings.POS_LOYALTY_POINT_VALUE)
+
+
+def _spend_points(uow: UnitOfWork, customer_id, points: int) -> None:
+    """Count points spent (negative: given back) on the customer's row."""
+    if points and customer_id is not None:
+        LoyaltySpending.objects.using(uow.db).filter(customer_id=customer_id).update(
+            points_spent=F("points_spent") + points)
+
+
 def _take_payments(uow: UnitOfWork, order: Order, payments, session: TillSession):
     payment_ids = [uuid.uuid4() for _ in payments]
+    uses_points = any(p.method == POINTS.code for p in payments) and order.customer_id is not None
+    purse = _points_purse(uow, order.customer_id) if uses_points else None
     recorded = order.pay(payments, payment_ids=payment_ids, session_id=session.uuid, at=timezone.now(),
-                         tenders=_tenders(uow, [p.method for p in payments]), max_change=settings.POS_CASH_MAX_CHANGE)
+                         tenders=_tenders(uow, [p.method for p in payments]), max_change=settings.POS_CASH_MAX_CHANGE,
+                         points=purse)
+    _spend_points(uow, order.customer_id, sum(p.points for p in recorded))
     for payment in recorded:
         session.record_payment(order.uuid, payment.payment_id, payment.method, payment.amount)
 
@@ -267,6 +299,9 @@ def _settle(uow: UnitOfWork, order: Order, session: TillSession, was: str):
 def _void(uow: UnitOfWork, order: Order, session: TillSession, cashier: str, reason: str):
     event = order.void(cashier=cashier, reason=reason, at=timezone.now())
     if event is not None:
+        if event.points:
+            _points_purse(uow, order.customer_id)  # lock the row as a sale does
+            _spend_points(uow, order.customer_id, -event.points)
         session.record_void(order.uuid, event.total, event.returned)
         UnfinishedSale.objects.using(uow.db).filter(order_id=order.uuid).delete()
 
@@ -394,8 +429,12 @@ def refund_order(cmd: c.RefundOrder, uow: UnitOfWork) -> dict:
     event = order.refund(refund_id=cmd.refund_id, lines=cmd.lines, method=cmd.method, cashier=cmd.cashier,
                          reason=cmd.reason, session_id=session.uuid, till_id=cmd.till_id,
                          max_amount=cmd.max_amount, session_refunded=session.unapproved_refunds,
-                         approved_by=approved_by, tenders=_tenders(uow, [cmd.method, *order.paid_by]))
+                         approved_by=approved_by, tenders=_tenders(uow, [cmd.method, *order.paid_by]),
+                         point_value=settings.POS_LOYALTY_POINT_VALUE)
     if event is not None:
+        if event.points:
+            _points_purse(uow, order.customer_id)
+            _spend_points(uow, order.customer_id, -event.points)
         session.record_refund(order.uuid, event.refund_id, event.method, event.total, event.tax, approved_by)
         sessions.save(session)
         orders.save(order)

@@ -79,6 +79,9 @@ class CustomerDirectoryEntry(models.Model):
     customer_id = models.UUIDField(primary_key=True)
     name = models.CharField(max_length=200)
     active = models.BooleanField(default=True)  # False once removed
+    # Loyalty points the customers context credited (earned less reversed); sales keeps what was
+    # spent at the tills itself (command side: LoyaltySpending).
+    points_earned = models.IntegerField(default=0)
     version = models.PositiveIntegerField()  # the customer stream version this row reflects
     updated_at = models.DateTimeField()
 

@@ -184,11 +184,20 @@ class CustomerDirectoryProjection(Projection):
     name = "customer_names"
     consumer = SALES
     tables = (CustomerDirectoryEntry,)
-    subscriptions = {CUSTOMERS: {"CustomerRegistered", "CustomerUpdated", "CustomerRemoved", "CustomerForgotten"}}
+    subscriptions = {CUSTOMERS: {"CustomerRegistered", "CustomerUpdated", "CustomerRemoved", "CustomerForgotten",
+                                 "LoyaltyPointsEarned", "LoyaltyPointsReversed"}}
 
     @property
     def rows(self):
         return CustomerDirectoryEntry.objects.using(self.db)
+
+    def on_LoyaltyPointsEarned(self, e: Envelope):
+        if row := self.current_row(self.rows, e, customer_id=e.data["customer_id"]):
+            self.save_row(row, e, points_earned=row.points_earned + e.data["points"])
+
+    def on_LoyaltyPointsReversed(self, e: Envelope):
+        if row := self.current_row(self.rows, e, customer_id=e.data["customer_id"]):
+            self.save_row(row, e, points_earned=row.points_earned - e.data["points"])
 
     def on_CustomerRegistered(self, e: Envelope):
         if not self.rows.filter(customer_id=e.data["customer_id"]).exists():

@@ -333,19 +333,35 @@ def _busy_customer() -> Customer:
     customer.earn_points(order, Decimal("42.00"), UNIT)
     customer.earn_points(uuid.uuid4(), Decimal("7.00"), UNIT)
     customer.reverse_points(order, uuid.uuid4(), Decimal("2.00"), UNIT)
+    customer.redeem_points(order, uuid.uuid4(), 10)
+    customer.restore_points(order, uuid.uuid4(), 4)
     customer.update(name="Ann Other")
     return customer
 
 
 def _observable(customer: Customer) -> tuple:
-    return (customer.state(), customer.earned_by_order, customer.reversed_by_order, customer.reversed_refunds)
+    return (customer.state(), customer.earned_by_order, customer.reversed_by_order, customer.reversed_refunds,
+            customer.redeemed_payments, customer.restored_sources)
+
+
+def test_points_spent_at_a_till_come_off_once_per_payment_and_go_back_once_per_refund_or_void():
+    customer = new_customer()
+    order, payment, refund = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    customer.earn_points(uuid.uuid4(), Decimal("50.00"), UNIT)
+    assert customer.redeem_points(order, payment, 30) == 30
+    assert customer.redeem_points(order, payment, 30) == 0  # the same payment again
+    assert customer.points_balance == 20
+    assert customer.restore_points(order, refund, 12) == 12
+    assert customer.restore_points(order, refund, 12) == 0
+    assert customer.restore_points(order, order, 18) == 18  # a void gives the rest back
+    assert customer.points_balance == 50
 
 
 def test_replay_reaches_the_same_state_as_live_decisions():
     live = _busy_customer()
     replayed = Customer.replay(live.id, list(live.pending_events))
     assert _observable(replayed) == _observable(live)
-    assert replayed.state()["points_balance"] == 47
+    assert replayed.state()["points_balance"] == 47 - 10 + 4  # earned less reversed, less spent, plus given back
 
 
 def test_a_snapshot_restores_the_same_state():
@@ -363,7 +379,8 @@ def test_a_snapshot_restores_the_same_state():
 def test_committed_schemas_match_the_event_classes():
     events = registered_events("customers")
     assert {cls.__name__ for cls in events} == {"CustomerRegistered", "CustomerUpdated", "CustomerRemoved",
-                                                "CustomerForgotten", "LoyaltyPointsEarned", "LoyaltyPointsReversed"}
+                                                "CustomerForgotten", "LoyaltyPointsEarned", "LoyaltyPointsReversed",
+                                                "LoyaltyPointsRedeemed", "LoyaltyPointsRestored"}
     for cls in events:
         path = schema_path(cls)
         assert path.exists(), f"{path} missing: run manage.py export_event_schemas"
@@ -387,7 +404,7 @@ def test_recorded_events_satisfy_their_schemas():
         seen.add(type(event).__name__)
         broken = {**data, "customer_id": "not-a-uuid"}
         assert list(validator.iter_errors(broken)), "the schema must reject a malformed customer_id"
-    assert len(seen) == 6
+    assert len(seen) == 8
 
 
 def test_unchanged_is_a_distinct_marker():

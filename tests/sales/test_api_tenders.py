@@ -44,7 +44,7 @@ def test_a_cashier_lists_the_tenders_but_only_a_manager_defines_them(tenders, ca
     listed = client.get(TENDERS)
     assert listed.status_code == 200
     assert [(t["code"], t["built_in"]) for t in listed.json()] == [
-        ("cash", True), ("card", True), ("voucher", False), ("meal", False)]
+        ("cash", True), ("card", True), ("points", True), ("voucher", False), ("meal", False)]
     assert client.get(f"{TENDERS}voucher/").json()["name"] == "Gift voucher"
     assert client.get(f"{TENDERS}cash/").json()["gives_change"] is True
     assert client.get(f"{TENDERS}bitcoin/").status_code == 404
@@ -125,7 +125,7 @@ def test_a_retired_tender_is_refused_and_a_reinstated_one_pays_again(tenders, ma
     assert retired.status_code == 200 and retired.json()["active"] is False
     assert client.delete(f"{TENDERS}cash/").json()["type"].endswith("/reserved-tender/")
     at_till(client, cashier_user, till)
-    assert [t["code"] for t in client.get(f"{TENDERS}?active=true").json()] == ["cash", "card", "voucher"]
+    assert [t["code"] for t in client.get(f"{TENDERS}?active=true").json()] == ["cash", "card", "points", "voucher"]
     refused = sell(client, sale_body(till, [(tenders["soap"], 1, None)], [("meal", "2.15")]))
     assert refused.status_code == 422 and refused.json()["type"].endswith("/unknown-tender/")
     client.force_authenticate(manager_user)

@@ -9,8 +9,9 @@ import pytest
 
 from contexts.sales.commands import PaymentRequest as Pay
 from contexts.sales.commands import RefundLineRequest as RefundLine
-from contexts.sales.domain.pricing import price_line
-from contexts.sales.domain.tender import BUILT_IN, Tender, TenderRule, clean_code, tender_stream_id
+from contexts.sales.domain.order import Order
+from contexts.sales.domain.pricing import price_line, totals
+from contexts.sales.domain.tender import BUILT_IN, Points, Tender, TenderRule, clean_code, tender_stream_id
 from contexts.sales.domain.till import TillSession
 from kernel.errors import Conflict, DomainError
 
@@ -126,3 +127,53 @@ def test_the_z_report_counts_each_tender_used_and_each_counted():
     assert [(m.method, m.expected, m.counted, m.difference) for m in report.methods] == [
         ("cash", D("55.00"), D("55.00"), D("0.00")), ("card", D("0.00"), D("0.00"), D("0.00")),
         ("voucher", D("15.00"), D("14.00"), D("-1.00"))]
+
+
+# --- loyalty points as a tender ----------------------------------------------------------------
+def customer_order(price="10.00"):
+    order = Order(str(uuid.uuid4()))
+    lines = [price_line(1, entry(price, "0"), 1, D("0"))]
+    order.place(number="S1-01-000001", kind="till", store_code="S1", till_id=uuid.uuid4(), session_id=uuid.uuid4(),
+                cashier="c", customer_id=uuid.uuid4(), lines=lines, totals=totals(lines), placed_at=NOW)
+    return order
+
+
+def test_points_pay_only_for_a_customers_sale_within_what_they_have_in_whole_points():
+    purse = Points(available=500, value=D("0.01"))  # 5.00 to spend
+    anonymous = order_with([price_line(1, entry("10.00", "0"), 1, D("0"))])
+    with pytest.raises(DomainError) as err:
+        pay(anonymous, ("points", D("1.00")))
+    assert err.value.code == "PointsNeedCustomer"
+    order = customer_order()
+    for amount, code in ((D("5.01"), "NotEnoughPoints"), (D("10.00"), "NotEnoughPoints")):
+        with pytest.raises(DomainError) as err:
+            order.pay([Pay("points", amount)], payment_ids=[uuid.uuid4()], session_id=None, at=NOW, points=purse)
+        assert (err.value.code, err.value.field) == (code, "payments.0.amount")
+    with pytest.raises(DomainError) as err:  # two points payments share one purse
+        order.pay([Pay("points", D("3.00")), Pay("points", D("3.00"))], payment_ids=[uuid.uuid4(), uuid.uuid4()],
+                  session_id=None, at=NOW, points=purse)
+    assert err.value.field == "payments.1.amount"
+    order = customer_order()  # the handler drops an aggregate whose request was refused; so do we
+    with pytest.raises(DomainError) as err:  # at 0.05 a point, 1.03 is not a whole number of points
+        order.pay([Pay("points", D("1.03"))], payment_ids=[uuid.uuid4()], session_id=None, at=NOW,
+                  points=Points(available=500, value=D("0.05")))
+    assert err.value.code == "PointsNotWhole" and order.paid == 0
+    points, cash = order.pay([Pay("points", D("5.00")), Pay("cash", D("5.00"))], payment_ids=[uuid.uuid4(), uuid.uuid4()],
+                             session_id=None, at=NOW, points=purse)
+    assert (points.points, points.amount, points.customer_id) == (500, D("5.00"), order.customer_id)
+    assert order.status == "completed" and order.points_paid == 500
+
+
+def test_a_refund_by_points_gives_the_points_back_and_a_void_gives_back_all_spent():
+    order = customer_order("20.00")
+    order.pay([Pay("points", D("4.00")), Pay("card", D("16.00"))], payment_ids=[uuid.uuid4(), uuid.uuid4()],
+              session_id=None, at=NOW, points=Points(1000, D("0.01")))
+    with pytest.raises(DomainError) as err:  # 20.00 back by points: only 4.00 was paid by them
+        order.refund(refund_id=uuid.uuid4(), lines=[RefundLine(1, 1)], method="points", cashier="c", reason="",
+                     session_id=None, till_id=None, max_amount=None, point_value=D("0.01"))
+    assert err.value.code == "RefundExceedsTender"
+    unpaid = customer_order("9.00")
+    unpaid.pay([Pay("points", D("2.50"))], payment_ids=[uuid.uuid4()], session_id=None, at=NOW,
+               points=Points(1000, D("0.01")))
+    voided = unpaid.void(cashier="c", reason="customer left", at=NOW)
+    assert (voided.points, voided.customer_id) == (250, unpaid.customer_id)

@@ -3,7 +3,8 @@ and the catalog, customers, sales and reporting consumer loops (each its own con
 applying the events. Open a session, sell (cash, card, split, one to a customer, one given away
 with a manager's approval), void a part-paid sale, refund, close: the Z-report equals the sum of
 what happened and reporting's equals it, catalog stock equals received - sold + refunded (the
-voided sale took none), and the customer's loyalty points follow their paid sale and its refund."""
+voided sale took none), and the customer's loyalty points follow their paid sales, the points they spent and a refund.
+A sale paid by a tender the shop defined (a gift voucher) counts in the Z-report as its own line."""
 
 import threading
 from decimal import ROUND_FLOOR
@@ -15,7 +16,10 @@ from django.db import connection
 from contexts.catalog.models import ProductView
 from contexts.customers.models import CustomerView
 from contexts.reporting import reports
+from contexts.sales.commands import DefineTender
 from contexts.sales.models import CustomerDirectoryEntry, PriceListEntry, TillSessionView, TillView
+from infrastructure.commands.bus import execute
+from infrastructure.commands.metadata import Metadata
 from infrastructure.outbox.relay import relay_pending
 from tests.customers.support import make_customer
 from tests.helpers import wait_until
@@ -95,6 +99,15 @@ def test_a_day_at_the_till_through_kafka(pipeline, api_client, cashier_user, man
     assert client.post(f"/api/v1/sales/tills/{till}/open/", {"opening_float": "50.00"}, format="json").status_code == 201
     cash = sell(sale_body(till, [(coffee, 2, None)], [("cash", "10.00")]))
     card = sell(sale_body(till, [(soap, 3, None)], [("card", "6.45")], customer_id=str(ann)))
+    # Ann's 6 points (6.45) reach sales through customers' events; she spends 3 of them (0.03)
+    wait_until(lambda: CustomerDirectoryEntry.objects.get(customer_id=ann).points_earned == 6, timeout=WAIT_S,
+               message="the points Ann earned, from customers to sales via Kafka")
+    by_points = sell(sale_body(till, [(soap, 1, None)], [("points", "0.03"), ("cash", "2.12")], customer_id=str(ann)))
+    # a tender the shop defined: a gift voucher, with its number
+    execute(DefineTender(code="voucher", name="Gift voucher", needs_reference=True), Metadata.new(user="manager"))
+    voucher_body = sale_body(till, [(coffee, 1, None)], [("voucher", "4.99")])
+    voucher_body["payments"][0]["reference"] = "GV-0001"
+    by_voucher = sell(voucher_body)
     split = sell(sale_body(till, [(coffee, 1, None), (soap, 1, None)], [("card", "5.00"), ("cash", "5.00")]))
     # a sale given away: the cashier's limit is 10 %, a manager approves 100 % for this one sale
     approval = client.post("/api/v1/sales/approvals/", {"username": manager_user.username,
@@ -117,16 +130,17 @@ def test_a_day_at_the_till_through_kafka(pipeline, api_client, cashier_user, man
     z = closed.json()["z_report"]
 
     # the Z-report is the sum of what happened
-    totals = [D(o["total"]) for o in (cash, card, split, free)]
-    assert z["sales_count"] == 4 and D(z["gross"]) - D(z["discounts"]) == sum(totals)
+    totals = [D(o["total"]) for o in (cash, card, by_points, by_voucher, split, free)]
+    assert z["sales_count"] == 6 and D(z["gross"]) - D(z["discounts"]) == sum(totals)
     assert D(z["discounts"]) == D("2.15")  # the soap given away
     assert (z["void_count"], D(z["voids"])) == (1, D("9.98"))  # 2 x 4.99, never completed
     assert D(z["refunds"]) == D("2.15") and D(z["net"]) == sum(totals) - D("2.15")
     # the voided sale's 3.00 came into the drawer and went back out: it leaves no trace in cash
-    expected_cash = D("50.00") + D(cash["paid"]) + (D(split["total"]) - D("5.00"))
+    expected_cash = D("50.00") + D(cash["paid"]) + D("2.12") + (D(split["total"]) - D("5.00"))
     methods = {m["method"]: m for m in z["methods"]}
     assert D(methods["cash"]["expected"]) == expected_cash
     assert D(methods["card"]["expected"]) == D("6.45") - D("2.15") + D("5.00")
+    assert (D(methods["points"]["expected"]), D(methods["voucher"]["expected"])) == (D("0.03"), D("4.99"))
     assert D(z["cash_difference"]) == D("70.00") - expected_cash
 
     # every context's read model follows through Kafka
@@ -139,9 +153,11 @@ def test_a_day_at_the_till_through_kafka(pipeline, api_client, cashier_user, man
                 reported["reconciled"] if reported else None)
 
     earned = D(card["total"]).to_integral_value(rounding=ROUND_FLOOR)          # 6.45 -> 6 points
+    earned += D(by_points["total"]).to_integral_value(rounding=ROUND_FLOOR)   # 2.15 -> 2 more
     reversed_ = D("2.15").to_integral_value(rounding=ROUND_FLOOR)             # 2.15 -> 2 points back
+    spent = 3  # 0.03 at 0.01 a point
     # stock: the voided sale's 2 coffees never left; the free soap did
-    expected = ({"K-COF": 20 - 2 - 1, "K-SOAP": 10 - 3 - 1 - 1 + 1}, z, int(earned - reversed_), True)
+    expected = ({"K-COF": 20 - 2 - 1 - 1, "K-SOAP": 10 - 3 - 1 - 1 - 1 + 1}, z, int(earned - reversed_) - spent, True)
     wait_until(lambda: caught_up() == expected, timeout=WAIT_S,
                message=f"catalog stock, the session's Z-report (sales and reporting) and loyalty points via Kafka "
                        f"(last: {caught_up()})")

@@ -25,7 +25,7 @@ from kernel.money import to_money
 from . import values
 from .events import (
     CUSTOMERS, ERASED_NAME, Address, CustomerForgotten, CustomerRegistered, CustomerRemoved, CustomerUpdated,
-    LoyaltyPointsEarned, LoyaltyPointsReversed,
+    LoyaltyPointsEarned, LoyaltyPointsRedeemed, LoyaltyPointsRestored, LoyaltyPointsReversed,
 )
 
 ACTIVE, REMOVED, FORGOTTEN = "active", "removed", "forgotten"
@@ -54,6 +54,8 @@ class Customer(Aggregate):
         self.earned_by_order: dict[str, int] = {}  # order id -> points credited
         self.reversed_by_order: dict[str, int] = {}  # order id -> points taken back
         self.reversed_refunds: set[str] = set()
+        self.redeemed_payments: set[str] = set()  # sales payments by points, recorded once each
+        self.restored_sources: set[str] = set()  # refunds and voids that gave points back
 
     @property
     def removed(self) -> bool:
@@ -140,6 +142,24 @@ class Customer(Aggregate):
                                            points=points))
         return points
 
+    def redeem_points(self, order_id: UUID, payment_id: UUID, points: int) -> int:
+        """Points spent at a till. The sales context checked them against what it knew of this
+        balance, so the redemption is recorded whatever it is now (a reversal crossing it may take
+        the balance below zero, which later earnings make good). Once per payment."""
+        if str(payment_id) in self.redeemed_payments or points <= 0:
+            return 0
+        self._record(LoyaltyPointsRedeemed(customer_id=self.uuid, order_id=order_id, payment_id=payment_id,
+                                           points=points))
+        return points
+
+    def restore_points(self, order_id: UUID, source_id: UUID, points: int) -> int:
+        """Spent points given back by a refund or a void (`source_id`). Once per source."""
+        if str(source_id) in self.restored_sources or points <= 0:
+            return 0
+        self._record(LoyaltyPointsRestored(customer_id=self.uuid, order_id=order_id, source_id=source_id,
+                                           points=points))
+        return points
+
     # -- rules ---------------------------------------------------------------------------------
     @staticmethod
     def _clean(name, phone, email, address) -> dict:
@@ -169,6 +189,14 @@ class Customer(Aggregate):
         self.earned_by_order[str(e.order_id)] = e.points
         self.points_balance += e.points
 
+    def when_LoyaltyPointsRedeemed(self, e: LoyaltyPointsRedeemed):
+        self.redeemed_payments.add(str(e.payment_id))
+        self.points_balance -= e.points
+
+    def when_LoyaltyPointsRestored(self, e: LoyaltyPointsRestored):
+        self.restored_sources.add(str(e.source_id))
+        self.points_balance += e.points
+
     def when_LoyaltyPointsReversed(self, e: LoyaltyPointsReversed):
         order = str(e.order_id)
         self.reversed_by_order[order] = self.reversed_by_order.get(order, 0) + e.points
@@ -180,7 +208,8 @@ class Customer(Aggregate):
         state = self.state()
         return {**{k: state[k] for k in ("name", "phone", "email", "address", "status", "points_balance")},
                 "earned_by_order": dict(self.earned_by_order), "reversed_by_order": dict(self.reversed_by_order),
-                "reversed_refunds": sorted(self.reversed_refunds)}
+                "reversed_refunds": sorted(self.reversed_refunds), "redeemed_payments": sorted(self.redeemed_payments),
+                "restored_sources": sorted(self.restored_sources)}
 
     @classmethod
     def from_snapshot(cls, stream_id, state: dict) -> "Customer":
@@ -191,6 +220,9 @@ class Customer(Aggregate):
         customer.earned_by_order = dict(state["earned_by_order"])
         customer.reversed_by_order = dict(state["reversed_by_order"])
         customer.reversed_refunds = set(state["reversed_refunds"])
+        # Snapshots from before points could be spent lack these.
+        customer.redeemed_payments = set(state.get("redeemed_payments", ()))
+        customer.restored_sources = set(state.get("restored_sources", ()))
         return customer
 
 

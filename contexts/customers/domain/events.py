@@ -101,6 +101,27 @@ class LoyaltyPointsEarned(DomainEvent, context=CUSTOMERS):
 
 
 @dataclass(frozen=True)
+class LoyaltyPointsRedeemed(DomainEvent, context=CUSTOMERS):
+    """Points spent at a till (a sales payment by method "points")."""
+
+    customer_id: UUID
+    order_id: UUID
+    payment_id: UUID
+    points: int
+
+
+@dataclass(frozen=True)
+class LoyaltyPointsRestored(DomainEvent, context=CUSTOMERS):
+    """Spent points given back: the sale paid by them was refunded (`source_id` is the refund) or
+    voided (the order)."""
+
+    customer_id: UUID
+    order_id: UUID
+    source_id: UUID
+    points: int
+
+
+@dataclass(frozen=True)
 class LoyaltyPointsReversed(DomainEvent, context=CUSTOMERS):
     """Points taken back because (part of) an order was refunded."""
 

@@ -210,7 +210,8 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
                    extensions=problem_types(*AT_TILL, "no-open-session", "unknown-product", "discontinued-product",
                                             "unknown-customer", "needs-manager", "overpaid",
                                             "card-overpayment", "tender-too-large", "unknown-tender", "reference-required",
-                                            "tender-gives-no-change", "placed-at-in-future",
+                                            "tender-gives-no-change", "points-need-customer", "not-enough-points",
+                                            "points-not-whole", "placed-at-in-future",
                                             "placed-at-outside-session"))
     def create(self, request):
         check_till(request, None)  # a cashier sells only with a till-bound token
@@ -240,7 +241,8 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
                    summary="Pay (part of) an order at a till (the named one, else the token's)",
                    extensions=problem_types(*AT_TILL, "till-required", "no-open-session", "not-payable", "overpaid",
                                             "card-overpayment", "tender-too-large", "unknown-tender",
-                                            "reference-required", "tender-gives-no-change"))
+                                            "reference-required", "tender-gives-no-change", "points-need-customer",
+                                            "not-enough-points", "points-not-whole"))
     @action(detail=True, methods=["post"])
     def payments(self, request, pk=None):
         check_till(request, None)

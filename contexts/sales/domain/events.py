@@ -231,6 +231,8 @@ class PaymentRecorded(DomainEvent, context=SALES):
     session_id: UUID | None
     paid_total: Decimal
     reference: str = ""  # the voucher's or cheque's number, for a tender that needs one
+    points: int = 0  # loyalty points spent (method "points"): `amount` is their value
+    customer_id: UUID | None = None  # the sale's customer, whose points they are
 
 
 @dataclass(frozen=True)
@@ -288,6 +290,7 @@ class OrderRefunded(DomainEvent, context=SALES):
     cashier: str
     reason: str
     approved_by: str = ""  # the manager who approved it, when it was above the cashier's limit
+    points: int = 0  # loyalty points given back (method "points"): `total` is their value
 
 
 @dataclass(frozen=True)
@@ -312,6 +315,8 @@ class OrderVoided(DomainEvent, context=SALES):
     total: Decimal
     returned: tuple[ReturnedPayment, ...]
     voided_at: datetime
+    customer_id: UUID | None = None  # whose loyalty points a "points" payment returned go back to
+    points: int = 0  # the loyalty points given back
 
 
 # --- tenders ----------------------------------------------------------------------------------

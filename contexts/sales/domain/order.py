@@ -21,7 +21,7 @@ from .events import (
     OrderVoided, PaymentRecorded, RefundLine, ReturnedPayment, ShipTo,
 )
 from .pricing import Totals, refund_share
-from .tender import BUILT_IN, TenderRule
+from .tender import BUILT_IN, POINTS, Points, TenderRule
 
 TILL, DELIVERY = "till", "delivery"
 CASH, CARD = "cash", "card"
@@ -48,6 +48,7 @@ class Order(Aggregate):
         self.change = ZERO
         self.paid_by: dict[str, Decimal] = {}  # by tender code
         self.refunded_by: dict[str, Decimal] = {}
+        self.points_paid = self.points_refunded = 0  # loyalty points spent on this order, and given back
         self.refunded_lines: dict[int, tuple[int, Decimal, Decimal]] = {}  # line -> (qty, amount, tax)
         self.refund_ids: set[UUID] = set()
         self.refunds: dict[UUID, OrderRefunded] = {}
@@ -79,7 +80,7 @@ class Order(Aggregate):
 
     # -- payments ------------------------------------------------------------------------------
     def pay(self, payments, *, payment_ids, session_id, at: datetime, tenders: Mapping[str, TenderRule] = BUILT_IN,
-            max_change: Decimal | None = None) -> list[PaymentRecorded]:
+            max_change: Decimal | None = None, points: Points | None = None) -> list[PaymentRecorded]:
         """Take payments in the order given. A tender that gives change (cash) may exceed what is
         still owed (at most `max_change` back); any other may not. `tenders` are the ones the
         payments may use, by code. Completes the order when fully paid.
@@ -91,6 +92,7 @@ class Order(Aggregate):
         if self.kind == TILL and self.status != "placed":
             raise Conflict(f"Order {self.number} is {self.status}; nothing is owed.", code="NotPayable")
         recorded = []
+        points_left = points.available if points is not None else 0
         for index, (payment, payment_id) in enumerate(zip(payments, payment_ids)):
             field = f"payments.{index}.amount"
             amount = payment.amount
@@ -115,15 +117,30 @@ class Order(Aggregate):
             if tender.gives_change and max_change is not None and amount - self.remaining > max_change:
                 raise DomainError(f"{amount} tendered for {self.remaining} owed would give more than {max_change} "
                                   "change; check the amount.", field=field, code="TenderTooLarge")
+            spent = 0
+            if payment.method == POINTS.code:
+                spent = self._points_for(amount, points, points_left, index)
+                points_left -= spent
             kept = min(amount, self.remaining)
             event = PaymentRecorded(order_id=self.uuid, payment_id=payment_id, method=payment.method, amount=kept,
                                     tendered=amount, change=amount - kept, session_id=session_id,
-                                    paid_total=self.paid + kept, reference=reference)
+                                    paid_total=self.paid + kept, reference=reference, points=spent,
+                                    customer_id=self.customer_id)
             self._record(event)
             recorded.append(event)
         if self.remaining == 0:
             self._complete(at)
         return recorded
+
+    def _points_for(self, amount: Decimal, points: Points | None, left: int, index: int) -> int:
+        if self.customer_id is None or points is None:
+            raise DomainError("Loyalty points pay only for a sale to a customer: add the customer to the sale.",
+                              field=f"payments.{index}.method", code="PointsNeedCustomer")
+        wanted = points.for_amount(amount, f"payments.{index}.amount")
+        if wanted > left:
+            raise DomainError(f"The customer has {left} points ({left * points.value} to spend); {amount} needs "
+                              f"{wanted}.", field=f"payments.{index}.amount", code="NotEnoughPoints")
+        return wanted
 
     def _complete(self, at: datetime):
         self._record(OrderCompleted(
@@ -146,7 +163,8 @@ class Order(Aggregate):
         event = OrderVoided(order_id=self.uuid, number=self.number, store_code=self.store_code,
                             till_id=self.till_id, session_id=self.session_id, cashier=cashier,
                             reason=" ".join((reason or "").split())[:200], total=self.total,
-                            returned=tuple(self.payments), voided_at=at)
+                            returned=tuple(self.payments), voided_at=at, customer_id=self.customer_id,
+                            points=self.points_paid)
         self._record(event)
         return event
 
@@ -183,7 +201,8 @@ class Order(Aggregate):
     # -- refunds -------------------------------------------------------------------------------
     def refund(self, *, refund_id: UUID, lines, method: str, cashier: str, reason: str, session_id, till_id,
                max_amount: Decimal | None, session_refunded: Decimal = ZERO,
-               approved_by: str = "", tenders: Mapping[str, TenderRule] = BUILT_IN) -> OrderRefunded | None:
+               approved_by: str = "", tenders: Mapping[str, TenderRule] = BUILT_IN,
+               point_value: Decimal | None = None) -> OrderRefunded | None:
         """`max_amount` is a cashier's limit, cumulative: what was refunded without a manager's
         approval on this order, and in the till session (`session_refunded`), plus this refund,
         must stay within it; above it a manager approves (`approved_by`)."""
@@ -230,10 +249,14 @@ class Order(Aggregate):
                                    f"{in_session} in this till session, above your limit of {max_amount}; "
                                    "a manager must approve it.")
         method = self._refund_method(method, total, tenders)
+        points = 0
+        if method == POINTS.code:  # within what points paid (checked above), so within the points spent
+            points = min(Points(0, point_value or Decimal("0.01")).for_amount(total, "method"),
+                         self.points_paid - self.points_refunded)
         event = OrderRefunded(order_id=self.uuid, refund_id=refund_id, customer_id=self.customer_id,
                               session_id=session_id, till_id=till_id, method=method, lines=tuple(refund_lines),
                               total=total, tax=tax, cashier=cashier, reason=(reason or "")[:200],
-                              approved_by=approved_by)
+                              approved_by=approved_by, points=points)
         self._record(event)
         return event
 
@@ -269,6 +292,7 @@ class Order(Aggregate):
         self.paid += e.amount
         self.change += e.change
         self.paid_by[e.method] = self.paid_by.get(e.method, ZERO) + e.amount
+        self.points_paid += e.points
         self.payments.append(ReturnedPayment(payment_id=e.payment_id, method=e.method, amount=e.amount))
 
     def when_OrderVoided(self, e):
@@ -290,6 +314,7 @@ class Order(Aggregate):
         self.refund_ids.add(e.refund_id)
         self.refunds[e.refund_id] = e
         self.refunded_by[e.method] = self.refunded_by.get(e.method, ZERO) + e.total
+        self.points_refunded += e.points
         if not e.approved_by:
             self.unapproved_refunded += e.total
         for line in e.lines:

@@ -5,6 +5,7 @@ voucher's number, the cheque's). A tender is retired, never deleted: old sales s
 import re
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from kernel.aggregate import Aggregate
 from kernel.errors import Conflict, DomainError
@@ -32,7 +33,24 @@ class TenderRule:
 
 CASH = TenderRule("cash", "Cash", gives_change=True, needs_reference=False, built_in=True)
 CARD = TenderRule("card", "Card", gives_change=False, needs_reference=False, built_in=True)
-BUILT_IN = {CASH.code: CASH, CARD.code: CARD}
+# A customer's loyalty points, spent at POS_LOYALTY_POINT_VALUE each (see Points).
+POINTS = TenderRule("points", "Loyalty points", gives_change=False, needs_reference=False, built_in=True)
+BUILT_IN = {CASH.code: CASH, CARD.code: CARD, POINTS.code: POINTS}
+
+
+@dataclass(frozen=True)
+class Points:
+    """What the sale's customer can spend: `available` points, each worth `value`."""
+
+    available: int
+    value: Decimal
+
+    def for_amount(self, amount: Decimal, field: str) -> int:
+        points = amount / self.value
+        if points != points.to_integral_value():
+            raise DomainError(f"Points are spent in steps of {self.value}; {amount} is not a whole number of points.",
+                              field=field, code="PointsNotWhole")
+        return int(points)
 
 
 def tender_stream_id(code: str) -> uuid.UUID:
