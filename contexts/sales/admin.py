@@ -26,7 +26,8 @@ from infrastructure.commands.metadata import Metadata
 from kernel.errors import DomainError
 
 from . import commands as c
-from .models import OrderLineView, OrderView, PaymentView, RefundView, TillSessionView, TillView
+from .domain.tender import BUILT_IN, tender_stream_id
+from .models import OrderLineView, OrderView, PaymentView, RefundView, TenderView, TillSessionView, TillView
 from .receipts import load_receipt, money, render_html
 
 SALES = "sales"
@@ -76,6 +77,11 @@ def _z(entry):
     return entry["data"].get("z_report") or {}
 
 
+def _tender_rules(data) -> str:
+    return ", ".join(["gives change" if data["gives_change"] else "gives no change",
+                      "needs a reference" if data["needs_reference"] else "no reference"])
+
+
 SALES_SENTENCES = {
     "TillRegistered": lambda a, e: f"“{_d(e)['name']}” in store {_d(e)['store_code']}",
     "TillSessionOpened": lambda a, e: f"by {_d(e)['cashier']} with a float of {money(_d(e)['opening_float'])}",
@@ -98,6 +104,10 @@ SALES_SENTENCES = {
     "OrderRefunded": lambda a, e: (f"{_lines(_d(e)['lines'])}, {money(_d(e)['total'])} {_d(e)['method']} "
                                    f"by {_d(e)['cashier']}" + (f": {_d(e)['reason']}" if _d(e).get("reason") else "")),
     "OrderVoided": lambda a, e: f"by {_d(e)['cashier']}: {_d(e).get('reason') or 'no reason given'}",
+    "TenderDefined": lambda a, e: (f"“{_d(e)['name']}” ({_d(e)['code']}): " + _tender_rules(_d(e))),
+    "TenderChanged": lambda a, e: (f"now “{_d(e)['name']}”: " + _tender_rules(_d(e))),
+    "TenderRetired": lambda a, e: "no payment may use it any more",
+    "TenderReinstated": lambda a, e: "payments may use it again",
     "OrderCancelled": lambda a, e: "; ".join(_d(e).get("reasons") or ()) or "—",
 }
 
@@ -190,6 +200,46 @@ class TillAdmin(SalesHistoryMixin, CommandAdmin):
         return format_html('<a href="{}">{} session(s)</a>', url, count)
 
 
+# --- tenders ----------------------------------------------------------------------------------
+class TenderForm(CommandModelForm):
+    class Meta:
+        model = TenderView
+        fields = ["code", "name", "gives_change", "needs_reference", "active"]
+        help_texts = {"code": "What tills send, e.g. voucher (lower case, 2 to 20 letters, digits, - or _).",
+                      "name": "What receipts and Z-reports show.",
+                      "gives_change": "Like cash: more may be handed over than is owed, the rest goes back.",
+                      "needs_reference": "Each payment names the voucher's or cheque's number.",
+                      "active": "Untick to retire it: payments by it are refused; past sales keep it."}
+
+    def build_command(self, data):
+        if self.instance_id is None:
+            return c.DefineTender(code=data["code"], name=data["name"], gives_change=data["gives_change"],
+                                  needs_reference=data["needs_reference"])
+        return c.ChangeTender(code=self.instance_id, name=data["name"], gives_change=data["gives_change"],
+                              needs_reference=data["needs_reference"], active=data["active"])
+
+
+@admin.register(TenderView)
+class TenderAdmin(SalesHistoryMixin, CommandAdmin):
+    """The shop's own ways to pay (cash, card and loyalty points are built in)."""
+
+    form = TenderForm
+    list_display = ["name", "code", "gives_change", "needs_reference", "active"]
+    list_filter = ["active"]
+
+    def stream_id_of(self, object_id) -> str:
+        return str(tender_stream_id(object_id))
+
+    def get_fields(self, request, obj=None):
+        return ["code", "name", "gives_change", "needs_reference"] + (["active"] if obj else [])
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # retired (untick "active"), never deleted: past payments name it
+
+
 # --- till sessions ----------------------------------------------------------------------------
 @admin.register(TillSessionView)
 class TillSessionAdmin(SalesHistoryMixin, ReadOnlyAdmin):
@@ -260,13 +310,13 @@ class CancelForm(ConfirmForm):
 
 
 class RefundForm(CommandForm):
-    METHODS = [("original", "as paid (original method)"), ("cash", "cash"), ("card", "card")]
+    METHODS = [("original", "as paid (original method)")]  # then the tenders, built in and the shop's
     line_choices: list = []
     till_choices: list = []
 
     line_no = forms.TypedChoiceField(label="Line", coerce=int, choices=())
     quantity = forms.IntegerField(min_value=1)
-    method = forms.ChoiceField(choices=METHODS, initial="original")
+    method = forms.ChoiceField(choices=(), initial="original")
     reason = forms.CharField(max_length=200)
     till_id = forms.TypedChoiceField(label="Till", required=False, coerce=uuid.UUID, empty_value=None, choices=(),
                                      help_text="The till (with an open session) the money goes back through: "
@@ -276,6 +326,8 @@ class RefundForm(CommandForm):
         super().__init__(*args, **kwargs)
         self.fields["line_no"].choices = self.line_choices
         self.fields["till_id"].choices = [("", "---------")] + self.till_choices
+        self.fields["method"].choices = self.METHODS[:1] + [(code, rule.name.lower()) for code, rule in BUILT_IN.items()] + [
+            (t.code, t.name) for t in TenderView.objects.filter(active=True)]
 
     @classmethod
     def for_order(cls, order_id):

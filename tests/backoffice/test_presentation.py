@@ -18,13 +18,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("embedded_deliver
 PRODUCTS = "/admin/catalog/productview/"
 
 
-@pytest.fixture
-def staff_manager(manager_user):
-    manager_user.is_staff = True
-    manager_user.save(update_fields=["is_staff"])
-    return manager_user
-
-
 def text_of(response) -> str:
     return response.content.decode()
 
