@@ -275,8 +275,10 @@ def reconciled(ours: dict, published: dict | None) -> bool | None:
     """True when the Z-report the sales context published at closing equals ours (None while open)."""
     if published is None:
         return None
-    # Z-reports published before voids existed have no void figures: they had none.
-    return _canonical(ours) == _canonical({"void_count": 0, "voids": "0.00", **published})
+    # Z-reports published before voids existed have no void figures: they had none. The Z number
+    # and the tax by rate are the publisher's own (shown from the published report), not ours.
+    published = {"void_count": 0, "voids": "0.00", **published}
+    return _canonical(ours) == _canonical({key: value for key, value in published.items() if key in ours})
 
 
 def session_report(session: TillSessionReport, methods: list[TillSessionMethod], tills: dict) -> dict:
@@ -289,6 +291,8 @@ def session_report(session: TillSessionReport, methods: list[TillSessionMethod],
         "cashier": session.cashier, "closed_by": session.closed_by, "status": session.status,
         "opened_at": session.opened_at, "closed_at": session.closed_at,
         "z_report": report,
+        "z_number": (session.published_z_report or {}).get("z_number"),
+        "taxes": (session.published_z_report or {}).get("taxes", []),
         "payments": [{"method": line["method"],
                       "taken": by_method[line["method"]].taken if line["method"] in by_method else ZERO,
                       "given_back": by_method[line["method"]].given_back if line["method"] in by_method else ZERO}

@@ -49,6 +49,16 @@ class TillReceiptCounter(models.Model):
         db_table = "sales_cmd_till_receipt_counter"
 
 
+class TillZCounter(models.Model):
+    """A till's Z-report numbers: 1, 2, ... per till, taken by each close."""
+
+    till_id = models.UUIDField(primary_key=True)
+    last_z = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "sales_cmd_till_z_counter"
+
+
 class UnfinishedSale(models.Model):
     """A till sale placed but neither completed nor voided. Every sale ends: the session's close
     lists these (409) or voids them when asked to."""

@@ -17,7 +17,7 @@ from kernel.serialization import to_json
 from . import commands as c
 from .command_side import (
     LoyaltySpending, ManagerApproval, OpenSession, OrderNumberCounter, StoreTillCounter, TillReceiptCounter,
-    UnfinishedSale,
+    TillZCounter, UnfinishedSale,
 )
 from .domain.errors import NeedsManager
 from .domain.events import ShipTo
@@ -92,10 +92,21 @@ def close_session(cmd: c.CloseTillSession, uow: UnitOfWork) -> dict:
         _void(uow, order, session, cmd.cashier, "unfinished at the till's close")
         orders.save(order)
     known = [code for code, rule in _tenders(uow, cmd.counted).items()]
-    report = session.close(cmd.counted, cmd.cashier, timezone.now(), tenders=known)
+    report = session.close(cmd.counted, cmd.cashier, timezone.now(), tenders=known,
+                           z_number=_next_z_number(uow, row.till_id))
     row.delete(using=uow.db)
     sessions.save(session)
     return {**session.state(), "z_report": to_json(report)}
+
+
+def _next_z_number(uow: UnitOfWork, till_id) -> int:
+    """The till's next Z number: 1, 2, ... per till, gapless (the counter row is locked until the
+    close commits; a refused close rolls it back)."""
+    connection = connections[uow.db]
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_Z_SQL, [TillZCounter._meta.pk.get_db_prep_value(till_id, connection)])
+        (number,) = cursor.fetchone()
+    return number
 
 
 class UnfinishedSales(Conflict):
@@ -185,6 +196,7 @@ def _upsert_next(model, key: str, counter: str, *others: str) -> str:
 
 
 _NEXT_DELIVERY_NUMBER_SQL = _upsert_next(OrderNumberCounter, "store_code", "last_number")
+_NEXT_Z_SQL = _upsert_next(TillZCounter, "till_id", "last_z")
 _NEXT_TILL_NUMBER_SQL = _upsert_next(StoreTillCounter, "store_code", "last_till")
 _NEXT_RECEIPT_SQL = _upsert_next(TillReceiptCounter, "till_id", "last_number", "store_code", "till_number")
 _SET_TILL_NUMBER_SQL = f"UPDATE {TillReceiptCounter._meta.db_table} SET till_number = %s WHERE till_id = %s"
@@ -288,7 +300,7 @@ def _settle(uow: UnitOfWork, order: Order, session: TillSession, was: str):
     """After a sale's payments: count a completion in the session, and keep the table of till
     sales not yet ended in step with the order."""
     if order.status == "completed" and was != "completed":
-        session.record_sale(order.uuid, order.gross, order.discount_total, order.tax_total, order.total)
+        session.record_sale(order.uuid, order.gross, order.discount_total, order.tax_total, order.total, order.taxes)
     rows = UnfinishedSale.objects.using(uow.db)
     if order.kind == TILL and order.status == "placed":
         rows.get_or_create(order_id=order.uuid, defaults={"session_id": order.session_id, "number": order.number})
@@ -435,7 +447,8 @@ def refund_order(cmd: c.RefundOrder, uow: UnitOfWork) -> dict:
         if event.points:
             _points_purse(uow, order.customer_id)
             _spend_points(uow, order.customer_id, -event.points)
-        session.record_refund(order.uuid, event.refund_id, event.method, event.total, event.tax, approved_by)
+        session.record_refund(order.uuid, event.refund_id, event.method, event.total, event.tax, approved_by,
+                              order.refund_taxes(event))
         sessions.save(session)
         orders.save(order)
     # the order as it now is, and what this refund was (also when it is the same refund again)

@@ -328,3 +328,9 @@ EXPECTED_STOCK = [  # by sku
 EXPECTED_STOCK_TOTALS = {"products": 6, "on_hand": 36, "value": "188.34"}
 # MUG is negative; TEA (0 <= 0) and SOAP (4 <= 8) are at or under their thresholds; OLD is discontinued
 EXPECTED_LOW_STOCK = [("MUG", True, 1), ("TEA", False, 0), ("SOAP", False, 4)]  # (sku, negative, shortfall)
+
+
+def as_ours(published: dict) -> dict:
+    """A Z-report the sales context published, less what only the publisher gives (the till's Z
+    number and the tax by rate): the figures reporting works out from the session's events."""
+    return {key: value for key, value in published.items() if key not in ("z_number", "taxes")}

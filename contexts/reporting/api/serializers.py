@@ -145,6 +145,12 @@ class ReportZFigures(serializers.Serializer):
     voids = _money(default="0.00")
 
 
+class ReportTaxRate(serializers.Serializer):
+    rate = _money()
+    taxable = _money()
+    tax = _money()
+
+
 class ReportSessionPayments(serializers.Serializer):
     method = serializers.CharField()
     taken = _money()
@@ -163,6 +169,9 @@ class ReportZReport(serializers.Serializer):
     opened_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
     z_report = ReportZFigures(help_text="Worked out from the session's events alone.")
+    z_number = serializers.IntegerField(allow_null=True, help_text="The till's Z number, as published at closing "
+                                                                   "(null while open, 0 before Z numbers).")
+    taxes = ReportTaxRate(many=True, help_text="Tax by rate, sales less refunds, as published at closing.")
     payments = ReportSessionPayments(many=True)
     refund_tax = _money()
     reconciled = serializers.BooleanField(allow_null=True, help_text="Whether the Z-report the sales context "

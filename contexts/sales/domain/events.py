@@ -16,6 +16,15 @@ from kernel.events import DomainEvent
 SALES = "sales"
 
 
+@dataclass(frozen=True)
+class TaxLine:
+    """Tax at one rate: `taxable` is the amount before tax, `tax` the tax on it."""
+
+    rate: Decimal
+    taxable: Decimal
+    tax: Decimal
+
+
 # --- tills and their sessions -----------------------------------------------------------------
 @dataclass(frozen=True)
 class TillRegistered(DomainEvent, context=SALES):
@@ -60,6 +69,7 @@ class SessionSaleRecorded(DomainEvent, context=SALES):
     discount_total: Decimal
     tax_total: Decimal
     total: Decimal
+    taxes: tuple[TaxLine, ...] = ()  # the sale's tax by rate (absent before Z-reports split tax by rate)
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,7 @@ class SessionRefundRecorded(DomainEvent, context=SALES):
     amount: Decimal
     tax: Decimal
     approved_by: str = ""  # the manager who approved it, when it was above the cashier's limit
+    taxes: tuple[TaxLine, ...] = ()  # the refund's tax by rate
 
 
 @dataclass(frozen=True)
@@ -129,6 +140,10 @@ class ZReport:
     # published before voids existed, hence the defaults.
     void_count: int = 0
     voids: Decimal = Decimal("0.00")
+    # The till's Z number (1, 2, ... per till) and the tax by rate, sales less refunds; absent
+    # from Z-reports published before them.
+    z_number: int = 0
+    taxes: tuple[TaxLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,13 +172,6 @@ class OrderLine:
     gross: Decimal
     discount: Decimal
     total: Decimal
-    tax: Decimal
-
-
-@dataclass(frozen=True)
-class TaxLine:
-    rate: Decimal
-    taxable: Decimal
     tax: Decimal
 
 

@@ -18,7 +18,7 @@ from kernel.errors import Conflict, DomainError
 from .errors import NeedsManager
 from .events import (
     SALES, OrderCancelled, OrderCompleted, OrderConfirmed, OrderLine, OrderPlaced, OrderRefunded, OrderShipped,
-    OrderVoided, PaymentRecorded, RefundLine, ReturnedPayment, ShipTo,
+    OrderVoided, PaymentRecorded, RefundLine, ReturnedPayment, ShipTo, TaxLine,
 )
 from .pricing import Totals, refund_share
 from .tender import BUILT_IN, POINTS, Points, TenderRule
@@ -55,6 +55,7 @@ class Order(Aggregate):
         self.unapproved_refunded = ZERO  # refunded without a manager's approval: the cashier limit's tally
         self.payments: list[ReturnedPayment] = []  # what a void gives back
         self.placed_at: datetime | None = None
+        self.taxes: tuple[TaxLine, ...] = ()  # the sale's tax by rate
 
     @property
     def remaining(self) -> Decimal:
@@ -260,6 +261,15 @@ class Order(Aggregate):
         self._record(event)
         return event
 
+    def refund_taxes(self, refund: OrderRefunded) -> tuple[TaxLine, ...]:
+        """A refund's tax by rate, from its lines' rates: what a Z-report takes off each rate."""
+        by_rate: dict[Decimal, tuple[Decimal, Decimal]] = {}
+        for line in refund.lines:
+            rate = self.lines[line.line_no].tax_rate
+            taxable, tax = by_rate.get(rate, (ZERO, ZERO))
+            by_rate[rate] = (taxable + line.amount - line.tax, tax + line.tax)
+        return tuple(TaxLine(rate=rate, taxable=taxable, tax=tax) for rate, (taxable, tax) in sorted(by_rate.items()))
+
     def _refund_method(self, method: str, total: Decimal, tenders: Mapping[str, TenderRule]) -> str:
         """Cash can always go back (the drawer permitting); any other tender at most what was paid
         by it: a card is refunded to the card, a voucher sale by a voucher."""
@@ -286,6 +296,7 @@ class Order(Aggregate):
         self.till_id, self.session_id, self.cashier, self.customer_id = e.till_id, e.session_id, e.cashier, e.customer_id
         self.lines = {line.line_no: line for line in e.lines}
         self.gross, self.discount_total, self.tax_total, self.total = e.gross, e.discount_total, e.tax_total, e.total
+        self.taxes = e.taxes
         self.placed_at = e.placed_at
 
     def when_PaymentRecorded(self, e: PaymentRecorded):

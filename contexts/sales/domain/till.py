@@ -12,7 +12,7 @@ from kernel.money import to_money
 
 from .events import (
     SALES, CashMovementRecorded, MethodAmount, MethodTotals, SessionPaymentRecorded, SessionRefundRecorded,
-    SessionSaleRecorded, SessionVoidRecorded, TillRegistered, TillSessionClosed, TillSessionOpened, ZReport,
+    SessionSaleRecorded, SessionVoidRecorded, TaxLine, TillRegistered, TillSessionClosed, TillSessionOpened, ZReport,
 )
 
 ZERO = Decimal("0.00")
@@ -80,6 +80,7 @@ class TillSession(Aggregate):
         self.opened_at: datetime | None = None
         self.taken = {"cash": ZERO, "card": ZERO}
         self.given_back = {"cash": ZERO, "card": ZERO}
+        self.taxes: dict[Decimal, list[Decimal]] = {}  # rate -> [taxable, tax], sales less refunds
         self.z_report: ZReport | None = None
 
     def expected(self, method: str) -> Decimal:
@@ -122,18 +123,21 @@ class TillSession(Aggregate):
         self._record(SessionPaymentRecorded(session_id=self.uuid, order_id=order_id, payment_id=payment_id,
                                             method=method, amount=amount))
 
-    def record_sale(self, order_id, gross, discount_total, tax_total, total):
+    def record_sale(self, order_id, gross, discount_total, tax_total, total, taxes=()):
         self._ensure_open()
         self._record(SessionSaleRecorded(session_id=self.uuid, order_id=order_id, gross=gross,
-                                         discount_total=discount_total, tax_total=tax_total, total=total))
+                                         discount_total=discount_total, tax_total=tax_total, total=total,
+                                         taxes=tuple(taxes)))
 
-    def record_refund(self, order_id, refund_id, method: str, amount: Decimal, tax: Decimal, approved_by: str = ""):
+    def record_refund(self, order_id, refund_id, method: str, amount: Decimal, tax: Decimal, approved_by: str = "",
+                      taxes=()):
         self._ensure_open()
         if method == "cash" and amount > self.expected("cash"):
             raise DomainError(f"The drawer should hold only {self.expected('cash')}; refund by card or ask a manager.",
                               field="method", code="DrawerShort")
         self._record(SessionRefundRecorded(session_id=self.uuid, order_id=order_id, refund_id=refund_id,
-                                           method=method, amount=amount, tax=tax, approved_by=approved_by))
+                                           method=method, amount=amount, tax=tax, approved_by=approved_by,
+                                           taxes=tuple(taxes)))
 
     def record_void(self, order_id, total: Decimal, returned):
         """A voided sale: counted apart (count and amount), its payments given back by method."""
@@ -144,7 +148,7 @@ class TillSession(Aggregate):
         self._record(SessionVoidRecorded(session_id=self.uuid, order_id=order_id, total=total, returned=tuple(
             MethodAmount(method=method, amount=amount) for method, amount in sorted(by_method.items()))))
 
-    def close(self, counted: dict, cashier: str, at: datetime, tenders=("cash", "card")):
+    def close(self, counted: dict, cashier: str, at: datetime, tenders=("cash", "card"), z_number: int = 0):
         """The Z-report counts each tender: cash and card always, and every other tender this
         session took, gave back or was counted for (`tenders` are the codes a count may name)."""
         self._ensure_open()
@@ -167,7 +171,9 @@ class TillSession(Aggregate):
             sales_count=self.sales_count, gross=self.gross, discounts=self.discounts, tax=self.tax,
             refunds=self.refunds, refund_count=self.refund_count, net=self.gross - self.discounts - self.refunds,
             opening_float=self.opening_float, cash_in=self.cash_in, cash_out=self.cash_out, methods=tuple(methods),
-            cash_difference=methods[0].difference, void_count=self.void_count, voids=self.voids)
+            cash_difference=methods[0].difference, void_count=self.void_count, voids=self.voids, z_number=z_number,
+            taxes=tuple(TaxLine(rate=rate, taxable=taxable, tax=tax)
+                        for rate, (taxable, tax) in sorted(self.taxes.items())))
         self._record(TillSessionClosed(session_id=self.uuid, till_id=self.till_id, cashier=cashier, closed_at=at,
                                        z_report=report))
         return report
@@ -195,8 +201,15 @@ class TillSession(Aggregate):
         self.gross += e.gross
         self.discounts += e.discount_total
         self.tax += e.tax_total
+        self._add_taxes(e.taxes, 1)
+
+    def _add_taxes(self, taxes, sign: int):
+        for line in taxes:
+            taxable, tax = self.taxes.get(line.rate, (ZERO, ZERO))
+            self.taxes[line.rate] = [taxable + sign * line.taxable, tax + sign * line.tax]
 
     def when_SessionRefundRecorded(self, e):
+        self._add_taxes(e.taxes, -1)
         self.refund_count += 1
         self.refunds += e.amount
         self.refund_tax += e.tax
@@ -220,7 +233,8 @@ class TillSession(Aggregate):
                 "sales_count": self.sales_count, "refund_count": self.refund_count, "void_count": self.void_count,
                 **{name: str(getattr(self, name)) for name in self._MONEY_FIELDS},
                 "taken": {k: str(v) for k, v in self.taken.items()},
-                "given_back": {k: str(v) for k, v in self.given_back.items()}}
+                "given_back": {k: str(v) for k, v in self.given_back.items()},
+                "taxes": {str(rate): [str(taxable), str(tax)] for rate, (taxable, tax) in self.taxes.items()}}
 
     @classmethod
     def from_snapshot(cls, stream_id: str, state: dict) -> "TillSession":
@@ -234,6 +248,8 @@ class TillSession(Aggregate):
             setattr(session, name, Decimal(state.get(name, "0.00")))
         session.taken = {k: Decimal(v) for k, v in state["taken"].items()}
         session.given_back = {k: Decimal(v) for k, v in state["given_back"].items()}
+        session.taxes = {Decimal(rate): [Decimal(taxable), Decimal(tax)]
+                         for rate, (taxable, tax) in state.get("taxes", {}).items()}
         session.z_report = from_json(ZReport, state["z_report"]) if state.get("z_report") else None
         return session
 
