@@ -254,6 +254,7 @@ def z_report(session: TillSessionReport, methods: dict[str, TillSessionMethod]) 
         "net": session.gross - session.discounts - session.refunds, "opening_float": session.opening_float,
         "cash_in": session.cash_in, "cash_out": session.cash_out, "methods": lines,
         "cash_difference": lines[0]["difference"], "void_count": session.void_count, "voids": session.voids,
+        "discount_total": session.discounts, "tax_total": session.tax,
     }
 
 
@@ -275,9 +276,11 @@ def reconciled(ours: dict, published: dict | None) -> bool | None:
     """True when the Z-report the sales context published at closing equals ours (None while open)."""
     if published is None:
         return None
-    # Z-reports published before voids existed have no void figures: they had none. The Z number
+    # Z-reports published before voids existed have no void figures: they had none; before the
+    # long names, the short ones held the same figures. The Z number
     # and the tax by rate are the publisher's own (shown from the published report), not ours.
-    published = {"void_count": 0, "voids": "0.00", **published}
+    published = {"void_count": 0, "voids": "0.00", "discount_total": published.get("discounts"),
+                 "tax_total": published.get("tax"), **published}
     return _canonical(ours) == _canonical({key: value for key, value in published.items() if key in ours})
 
 

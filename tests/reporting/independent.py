@@ -246,7 +246,7 @@ def z_reports(sales) -> dict:
                          "net": _s(s["gross"] - s["disc"] - s["refunds"]), "opening_float": _s(s["float"]),
                          "cash_in": _s(s["in"]), "cash_out": _s(s["out"]), "methods": methods,
                          "cash_difference": methods[0]["difference"], "void_count": s["void_count"],
-                         "voids": _s(s["voids"])},
+                         "voids": _s(s["voids"]), "discount_total": _s(s["disc"]), "tax_total": _s(s["tax"])},
             "published": s["published"],
         }
     return out

@@ -293,7 +293,8 @@ def z(sales_count, gross, discounts, tax, refunds, refund_count, net, opening_fl
             "refund_count": refund_count, "net": net, "opening_float": opening_float, "cash_in": cash_in,
             "cash_out": cash_out,
             "methods": [{"method": m, "expected": e, "counted": c, "difference": d} for m, e, c, d in methods],
-            "cash_difference": cash_difference, "void_count": 0, "voids": "0.00"}
+            "cash_difference": cash_difference, "void_count": 0, "voids": "0.00",
+            "discount_total": discounts, "tax_total": tax}
 
 
 EXPECTED_Z = {

@@ -143,6 +143,8 @@ class ReportZFigures(serializers.Serializer):
     # Sales voided in the session; Z-reports published before voids existed had none.
     void_count = serializers.IntegerField(default=0)
     voids = _money(default="0.00")
+    discount_total = _money(required=False, help_text="`discounts` under the name orders use.")
+    tax_total = _money(required=False, help_text="`tax` under the name orders use.")
 
 
 class ReportTaxRate(serializers.Serializer):

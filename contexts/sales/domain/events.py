@@ -144,6 +144,10 @@ class ZReport:
     # from Z-reports published before them.
     z_number: int = 0
     taxes: tuple[TaxLine, ...] = ()
+    # `discounts` and `tax` under the names orders and reports use; the short names stay for v1
+    # clients (deprecated, docs/api/CHANGELOG.md).
+    discount_total: Decimal = Decimal("0.00")
+    tax_total: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,7 @@ class TillSession(Aggregate):
             methods.append(MethodTotals(method=method, expected=expected, counted=amount, difference=amount - expected))
         report = ZReport(
             sales_count=self.sales_count, gross=self.gross, discounts=self.discounts, tax=self.tax,
+            discount_total=self.discounts, tax_total=self.tax,
             refunds=self.refunds, refund_count=self.refund_count, net=self.gross - self.discounts - self.refunds,
             opening_float=self.opening_float, cash_in=self.cash_in, cash_out=self.cash_out, methods=tuple(methods),
             cash_difference=methods[0].difference, void_count=self.void_count, voids=self.voids, z_number=z_number,
