@@ -274,6 +274,7 @@ class TillSessionAdmin(SalesHistoryMixin, ReadOnlyAdmin):
         if not z:
             return "— (the session is still open)"
         summary = _table(["", "amount"], [
+            *([("Z number", z["z_number"])] if z.get("z_number") else []),
             ("Sales", z.get("sales_count")), ("Gross", money(z.get("gross"))),
             ("Discounts", money(z.get("discounts"))), ("Tax", money(z.get("tax"))),
             (f"Refunds ({z.get('refund_count', 0)})", money(z.get("refunds"))), ("Net", money(z.get("net"))),
@@ -283,7 +284,10 @@ class TillSessionAdmin(SalesHistoryMixin, ReadOnlyAdmin):
         methods = _table(["method", "expected", "counted", "difference"], [
             (m.get("method"), money(m.get("expected")), money(m.get("counted")), money(m.get("difference")))
             for m in z.get("methods", ())])
-        return format_html('<div class="z-report">{}<br>{}</div>', summary, methods)
+        taxes = _table(["tax rate", "taxable", "tax"], [
+            (f"{t['rate']} %", money(t["taxable"]), money(t["tax"])) for t in z.get("taxes", ())],
+            empty="(tax by rate: not recorded for sessions closed before it was)")
+        return format_html('<div class="z-report">{}<br>{}<br>{}</div>', summary, methods, taxes)
 
 
 # --- orders -----------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_tax_by_rate_is_sales_less_refunds_and_adds_up_to_the_totals():
 
 
 @pytest.mark.integration
-def test_each_close_takes_the_tills_next_z_number_and_publishes_the_tax_by_rate(shop, manager_user):
+def test_each_close_takes_the_tills_next_z_number_and_publishes_the_tax_by_rate(shop, manager_user, client):
     client, till = shop["client"], shop["till"]
     numbers = []
     for day in range(2):
@@ -61,3 +61,11 @@ def test_each_close_takes_the_tills_next_z_number_and_publishes_the_tax_by_rate(
     client.force_authenticate(manager_user)
     reported = client.get(f"/api/v1/reports/z-reports/{closed.json()['id']}/").json()
     assert (reported["z_number"], reported["reconciled"], reported["taxes"]) == (2, True, z["taxes"])
+
+    # the back office's session page shows them
+    manager_user.is_staff = True
+    manager_user.save(update_fields=["is_staff"])
+    client.force_login(manager_user)
+    page = client.get(f"/admin/sales/tillsessionview/{closed.json()['id']}/change/").content.decode()
+    assert "<td>Z number</td><td>2</td>" in page
+    assert "<td>10.00 %</td><td>9.07</td><td>0.91</td>" in page and "<td>20.00 %</td><td>1.79</td><td>0.36</td>" in page
