@@ -296,6 +296,7 @@ export class App extends Component {
   async findCustomers(event) {
     event.preventDefault();
     const q = event.target.elements.q.value.trim();
+    this.setState({ customers: [] }); // an earlier search's rows (and their points) are not this one's
     try {
       const found = (await api.customers(q)).results;
       await db.putMany("customers", found);
