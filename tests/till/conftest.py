@@ -11,10 +11,12 @@ import pytest
 
 from contexts.catalog import commands as cat
 from contexts.customers import commands as cus
+from contexts.sales.models import TillSessionView
 from infrastructure.commands.bus import execute
 from tests.helpers.browser import chromium_page
 from tests.helpers.delivery import embedded_delivery  # noqa: F401
 from tests.helpers.processes import ARTIFACTS_DIR
+from tests.helpers.waiting import wait_until
 from tests.sales.support import META, make_till
 
 BUILT = Path(__file__).resolve().parents[2] / "frontend" / "till" / "dist" / ".built"
@@ -90,6 +92,23 @@ def add(page, sku: str, times: int = 1):
 def pay_screen(page):
     page.click("#pay")
     page.wait_for_selector("#tender")
+
+
+def close_session(page, shot_name: str, counted: dict[str, str]) -> None:
+    """Close from the till's close form, its fields filled by name (cash, card, counted-<tender>)."""
+    page.click("nav >> text=Close session")
+    for name, amount in counted.items():
+        page.fill(f"input[name={name}]", amount)
+    page.click("button:has-text('Close and show')")
+    page.wait_for_selector("#zreport")
+    shot(page, shot_name)
+
+
+def closed_z_report(shop, api_client) -> dict:
+    """The Z-report of the till's closed session, as the API answers it to the manager."""
+    session = wait_until(lambda: TillSessionView.objects.filter(till_id=shop["till"], status="closed").first())
+    api_client.force_authenticate(shop["manager"])
+    return api_client.get(f"/api/v1/sales/sessions/{session.session_id}/").json()["z_report"]
 
 
 # A USB scanner types its characters a few ms apart and ends with Enter, whatever the page is doing.

@@ -7,10 +7,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from contexts.sales.models import OrderLineView, OrderView, TillSessionView
-from tests.helpers.waiting import wait_until
+from contexts.sales.models import OrderLineView, OrderView
 
-from .conftest import PRODUCTS, SHOTS, add, pay_screen, scan, shot, till_page
+from .conftest import PRODUCTS, SHOTS, add, close_session, closed_z_report, pay_screen, scan, shot, till_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
@@ -156,19 +155,12 @@ def test_a_day_at_the_browser_till(till_shop, api_client, capsys):
         assert receipt_number(page) == split
 
         # Close with the counted amounts: the Z-report on screen is the API's.
-        page.click("nav >> text=Close session")
-        page.fill("input[name=cash]", "110.00")
-        page.fill("input[name=card]", "16.30")
-        page.click("button:has-text('Close and show')")
-        page.wait_for_selector("#zreport")
-        shot(page, "04-z-report")
+        close_session(page, "04-z-report", {"cash": "110.00", "card": "16.30"})
         on_screen = dict(page.eval_on_selector_all(
             "#zreport tr[data-field]", "rows => rows.map(r => [r.dataset.field, r.querySelector('.value').textContent])"))
         methods = page.eval_on_selector_all(
             "#zreport tr[data-method]", "rows => rows.map(r => [r.dataset.method, r.textContent])")
-    session = wait_until(lambda: TillSessionView.objects.filter(till_id=shop["till"], status="closed").first())
-    api_client.force_authenticate(shop["manager"])
-    z = api_client.get(f"/api/v1/sales/sessions/{session.session_id}/").json()["z_report"]
+    z = closed_z_report(shop, api_client)
     assert (z["sales_count"], z["void_count"]) == (6, 1)
     for field, value in z.items():
         if not isinstance(value, (dict, list)):

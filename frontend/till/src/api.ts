@@ -10,6 +10,7 @@ export type PriceList = S["PriceListOut"];
 export type PriceItem = S["PriceListItemOut"];
 export type Customer = S["Customer"];
 export type Till = S["TillOut"];
+export type Tender = S["TenderState"];
 export type OrderIn = S["OrderInRequest"];
 export type PaymentIn = S["PaymentInRequest"];
 export type RefundIn = S["RefundInRequest"];
@@ -112,6 +113,8 @@ export const api = {
       await send("GET", `/api/v1/sales/orders/?search=${encodeURIComponent(number)}`);
     return found.results.find((o) => o.number === number)?.order_id ?? null;
   },
+  customer: (id: string): Promise<Customer> => send("GET", `/api/v1/customers/${id}/`),
+  tenders: (): Promise<Tender[]> => send("GET", "/api/v1/sales/tenders/?active=true"),
   customers: (search: string): Promise<Json<"/api/v1/customers/", "get", 200>> =>
     send("GET", `/api/v1/customers/?search=${encodeURIComponent(search)}&page_size=20`),
   approval: (username: string, password: string): Promise<S["ApprovalOut"]> =>

@@ -7,12 +7,16 @@ import { api, ApiError, saveTokens, savedTokens } from "./api.ts";
 import { db } from "./db.js";
 import { cents, estimate, fmt } from "./money.js";
 import { listenForScans } from "./scanner.js";
-import { enqueue, newKey, sendQueue, syncPrices } from "./sync.js";
+import { enqueue, newKey, sendQueue, syncPrices, syncTenders } from "./sync.js";
 
 const html = htm.bind(h);
 const DEVICE = "pos.till.device"; // {id, name, store}: which till this device is (set once by a manager)
 const SESSION = "pos.till.session"; // {id, cashier}: the open session, for a reload without network
 const CART = "pos.till.cart"; // the sale in progress, so a reload (or a crash) does not lose it
+const COUNTED_BY_HAND = ["cash", "card", "points"]; // the close form asks for cash and card; points are not in a drawer
+// A point pays 0.01 by default (POS_LOYALTY_POINT_VALUE). The API does not publish the shop's value, so the
+// points key's "= amount" is an estimate; the server converts and refuses more than the customer has.
+const POINT_CENTS = 1;
 
 const emptyCart = () => ({ id: newKey(), lines: [], customer: null, order: null, key: `sale-${newKey()}` });
 const load = (name) => JSON.parse(localStorage.getItem(name) || "null");
@@ -29,7 +33,7 @@ export class App extends Component {
     screen: load(DEVICE) ? "signin" : "setup", device: load(DEVICE), session: load(SESSION), user: null,
     online: navigator.onLine, products: [], categories: [], category: null, search: "", cart: load(CART) || emptyCart(),
     parked: [], queue: [], message: null, error: null, order: null, receipt: null, receipts: [],
-    customers: [], tills: [], zreport: null, refundOrder: null, approvalFor: null,
+    customers: [], tills: [], zreport: null, refundOrder: null, approvalFor: null, tenders: [], askReference: null,
   };
 
   async componentDidMount() {
@@ -56,8 +60,9 @@ export class App extends Component {
   async loadLocal() {
     const [products, categories, parked, queue, receipts] = await Promise.all(
       ["products", "categories", "parked", "queue", "receipts"].map((s) => db.all(s)));
+    const tenders = (await db.get("meta", "tenders")) || [];
     products.sort((a, b) => a.name.localeCompare(b.name));
-    this.setState({ products: products.filter((p) => p.active), categories: categories.filter((c) => c.active),
+    this.setState({ products: products.filter((p) => p.active), categories: categories.filter((c) => c.active), tenders,
                     parked, queue: queue.sort((a, b) => a.seq - b.seq),
                     receipts: receipts.sort((a, b) => (b.placed_at || "").localeCompare(a.placed_at || "")) });
   }
@@ -69,8 +74,38 @@ export class App extends Component {
 
   async flush() {
     await sendQueue();
-    try { await syncPrices(); } catch { /* offline again: the cached list stays */ }
+    try { await Promise.all([syncPrices(), syncTenders()]); } catch { /* offline again: the cached lists stay */ }
     await this.loadLocal();
+  }
+
+  /** The shop's own active tenders (not cash, card or points), as last synced. */
+  shopTenders() { return this.state.tenders.filter((t) => !t.built_in && t.active); }
+
+  tenderName(code) {
+    const own = this.shopTenders().find((t) => t.code === code);
+    return own ? own.name : code.charAt(0).toUpperCase() + code.slice(1); // as the server's receipt names them
+  }
+
+  /** A payment as the receipt shows it: the tender's name and its reference. */
+  paidLine(p) { return { method: this.tenderName(p.method) + (p.reference ? ` ${p.reference}` : ""), amount: p.amount }; }
+
+  /** Remember the shop's tenders this session took, so the close form asks for their counts. */
+  noteTender(code) {
+    const session = this.state.session;
+    if (!session || COUNTED_BY_HAND.includes(code) || (session.used || []).includes(code)) return;
+    const next = { ...session, used: [...(session.used || []), code] };
+    keep(SESSION, next);
+    this.setState({ session: next });
+  }
+
+  /** The attached customer's points as the server has them now (a sale's points change them). */
+  async refreshCustomer() {
+    const customer = this.state.cart.customer;
+    if (!customer || !this.state.online) return;
+    try {
+      const fresh = await api.customer(customer.id);
+      this.setState((s) => (s.cart.customer?.id === fresh.id ? { cart: { ...s.cart, customer: fresh } } : null));
+    } catch { /* the balance shown stays as last seen; the server checks it anyway */ }
   }
 
   say(message) { this.setState({ message, error: null }); }
@@ -168,7 +203,8 @@ export class App extends Component {
     if (cart.order) return this.setState({ screen: "pay" });
     try {
       const order = await api.place(this.body(), cart.key, approval);
-      this.setState({ cart: { ...cart, order }, screen: "pay", error: null, message: null });
+      this.setState({ cart: { ...cart, order }, screen: "pay", error: null, message: null, askReference: null });
+      await this.refreshCustomer();
     } catch (error) {
       if (error instanceof ApiError && error.needsManager) {
         // A new key for the approved attempt: the refused one is not the same request.
@@ -181,36 +217,52 @@ export class App extends Component {
     }
   }
 
-  async pay(method, amount) {
+  async pay(method, amount, reference = "") {
     const { cart } = this.state;
-    if (!cart.order) return this.payOffline(method, amount);
+    const payment = { method, amount, ...(reference ? { reference } : {}) };
+    if (!cart.order) return this.payOffline(payment);
     try {
-      const order = await api.pay(cart.order.id, { till_id: this.state.device.id, payments: [{ method, amount }] },
+      const order = await api.pay(cart.order.id, { till_id: this.state.device.id, payments: [payment] },
                                   `pay-${newKey()}`);
-      if (order.status === "completed") await this.finished(order);
-      else this.setState({ cart: { ...cart, order }, error: null, message: `${method} ${amount} taken.` });
+      this.noteTender(method);
+      const payments = [...(cart.payments || []), this.paidLine(payment)];
+      if (order.status === "completed") return await this.finished(order, payments);
+      this.setState({ cart: { ...cart, order, payments }, askReference: null, error: null,
+                      message: `${this.tenderName(method)} ${amount} taken.` });
+      await this.refreshCustomer();
     } catch (error) { this.fail(error); }
   }
 
-  async payOffline(method, amount) {
+  /** Offline a sale is paid in one go, in cash or by one of the shop's tenders (with its reference);
+   * card needs the terminal and points the server's balance. */
+  async payOffline(payment) {
+    const { method, amount } = payment;
     const total = estimate(this.state.cart.lines);
-    if (method !== "cash") return this.setState({ error: "Card needs the terminal and the network: take cash, or wait for the network." });
-    if (cents(amount) < total) return this.setState({ error: `Offline, a sale is paid in cash in one go: at least ${fmt(total)}.` });
-    const body = { ...this.body(), payments: [{ method: "cash", amount }] };
+    const own = this.shopTenders().find((t) => t.code === method);
+    if (method === "points") return this.setState({ error: "Points need the network: the server holds the customer's balance." });
+    if (method !== "cash" && !own) return this.setState({ error: "Card needs the terminal and the network: take cash, or wait for the network." });
+    if (cents(amount) < total) return this.setState({ error: `Offline, a sale is paid in one go: at least ${fmt(total)}.` });
+    if (own && !own.gives_change && cents(amount) > total) {
+      return this.setState({ error: `${own.name} gives no change: at most ${fmt(total)}.` });
+    }
+    const body = { ...this.body(), payments: [payment] };
     const lines = this.state.cart.lines.map((l) => ({ name: l.item.name, quantity: l.quantity }));
-    const item = await enqueue(body, fmt(total), lines.map((l) => `${l.quantity} × ${l.name}`).join(", "));
+    const payments = [this.paidLine(payment)];
+    const item = await enqueue(body, fmt(total), lines.map((l) => `${l.quantity} × ${l.name}`).join(", "), payments);
+    this.noteTender(method);
     await this.loadLocal();
-    this.setState({ cart: emptyCart(), screen: "receipt", error: null,
+    const change = fmt(cents(amount) - total);
+    this.setState({ cart: emptyCart(), screen: "receipt", error: null, askReference: null,
                     receipt: { provisional: true, key: item.key, placed_at: item.body.placed_at, lines,
-                               total: fmt(total), paid: amount, change: fmt(cents(amount) - total) },
-                    message: `Waiting to send: change ${fmt(cents(amount) - total)} (estimate).` });
+                               total: fmt(total), payments, paid: amount, change },
+                    message: `Waiting to send: change ${change} (estimate).` });
   }
 
-  async finished(order) {
-    const receipt = { ...order, placed_at: new Date().toISOString() };
+  async finished(order, payments) {
+    const receipt = { ...order, payments, placed_at: new Date().toISOString() };
     await db.put("receipts", receipt);
     await this.loadLocal();
-    this.setState({ cart: emptyCart(), screen: "receipt", receipt, error: null, message: null });
+    this.setState({ cart: emptyCart(), screen: "receipt", receipt, error: null, message: null, askReference: null });
   }
 
   async voidSale(approval) {
@@ -244,6 +296,7 @@ export class App extends Component {
   async findCustomers(event) {
     event.preventDefault();
     const q = event.target.elements.q.value.trim();
+    this.setState({ customers: [] }); // an earlier search's rows (and their points) are not this one's
     try {
       const found = (await api.customers(q)).results;
       await db.putMany("customers", found);
@@ -328,6 +381,9 @@ export class App extends Component {
     const f = event.target.elements;
     const counted = { cash: f.cash.value };
     if (f.card.value) counted.card = f.card.value;
+    for (const input of event.target.querySelectorAll(".counted-tender")) {
+      if (input.value) counted[input.dataset.code] = input.value; // one not given is taken as expected
+    }
     try {
       const answer = await api.close(this.state.device.id, { counted });
       keep(SESSION, null);
@@ -376,7 +432,7 @@ export class App extends Component {
       <h2>Sales the server refused — a person must resolve them</h2>
       ${refused.map((item) => html`<div class="refused-item" data-key=${item.key}>
         <span>${new Date(item.body.placed_at).toLocaleString()} · ${item.names} · ${item.estimate}
-          · cash taken ${item.body.payments[0]?.amount}</span>
+          · taken ${(item.paid || item.body.payments).map((p) => `${p.method} ${p.amount}`).join(", ")}</span>
         <span class="reason">${item.problem?.detail || item.problem?.title}</span>
         <button onClick=${() => this.resolve(item)}>Mark resolved</button></div>`)}
     </section>`;
@@ -484,22 +540,46 @@ export class App extends Component {
     const due = order ? cents(order.remaining) : estimate(s.cart.lines);
     const quick = [...new Set([due, Math.ceil(due / 500) * 500, Math.ceil(due / 1000) * 1000, Math.ceil(due / 2000) * 2000,
       Math.ceil(due / 5000) * 5000])].filter((c) => c >= due);
+    const amountOr = (fallback) => document.getElementById("tender").value || fmt(fallback);
     const tender = (method) => (e) => {
       e.preventDefault();
-      const amount = document.getElementById("tender").value || fmt(due);
-      this.pay(method, amount);
+      this.pay(method, amountOr(due));
     };
+    // A shop's tender that needs a reference (a voucher's number) asks for it first; nothing is sent without it.
+    const shopTender = (t) => (e) => {
+      e.preventDefault();
+      const field = document.getElementById("tender-reference");
+      const reference = s.askReference === t.code && field ? field.value.trim() : "";
+      if (t.needs_reference && !reference) {
+        return this.setState({ askReference: t.code, message: null,
+                               error: `${t.name} needs its number: type it, then press ${t.name} again.` },
+                             () => document.getElementById("tender-reference")?.focus());
+      }
+      this.pay(t.code, amountOr(due), reference);
+    };
+    const asking = this.shopTenders().find((t) => t.code === s.askReference);
+    const customer = s.cart.customer;
+    const points = customer ? customer.points_balance || 0 : 0;
+    const pointsWhy = !order || !s.online ? "Points need the network: the server holds the customer's balance."
+      : points <= 0 ? "The customer has no points to spend." : "";
     return html`<section class="pay">
       <h1>${order ? html`Total <span id="total">${order.total}</span>` : html`Total (estimate, offline) <span id="total">${fmt(due)}</span>`}</h1>
       ${order && html`<p>Paid <span id="paid">${order.paid}</span> · Still due <b id="due">${order.remaining}</b></p>`}
       <form onSubmit=${tender("cash")}>
         <label>Amount <input id="tender" inputmode="decimal" placeholder=${fmt(due)} autofocus /></label>
+        ${asking ? html`<label>${asking.name} number <input id="tender-reference" autocomplete="off" maxlength="60"
+          onKeyDown=${(e) => e.key === "Enter" && shopTender(asking)(e)} /></label>` : null}
         <div class="quick">${quick.map((c) => html`<button type="button" class="quick-cash" onClick=${() => this.pay("cash", fmt(c))}>
           Cash ${fmt(c)}</button>`)}</div>
         <div class="actions">
           <button type="submit" class="primary" id="pay-cash">Cash</button>
           <button type="button" id="pay-card" disabled=${!order} onClick=${tender("card")}>
             ${order ? "Card" : "Card (needs network)"}</button>
+          ${this.shopTenders().map((t) => html`<button type="button" class="pay-tender" data-code=${t.code}
+            onClick=${shopTender(t)}>${t.name}</button>`)}
+          ${customer ? html`<button type="button" id="pay-points" disabled=${Boolean(pointsWhy)} title=${pointsWhy}
+            onClick=${(e) => { e.preventDefault(); this.pay("points", amountOr(Math.min(due, points * POINT_CENTS))); }}>
+            Points (${points.toLocaleString("en")} = ${fmt(points * POINT_CENTS)})</button>` : null}
           <button type="button" onClick=${() => this.voidSale()}>Void sale</button>
           <button type="button" onClick=${() => this.setState({ screen: "sell" })}>Back</button>
         </div>
@@ -516,7 +596,7 @@ export class App extends Component {
         <p>${new Date(r.date || r.placed_at).toLocaleString()}</p>
         <table>${(r.lines || []).map((l) => html`<tr><td>${l.quantity} × ${l.name}</td><td>${l.total || ""}</td></tr>`)}</table>
         <p>Total <b id="receipt-total">${r.total}</b></p>
-        ${(r.payments || []).map((p) => html`<p>${p.method} ${p.amount}</p>`)}
+        ${(r.payments || []).map((p) => html`<p class="payment">${p.method} ${p.amount}</p>`)}
         ${r.paid ? html`<p>Paid ${r.paid}</p>` : null}
         ${r.change ? html`<p>Change ${r.change}</p>` : null}
       </article>
@@ -550,7 +630,8 @@ export class App extends Component {
         ${order.lines.map((l) => html`<label>${l.name} (sold ${l.quantity}, refunded ${l.refunded_quantity ?? 0})
           <input name=${`qty-${l.line_no}`} type="number" min="0" max=${l.quantity} value="0" /></label>`)}
         <label>Tender back <select name="method"><option value="original">as paid</option><option value="cash">cash</option>
-          <option value="card">card</option></select></label>
+          <option value="card">card</option>${this.shopTenders().map((t) => html`<option value=${t.code}>${t.name}</option>`)}
+          </select></label>
         <label>Reason <input name="reason" /></label>
         <button type="submit" class="primary">Refund</button></form>`}
     </section>`;
@@ -567,12 +648,14 @@ export class App extends Component {
       </form></section>`;
   }
 
-  closeView() {
+  closeView(s) {
     return html`<section class="narrow">
       <h1>Close the session</h1>
       <form onSubmit=${(e) => this.closeSession(e)}>
         <label>Counted cash <input name="cash" inputmode="decimal" required /></label>
         <label>Card terminal total <input name="card" inputmode="decimal" /></label>
+        ${(s.session?.used || []).map((code) => html`<label>${this.tenderName(code)} counted (optional)
+          <input class="counted-tender" name=${`counted-${code}`} data-code=${code} inputmode="decimal" /></label>`)}
         <button type="submit" class="primary">Close and show the Z-report</button>
       </form></section>`;
   }
@@ -584,7 +667,7 @@ export class App extends Component {
       <article class="receipt" id="zreport">
         <h2>Z-report</h2>
         <table>${scalars.map(([k, v]) => html`<tr data-field=${k}><td>${k.replaceAll("_", " ")}</td><td class="value">${v}</td></tr>`)}</table>
-        <table>${(z.methods || []).map((m) => html`<tr data-method=${m.method}><td>${m.method}</td><td>expected ${m.expected}</td>
+        <table>${(z.methods || []).map((m) => html`<tr data-method=${m.method}><td>${this.tenderName(m.method)}</td><td>expected ${m.expected}</td>
           <td>counted ${m.counted}</td><td>difference ${m.difference}</td></tr>`)}</table>
       </article>
       <div class="actions no-print"><button onClick=${() => window.print()}>Print</button>

@@ -14,14 +14,21 @@ export async function syncPrices() {
   return answer;
 }
 
+/** Keep the shop's active tenders (cash, card, points, then its own) for the pay screen, offline too. */
+export async function syncTenders() {
+  const tenders = await api.tenders();
+  await db.put("meta", tenders, "tenders");
+  return tenders;
+}
+
 export function newKey() {
   return crypto.randomUUID();
 }
 
 /** Queue a sale made offline: its own Idempotency-Key, the till's time as placed_at. */
-export async function enqueue(body, estimate, names) {
+export async function enqueue(body, estimate, names, paid) {
   const item = { key: `till-${newKey()}`, body: { ...body, placed_at: new Date().toISOString() }, estimate, names,
-                 state: "waiting", problem: null };
+                 paid, state: "waiting", problem: null };
   item.seq = await db.put("queue", item);
   return item;
 }
@@ -38,7 +45,8 @@ export function sendQueue(onSent) {
       for (const item of items) {
         try {
           const order = await api.place(item.body, item.key);
-          await db.put("receipts", { ...order, sent_from_queue: true, placed_at: item.body.placed_at });
+          await db.put("receipts", { ...order, payments: item.paid, sent_from_queue: true,
+                                      placed_at: item.body.placed_at });
           await db.delete("queue", item.seq);
           onSent?.(order, item);
         } catch (error) {
