@@ -47,6 +47,7 @@ def test_a_cashier_lists_the_tenders_but_only_a_manager_defines_them(tenders, ca
         ("cash", True), ("card", True), ("points", True), ("voucher", False), ("meal", False)]
     assert client.get(f"{TENDERS}voucher/").json()["name"] == "Gift voucher"
     assert client.get(f"{TENDERS}cash/").json()["gives_change"] is True
+    assert client.get(f"{TENDERS}points/").json()["point_value"] == "0.01"  # what a till shows points as
     assert client.get(f"{TENDERS}bitcoin/").status_code == 404
     refused = client.post(TENDERS, {"code": "cheque", "name": "Cheque"}, format="json")
     assert refused.status_code == 403

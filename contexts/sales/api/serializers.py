@@ -254,3 +254,5 @@ class TenderState(serializers.Serializer):
     needs_reference = serializers.BooleanField()
     active = serializers.BooleanField()
     built_in = serializers.BooleanField()
+    point_value = serializers.DecimalField(max_digits=9, decimal_places=2, required=False,
+                                           help_text="points only: what one point pays (POS_LOYALTY_POINT_VALUE).")

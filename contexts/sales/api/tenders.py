@@ -1,6 +1,7 @@
 """Tenders: cash and card are built in; a manager defines the shop's others (voucher, mobile,
 cheque...), changes, retires (DELETE) or reinstates them. Everyone at a till reads the list."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.response import Response
@@ -12,7 +13,7 @@ from infrastructure.http.openapi import problem_types
 from kernel.errors import NotFound
 
 from .. import commands as c
-from ..domain.tender import BUILT_IN
+from ..domain.tender import BUILT_IN, POINTS
 from ..models import TenderView
 from . import serializers as s
 from .views import _valid
@@ -20,8 +21,11 @@ from .views import _valid
 
 def _built_in(code: str) -> dict:
     rule = BUILT_IN[code]
-    return {"code": rule.code, "name": rule.name, "gives_change": rule.gives_change,
-            "needs_reference": rule.needs_reference, "active": True, "built_in": True}
+    entry = {"code": rule.code, "name": rule.name, "gives_change": rule.gives_change,
+             "needs_reference": rule.needs_reference, "active": True, "built_in": True}
+    if code == POINTS.code:  # what one point pays, so a till shows a customer's points as money
+        entry["point_value"] = f"{settings.POS_LOYALTY_POINT_VALUE:.2f}"
+    return entry
 
 
 def _row(row: TenderView) -> dict:

@@ -14,9 +14,6 @@ const DEVICE = "pos.till.device"; // {id, name, store}: which till this device i
 const SESSION = "pos.till.session"; // {id, cashier}: the open session, for a reload without network
 const CART = "pos.till.cart"; // the sale in progress, so a reload (or a crash) does not lose it
 const COUNTED_BY_HAND = ["cash", "card", "points"]; // the close form asks for cash and card; points are not in a drawer
-// A point pays 0.01 by default (POS_LOYALTY_POINT_VALUE). The API does not publish the shop's value, so the
-// points key's "= amount" is an estimate; the server converts and refuses more than the customer has.
-const POINT_CENTS = 1;
 
 const emptyCart = () => ({ id: newKey(), lines: [], customer: null, order: null, key: `sale-${newKey()}` });
 const load = (name) => JSON.parse(localStorage.getItem(name) || "null");
@@ -76,6 +73,12 @@ export class App extends Component {
     await sendQueue();
     try { await Promise.all([syncPrices(), syncTenders()]); } catch { /* offline again: the cached lists stay */ }
     await this.loadLocal();
+  }
+
+  /** What one loyalty point pays, in cents (the tenders list's points entry; 0.01 until synced). */
+  pointCents() {
+    const points = this.state.tenders.find((t) => t.code === "points");
+    return points?.point_value ? cents(points.point_value) : 1;
   }
 
   /** The shop's own active tenders (not cash, card or points), as last synced. */
@@ -578,8 +581,8 @@ export class App extends Component {
           ${this.shopTenders().map((t) => html`<button type="button" class="pay-tender" data-code=${t.code}
             onClick=${shopTender(t)}>${t.name}</button>`)}
           ${customer ? html`<button type="button" id="pay-points" disabled=${Boolean(pointsWhy)} title=${pointsWhy}
-            onClick=${(e) => { e.preventDefault(); this.pay("points", amountOr(Math.min(due, points * POINT_CENTS))); }}>
-            Points (${points.toLocaleString("en")} = ${fmt(points * POINT_CENTS)})</button>` : null}
+            onClick=${(e) => { e.preventDefault(); this.pay("points", amountOr(Math.min(due, points * this.pointCents()))); }}>
+            Points (${points.toLocaleString("en")} = ${fmt(points * this.pointCents())})</button>` : null}
           <button type="button" onClick=${() => this.voidSale()}>Void sale</button>
           <button type="button" onClick=${() => this.setState({ screen: "sell" })}>Back</button>
         </div>
