@@ -147,6 +147,19 @@ def test_removed_customers_are_listed_only_when_asked_for(manager):
     assert_problem(manager.get(f"{API}/?status=deleted"), 400, field="status")
 
 
+def test_a_till_syncs_the_customers_changed_since_its_last_sync_removed_ones_included(manager):
+    unchanged, renamed, removed = make_customer("Unchanged"), make_customer("Renamed"), make_customer("Removed")
+    since = CustomerView.objects.order_by("-updated_at").values_list("updated_at", flat=True).first().isoformat()
+    assert manager.patch(detail_url(renamed), {"name": "Renamed Again"}, format="json").status_code == 200
+    assert manager.delete(detail_url(removed)).status_code == 200
+    changed = manager.get(f"{API}/", {"status": "all", "ordering": "updated_at", "updated_after": since}).json()
+    rows = [(c["id"], c["name"], c["status"]) for c in changed["results"]]
+    # at or after the last sync's time: the last of the three registered may come again (harmless)
+    assert rows[-2:] == [(str(renamed), "Renamed Again", "active"), (str(removed), "Removed", "removed")]
+    assert str(unchanged) not in {row[0] for row in rows}
+    assert_problem(manager.get(f"{API}/", {"updated_after": "yesterday"}), 400, field="updated_after")
+
+
 @pytest.mark.parametrize("search, expected", [
     ("ann", {"Ann Example", "Joanna Other"}),
     ("ANN EXA", {"Ann Example"}),  # every word must match

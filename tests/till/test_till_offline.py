@@ -4,11 +4,13 @@ and the till's time, and go to the server in order when the network returns. A s
 refuses on sync stays on screen for a person; nothing disappears."""
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 import pytest
 
 from contexts.catalog import commands as cat
+from contexts.customers.commands import RegisterCustomer, RemoveCustomer
 from contexts.sales.models import OrderView
 from infrastructure.commands.bus import execute
 from tests.helpers.waiting import wait_until
@@ -44,6 +46,18 @@ def sell_offline(page, sku: str) -> tuple[dt.datetime, dt.datetime]:
     return before, after
 
 
+# Whether the till's IndexedDB holds a customer (the `idb` database the till opens, store "customers").
+CUSTOMER_KEPT = """(id) => new Promise((resolve) => {
+  const open = indexedDB.open("pos-till");
+  open.onsuccess = () => {
+    const request = open.result.transaction("customers").objectStore("customers").get(id);
+    request.onsuccess = () => resolve(Boolean(request.result));
+    request.onerror = () => resolve(false);
+  };
+  open.onerror = () => resolve(false);
+})"""
+
+
 def test_a_reload_without_network_still_sells_and_the_sales_arrive_in_order(till_shop):
     shop = till_shop
     with till_page(shop) as page:
@@ -74,6 +88,25 @@ def test_a_reload_without_network_still_sells_and_the_sales_arrive_in_order(till
             assert page.inner_text("#receipt-total") == str(order.total)
             page.click("nav >> text=Receipts")
         shot(page, "06-back-online-receipts")
+
+
+def test_customers_synced_at_sign_in_are_found_offline_and_a_removed_one_leaves_the_till(till_shop):
+    shop = till_shop
+    grace = execute(RegisterCustomer(name="Grace Hopper", email="grace@example.com", phone=None, address=None),
+                    META)["id"]
+    with till_page(shop) as page:  # signing in syncs the customers: never searched for, Grace is kept
+        assert wait_until(lambda: page.evaluate(CUSTOMER_KEPT, grace), timeout=20, message="customers synced")
+        execute(RemoveCustomer(customer_id=uuid.UUID(grace), reason="moved away"), META)
+        page.context.set_offline(True)
+        page.click("button:has-text('Customer')")
+        page.fill("input[name=q]", "grace")
+        page.click("button:has-text('Search')")
+        page.wait_for_selector(".customer:has-text('Grace Hopper')")
+        assert "the customers kept on this till" in page.inner_text("#message")
+        shot(page, "08-offline-customer-search")
+        page.context.set_offline(False)  # back online: the next sync takes the removed customer away
+        assert wait_until(lambda: not page.evaluate(CUSTOMER_KEPT, grace), timeout=20,
+                          message="the removed customer gone from the till")
 
 
 def test_a_sale_refused_on_sync_stays_for_a_person_to_resolve(till_shop):

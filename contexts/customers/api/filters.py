@@ -15,6 +15,10 @@ class CustomerFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=[(ACTIVE, ACTIVE), (REMOVED, REMOVED), (FORGOTTEN, FORGOTTEN), (ALL, ALL)], method="filter_status",
         help_text="active (the default), removed, forgotten, or all.")
+    updated_after = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte",
+        help_text="Only customers changed at or after this time (ISO 8601): a till's sync of what changed since "
+                  "its last (with status=all and ordering=updated_at, so removed and forgotten ones go too).")
 
     class Meta:
         model = CustomerView

@@ -115,6 +115,10 @@ export const api = {
   },
   customer: (id: string): Promise<Customer> => send("GET", `/api/v1/customers/${id}/`),
   tenders: (): Promise<Tender[]> => send("GET", "/api/v1/sales/tenders/?active=true"),
+  /** Customers changed at or after `after` (all of them without it), oldest change first, any status. */
+  customersChanged: (after: string | undefined, size: number): Promise<Json<"/api/v1/customers/", "get", 200>> =>
+    send("GET", `/api/v1/customers/?status=all&ordering=updated_at&page_size=${size}` +
+      (after ? `&updated_after=${encodeURIComponent(after)}` : "")),
   customers: (search: string): Promise<Json<"/api/v1/customers/", "get", 200>> =>
     send("GET", `/api/v1/customers/?search=${encodeURIComponent(search)}&page_size=20`),
   approval: (username: string, password: string): Promise<S["ApprovalOut"]> =>

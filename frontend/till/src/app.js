@@ -7,7 +7,7 @@ import { api, ApiError, saveTokens, savedTokens } from "./api.ts";
 import { db } from "./db.js";
 import { cents, estimate, fmt } from "./money.js";
 import { listenForScans } from "./scanner.js";
-import { enqueue, newKey, sendQueue, syncPrices, syncTenders } from "./sync.js";
+import { enqueue, newKey, sendQueue, syncCustomers, syncPrices, syncTenders } from "./sync.js";
 
 const html = htm.bind(h);
 const DEVICE = "pos.till.device"; // {id, name, store}: which till this device is (set once by a manager)
@@ -71,7 +71,7 @@ export class App extends Component {
 
   async flush() {
     await sendQueue();
-    try { await Promise.all([syncPrices(), syncTenders()]); } catch { /* offline again: the cached lists stay */ }
+    try { await Promise.all([syncPrices(), syncTenders(), syncCustomers()]); } catch { /* offline again: the cached lists stay */ }
     await this.loadLocal();
   }
 
@@ -309,7 +309,7 @@ export class App extends Component {
       const low = q.toLowerCase();
       const cached = (await db.all("customers")).filter((c) =>
         [c.name, c.phone, c.email].some((v) => (v || "").toLowerCase().includes(low)));
-      this.setState({ customers: cached, online: false, message: "Offline: customers seen before." });
+      this.setState({ customers: cached, online: false, message: "Offline: the customers kept on this till." });
     }
   }
 
@@ -534,7 +534,7 @@ export class App extends Component {
       </form>
       <div class="list">${s.customers.map((c) => html`<button class="customer" onClick=${() =>
         this.setState({ cart: { ...s.cart, customer: c }, screen: "sell", message: `${c.name} attached.` })}>
-        ${c.name} · ${c.phone} · ${c.email}</button>`)}</div>
+        ${[c.name, c.phone, c.email].filter(Boolean).join(" · ")}</button>`)}</div>
       <button onClick=${() => this.setState({ screen: "sell" })}>Back</button></section>`;
   }
 

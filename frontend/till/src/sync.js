@@ -21,6 +21,29 @@ export async function syncTenders() {
   return tenders;
 }
 
+const CUSTOMER_PAGE = 200;
+
+/** Keep the till's copy of the customers current: what changed since the last sync (everyone the
+ * first time), so a customer can be attached offline. Removed and forgotten customers leave the
+ * device (a forgotten one's details must not stay on a till). Pages go by the last change time
+ * seen (at or after it: a row seen twice is harmless), not by page number, so a customer changed
+ * while the till pages through is not skipped. */
+export async function syncCustomers() {
+  let since = await db.get("meta", "customers.since");
+  for (;;) {
+    const page = await api.customersChanged(since || undefined, CUSTOMER_PAGE);
+    for (const customer of page.results) {
+      if (customer.status === "active") await db.put("customers", customer);
+      else await db.delete("customers", customer.id);
+    }
+    const last = page.results.at(-1)?.updated_at;
+    if (!last || last === since) break; // nothing newer (or a page of one instant: taken next time)
+    since = last;
+    await db.put("meta", since, "customers.since");
+    if (page.results.length < CUSTOMER_PAGE) break;
+  }
+}
+
 export function newKey() {
   return crypto.randomUUID();
 }
