@@ -133,10 +133,28 @@ class Api:
         return data["access"]
 
 
+METRICS_TOKEN = "bench-metrics-token"
+
+
+class Scraper(threading.Thread):
+    """Prometheus in miniature: GET /metrics every `every` seconds (with the token) while a run lasts."""
+
+    def __init__(self, port: int, every: float):
+        super().__init__(daemon=True)
+        self.api, self.every, self.done, self.scrapes, self.failures = Api(port), every, threading.Event(), 0, 0
+
+    def run(self):
+        while not self.done.wait(self.every):
+            status, _ = self.api.call("GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+                                      timeout=10)
+            self.scrapes, self.failures = self.scrapes + 1, self.failures + (status != 200)
+
+
 def start_stack(port: int, data_dir: str, log_path: str) -> subprocess.Popen:
     env = {**os.environ, "POS_PORT": str(port), "POS_DATA_DIR": data_dir, "POS_EXTRA_APPS": "bench.baseline",
            "POS_THROTTLE_USER": "10000000/min", "DJANGO_SECRET_KEY": "bench-only-secret-" + "x" * 40,
-           "POS_LOG_LEVEL": "WARNING", "VENV": os.environ.get("VENV", str(REPO_ROOT / ".venv"))}
+           "POS_LOG_LEVEL": "WARNING", "VENV": os.environ.get("VENV", str(REPO_ROOT / ".venv")),
+           "POS_METRICS_TOKEN": METRICS_TOKEN}
     log = open(log_path, "w")
     proc = subprocess.Popen([str(REPO_ROOT / "scripts" / "run-full")], cwd=REPO_ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -339,6 +357,8 @@ def main() -> None:
     parser.add_argument("--pipeline-seconds", type=float, default=15.0)
     parser.add_argument("--pipeline-senders", type=int, default=4, help="appending threads of the pipeline runs")
     parser.add_argument("--skip-wrk", action="store_true")
+    parser.add_argument("--scrape-seconds", type=float, default=0,
+                        help="also run the sale with /metrics scraped this often (0: not), to see what scraping costs")
     parser.add_argument("--idle-seconds", type=float, default=20.0,
                         help="measure the idle stack's CPU for this long before the load (0 to skip)")
     parser.add_argument("--json", help="also write the results to this file")
@@ -385,8 +405,18 @@ def main() -> None:
                   + ", ".join(f"{g} {v:.2f}%" for g, v in sorted(idle.items(), key=lambda kv: -kv[1]) if v >= 0.01)
                   + ")", flush=True)
         if not args.skip_wrk:
-            for conns, _, mode in ((c, n, m) for c in levels for n in range(args.rounds) for m in ("baseline", "sale")):
-                    r = run_wrk(args.port, mode, tills[:conns], prods, tokens[:conns], conns, args.seconds)
+            modes = ("baseline", "sale", "scraped") if args.scrape_seconds > 0 else ("baseline", "sale")
+            for conns, _, mode in ((c, n, m) for c in levels for n in range(args.rounds) for m in modes):
+                    scraper = Scraper(args.port, args.scrape_seconds) if mode == "scraped" else None
+                    if scraper:
+                        scraper.start()
+                    r = run_wrk(args.port, "sale" if mode == "scraped" else mode, tills[:conns], prods,
+                                tokens[:conns], conns, args.seconds)
+                    if scraper:
+                        scraper.done.set()
+                        scraper.join()
+                        r["scrapes"], r["scrape_failures"] = scraper.scrapes, scraper.failures
+                        assert scraper.failures == 0, "a /metrics scrape failed"
                     r["mode"], r["connections"], r["load"] = mode, conns, os.getloadavg()[0]
                     results["wrk"].append(r)
                     print(f"  {mode:8s} c={conns}: {r['rps']:7.1f} req/s ({r['requests']} requests, "
@@ -438,6 +468,11 @@ def main() -> None:
                 print(f"| {label} | {conns} | {rps:.1f} | {agg(key, conns, 'p50') / 1000:.1f} | "
                       f"{agg(key, conns, 'p95') / 1000:.1f} | {agg(key, conns, 'p99') / 1000:.1f} | "
                       f"{'1.00x' if key == 'baseline' else f'**{sale / base:.2f}x**'} | {agg(key, conns, 'load'):.1f} |")
+        if args.scrape_seconds > 0:
+            for conns in levels:
+                sale, scraped = agg("sale", conns, "rps"), agg("scraped", conns, "rps")
+                print(f"\n/metrics scraped every {args.scrape_seconds:g}s, c={conns}: {scraped:.1f} req/s against "
+                      f"{sale:.1f} unscraped: {100 * (sale - scraped) / sale:+.1f} % throughput cost")
         groups = [g for _, g in cpu_accounting.GROUPS] + ["other"]
         print(f"\n| CPU ms per request (mean of {args.rounds}) | connections | "
               + " | ".join(groups) + " | all |")

@@ -27,8 +27,10 @@ from kernel.errors import DomainError
 
 from . import commands as c
 from .domain.tender import BUILT_IN, tender_stream_id
-from .models import OrderLineView, OrderView, PaymentView, RefundView, TenderView, TillSessionView, TillView
-from .receipts import load_receipt, money, render_html
+from .models import (
+    OrderLineView, OrderView, PaymentView, RefundView, StoreDetails, TenderView, TillSessionView, TillView,
+)
+from .receipts import load_receipt, local_time, money, render_html
 
 SALES = "sales"
 BACK_OFFICE_CANCEL_REASON = "cancelled in the back office"
@@ -110,6 +112,35 @@ SALES_SENTENCES = {
     "TenderReinstated": lambda a, e: "payments may use it again",
     "OrderCancelled": lambda a, e: "; ".join(_d(e).get("reasons") or ()) or "—",
 }
+
+
+def store_time(field: str, description: str):
+    """A list column showing a moment as the row's store reads it ("2026-12-02 09:15 CET"), sortable
+    by the field: people see their store's local time, whatever the back office's zone."""
+
+    @admin.display(description=description, ordering=field)
+    def show(model_admin, obj):
+        value = getattr(obj, field)
+        if value is None:
+            return "—"
+        zones = getattr(model_admin, "_store_zones", None)
+        if zones is None:  # outside a list (a page): look the one store up
+            zones = dict(StoreDetails.objects.filter(code=obj.store_code).values_list("code", "time_zone"))
+        zone = zones.get(obj.store_code)
+        return local_time(value, StoreDetails(time_zone=zone) if zone else None)
+
+    return show
+
+
+class StoreTimesMixin:
+    """Reads the stores' time zones once per list page for `store_time` columns."""
+
+    def changelist_view(self, request, extra_context=None):
+        self._store_zones = dict(StoreDetails.objects.values_list("code", "time_zone"))
+        try:
+            return super().changelist_view(request, extra_context)
+        finally:
+            self._store_zones = None
 
 
 class SalesHistoryMixin(EventHistoryAdminMixin):
@@ -242,10 +273,10 @@ class TenderAdmin(SalesHistoryMixin, CommandAdmin):
 
 # --- till sessions ----------------------------------------------------------------------------
 @admin.register(TillSessionView)
-class TillSessionAdmin(SalesHistoryMixin, ReadOnlyAdmin):
+class TillSessionAdmin(StoreTimesMixin, SalesHistoryMixin, ReadOnlyAdmin):
     # What fits 1366 px beside the filters; the rest is on the session's page.
-    list_display = ["opened_at", "till_name", "cashier", "status", "sales_column", "net", "cash_difference_column",
-                    "closed_at"]
+    list_display = ["opened_column", "till_name", "cashier", "status", "sales_column", "net",
+                    "cash_difference_column", "closed_column"]
     list_filter = ["status", TillFilter, "cashier"]
     search_fields = ["cashier", "till_name", "store_code"]
     date_hierarchy = "opened_at"
@@ -260,6 +291,8 @@ class TillSessionAdmin(SalesHistoryMixin, ReadOnlyAdmin):
     readonly_fields = ["orders", "z_report_table"]
 
     sales_column = column("sales_count", "sales")
+    opened_column = store_time("opened_at", "opened")
+    closed_column = store_time("closed_at", "closed")
     cash_difference_column = column("cash_difference", "cash diff.")
 
     @admin.display(description="orders")
@@ -354,7 +387,7 @@ class RefundForm(CommandForm):
 
 
 @admin.register(OrderView)
-class OrderAdmin(SalesHistoryMixin, admin.ModelAdmin):
+class OrderAdmin(StoreTimesMixin, SalesHistoryMixin, admin.ModelAdmin):
     """Read-only pages; the change permission is what allows the commands (ship, cancel, refund)."""
 
     # What fits 1366 px beside the filters; the rest is on the order's page.
@@ -394,7 +427,7 @@ class OrderAdmin(SalesHistoryMixin, admin.ModelAdmin):
                          "show_save_and_add_another": False, "show_delete": False, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    placed_column = column("placed_at", "placed")
+    placed_column = store_time("placed_at", "placed")
     store_column = column("store_code", "store")
     customer_column = column("customer_name", "customer")
 
