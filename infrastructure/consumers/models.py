@@ -37,8 +37,11 @@ class InboxEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["consumer", "event_id"], name="es_inbox_consumer_event_uniq"),
         ]
-        # A rebuild replays one consumer's rows in id order; contexts may share the table.
-        indexes = [models.Index(fields=["consumer", "id"], name="es_inbox_consumer_replay")]
+        # A rebuild replays one consumer's rows in id order; contexts may share the table. The dead
+        # ones are few and counted at every metrics scrape: a partial index keeps that count from
+        # reading the whole inbox (it cost a busy till 20 % of its throughput at a scrape a second).
+        indexes = [models.Index(fields=["consumer", "id"], name="es_inbox_consumer_replay"),
+                   models.Index(fields=["consumer"], condition=models.Q(status="dead"), name="es_inbox_dead")]
 
 
 class DeadLetterDecision(models.Model):
