@@ -3,8 +3,9 @@ backlog, per consumer its lag and last applied event, the rebuilds running, and 
 with their error and original headers, each to replay (after a fix) or discard with a reason.
 And the trace of an order or event across contexts (/admin/pipeline/trace/?id=..., trace.py).
 
-The figures are those of /metrics (observability/pipeline.py), for the contexts this process
-serves (POS_CONTEXTS); the actions are consumers/dead_letter_review.py.
+The figures are those of /metrics (observability/pipeline.py), for every context and consumer
+(not only those this process serves: on the per-context deployment the back office is served by
+the sales API); the actions are consumers/dead_letter_review.py.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _admins_only(view):
 
 
 def _consumer_rows(now) -> tuple[list[dict], str | None]:
-    consumers = pipeline.served_consumers()
+    consumers = pipeline.every_consumer()
     last = pipeline.last_applied(consumers)
     dead = pipeline.dead_events(consumers)
     rows = {name: {"name": name, "lag": None, "partitions": [], "last": last[name], "dead": dead[name],
@@ -63,7 +64,7 @@ def _consumer_rows(now) -> tuple[list[dict], str | None]:
 
 def _dead_letters() -> tuple[list, str | None]:
     try:
-        return dead_letter_review.recent_dead_letters(pipeline.served_consumers()), None
+        return dead_letter_review.recent_dead_letters(pipeline.every_consumer()), None
     except Exception as exc:  # noqa: BLE001 - as above
         logger.warning("pipeline page: dead letters unreadable: %s: %s", type(exc).__name__, exc)
         return [], "The dead-letter topic could not be read."
@@ -93,7 +94,7 @@ def pipeline_page(request):
         **admin.site.each_context(request),
         "title": "Pipeline",
         "kafka": settings.KAFKA_ENABLED,
-        "relay": sorted(pipeline.relay_backlog().items()),
+        "relay": sorted(pipeline.relay_backlog(pipeline.every_context()).items()),
         "consumers": consumers,
         "problems": [p for p in (consumer_problem, letters_problem) if p],
         "letters": letters,
@@ -104,9 +105,9 @@ def pipeline_page(request):
 
 
 def _letter(partition: int, offset: int):
-    letter = dead_letter_review.find(pipeline.served_consumers(), partition, offset)
+    letter = dead_letter_review.find(pipeline.every_consumer(), partition, offset)
     if letter is None:
-        raise PermissionDenied("No such dead letter of a consumer this process serves.")
+        raise PermissionDenied("No such dead letter.")
     return letter
 
 

@@ -62,6 +62,21 @@ def served_consumers() -> list[str]:
     return [context for context in served_contexts() if registry.subscribers_of(context)]
 
 
+def every_context() -> tuple[str, ...]:
+    """Every context, those this process serves first. /metrics keeps to the served ones (each
+    process exports its own series, none twice); the back office's Pipeline page shows them all,
+    whichever process serves it: a deployment's processes share their database settings (only
+    POS_CONTEXTS differs), so each can read every context's outbox and inbox."""
+    served = served_contexts()
+    return (*served, *(c for c in settings.ALL_CONTEXTS if c not in served))
+
+
+def every_consumer() -> list[str]:
+    """Every consuming context, this process's first (see every_context)."""
+    served = served_consumers()
+    return [*served, *(c for c in registry.consumers() if c not in served)]
+
+
 def relay_backlog(contexts=None) -> dict[str, Backlog]:
     contexts = list(served_contexts() if contexts is None else contexts)
     by_database: dict[str, list[str]] = {}

@@ -160,3 +160,14 @@ def test_the_pipeline_page_in_chromium_replays_a_fixed_dead_letter(admin_user, l
         expect(row.locator(".decision")).to_contain_text(f"replayed by {admin_user.username}")
         page.screenshot(path=str(ARTIFACTS_DIR / "pipeline-replayed.png"), full_page=True)
     assert tally_rows()[tally.tally_id][2] == 5
+
+
+def test_a_process_serving_one_context_shows_every_contexts_relay_and_consumers(admin_client, settings):
+    # On the per-context deployment the back office is served by the sales API (POS_CONTEXTS=sales);
+    # its Pipeline page still shows the whole pipeline, read from the shared database settings.
+    settings.POS_CONTEXTS = ("sales",)
+    page = admin_client.get("/admin/pipeline/").content.decode()
+    for consumer in ("sales", "catalog", "customers", "reporting", "stores"):
+        assert f'<tr data-consumer="{consumer}">' in page, consumer
+    for context in ("stores", "catalog", "customers", "sales"):
+        assert f'<tr data-context="{context}">' in page, context
