@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from django.conf import settings
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -86,8 +87,12 @@ def admin() -> KafkaAdminClient:
                             reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS)
 
 
-def ensure_topics(names) -> None:
-    """Create the topics that do not exist yet (with our partition count). Idempotent."""
+def ensure_topics(names, *, timeout: float = 15.0) -> None:
+    """Create the topics that do not exist yet (with our partition count), and return once the
+    broker describes their partitions. Idempotent. A consumer that subscribed to a topic just
+    created, before the broker's metadata had its partitions, was assigned nothing and did not look
+    again for minutes (kafka-python refreshes metadata every metadata_max_age_ms): a CI run lost a
+    whole consumer's share of a test that way."""
     missing = [n for n in names if n not in _known_topics]
     if not missing:
         return
@@ -101,6 +106,15 @@ def ensure_topics(names) -> None:
                 client.create_topics(to_create)
             except TopicAlreadyExistsError:
                 pass  # another process created it between our list and create
+        deadline = time.monotonic() + timeout
+        while True:
+            described = {t["name"]: t for t in client.describe_topics(missing)}
+            if all(described.get(n, {}).get("error_code", 1) == 0 and described[n].get("partitions")
+                   for n in missing):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the broker does not describe the partitions of {sorted(missing)} yet")
+            time.sleep(0.1)  # the controller's metadata reaches the broker within milliseconds
         _known_topics.update(missing)
     finally:
         client.close()
@@ -119,6 +133,9 @@ def consumer(group_id: str, topics: list[str], **overrides) -> KafkaConsumer:
         max_poll_interval_ms=300_000,
         bootstrap_timeout_ms=10_000,
         reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
+        # A subscribed topic whose partitions the broker did not describe yet is looked up again
+        # within 10 s, not the default 5 minutes (ensure_topics waits for them; this is the net).
+        metadata_max_age_ms=10_000,
         # Starts idle; see set_fetch_pacing.
         fetch_min_bytes=1,
         fetch_max_wait_ms=settings.KAFKA_CONSUMER_IDLE_WAIT_MS,
