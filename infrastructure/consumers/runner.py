@@ -49,6 +49,12 @@ POLL_TIMEOUT_MS = 500
 MAX_RECORDS = 500
 SUMMARY_EVERY = 60.0  # seconds between INFO summaries while running
 UNASSIGNED_IDLE_FLOOR = 30.0  # idle-exit grace while no partition has been assigned yet
+# A group member that holds no partition this long, while its topics have partitions, joins again
+# (then after twice as long, up to the cap). kafka-python can settle on an empty assignment made
+# before its metadata had the topics' partitions and never look again: seen in a full run, right
+# after the broker was SIGKILLed and restarted, a consumer assigned nothing for its whole test.
+UNASSIGNED_REJOIN_AFTER = 10.0
+UNASSIGNED_REJOIN_CAP = 300.0
 
 
 @dataclass
@@ -115,6 +121,7 @@ def _run(consumer, stop_event, max_messages, idle_exit, stats, max_attempts, pol
     logger.info("%s: consuming %s as group %s", consumer, ", ".join(stats.topics), stats.group_id)
     idle_since = time.monotonic()
     assigned_once = False
+    rejoin = _Rejoin(consumer, stats.topics)
     next_summary = time.monotonic() + SUMMARY_EVERY
     try:
         while not stop_event.is_set():
@@ -130,6 +137,7 @@ def _run(consumer, stop_event, max_messages, idle_exit, stats, max_attempts, pol
                 now = time.monotonic()
                 if stats.assigned and not assigned_once:
                     assigned_once, idle_since = True, now
+                rejoin.check(kafka_consumer, assigned=bool(stats.assigned), now=now)
                 if records:
                     idle_since = now
                     _handle_poll(kafka_consumer, consumer, records, stats, max_attempts, stop_event, retry_backoff)
@@ -147,6 +155,7 @@ def _run(consumer, stop_event, max_messages, idle_exit, stats, max_attempts, pol
                 kafka_consumer = _connect(consumer, stats, stop_event, kafka_config, backoff)
                 if kafka_consumer is None:
                     break
+                rejoin = _Rejoin(consumer, stats.topics)
                 continue
             if not records and idle_exit is not None:
                 limit_s = idle_exit if assigned_once else max(idle_exit, UNASSIGNED_IDLE_FLOOR)
@@ -162,6 +171,35 @@ def _run(consumer, stop_event, max_messages, idle_exit, stats, max_attempts, pol
         _close_connections()
         logger.info("%s", stats.summary())
     return stats
+
+
+class _Rejoin:
+    """Joins the group again when this member has held no partition for a while although its
+    topics have partitions (see UNASSIGNED_REJOIN_AFTER). A member that is idle because the group
+    has more members than partitions rejoins too, ever less often (at most every 5 minutes once it
+    has stayed idle): each costs the group a short rebalance, which the inbox makes harmless."""
+
+    def __init__(self, consumer: str, topics: tuple[str, ...]):
+        self.consumer, self.topics = consumer, topics
+        self.wait = UNASSIGNED_REJOIN_AFTER
+        self.since = time.monotonic()
+        self.rejoins = 0
+
+    def check(self, kafka_consumer, *, assigned: bool, now: float) -> None:
+        if assigned:
+            self.since, self.wait = now, UNASSIGNED_REJOIN_AFTER
+            return
+        held = now - self.since
+        if held < self.wait:
+            return
+        self.since, self.wait = now, min(self.wait * 2, UNASSIGNED_REJOIN_CAP)
+        if not all(kafka_consumer.partitions_for_topic(topic) for topic in self.topics):
+            return  # nothing to assign yet: the next look comes later
+        self.rejoins += 1
+        logger.warning("%s: no partition assigned for %.0fs although the topics have partitions; joining the "
+                       "group again", self.consumer, held)
+        kafka_consumer.unsubscribe()
+        kafka_consumer.subscribe(list(self.topics))
 
 
 def _close_quietly(kafka_consumer, consumer: str) -> None:

@@ -8,6 +8,7 @@ Each test gets topics of its own (a fresh KAFKA_TOPIC_PREFIX), so no test sees a
 import os
 import signal
 import sys
+import time
 import uuid
 from decimal import Decimal
 from urllib.parse import quote
@@ -16,6 +17,8 @@ import psycopg
 import pytest
 from django.db import connection
 from kafka import KafkaConsumer, TopicPartition
+from kafka.cluster import ClusterMetadata
+from kafka.coordinator.assignors.range import RangePartitionAssignor
 
 from infrastructure.locks import lock_key
 from infrastructure.consumers.models import InboxEvent
@@ -319,3 +322,38 @@ def test_fetch_pacing_holds_busy_fetches_for_a_batch_and_answers_idle_ones_at_th
     finally:
         paced.close(autocommit=False)
         fixed.close(autocommit=False)
+
+
+class _BlindAtFirstAssignor(RangePartitionAssignor):
+    """Kafka's range assignment, except that for its first seconds it assigns as if the cluster
+    metadata had no partitions: what kafka-python did when its metadata lagged the topics'
+    creation. Once the group settles on that empty assignment nothing changes for kafka-python to
+    notice (seen in a full run: a consumer held nothing for its whole test). Same protocol name,
+    so the broker sees an ordinary range group."""
+
+    blind_until = 0.0
+    blind_assignments = 0
+
+    @classmethod
+    def assign(cls, cluster, members):
+        if time.monotonic() < cls.blind_until:
+            cls.blind_assignments += 1
+            return super().assign(ClusterMetadata(), members)  # knows no topic: assigns nothing
+        return super().assign(cluster, members)
+
+
+def test_a_member_left_with_no_partition_joins_again_and_consumes(prefix, producer):
+    tally = TallyScript()
+    topic = topic_for("lab")
+    clients.ensure_topics([topic])
+    _BlindAtFirstAssignor.blind_until, _BlindAtFirstAssignor.blind_assignments = time.monotonic() + 3.0, 0
+
+    # It is given nothing at first, notices after UNASSIGNED_REJOIN_AFTER, joins again, and is
+    # given the topic's partitions.
+    with ConsumerThread(kafka_config={"partition_assignment_strategy": [_BlindAtFirstAssignor]}) as consumer:
+        producer.send(topic, tally.opened())
+        consumer.wait_messages(1)
+
+    assert _BlindAtFirstAssignor.blind_assignments >= 1
+    assert {tp.topic for tp in consumer.stats.assigned} == {topic} and len(consumer.stats.assigned) == clients.PARTITIONS
+    assert count_rows() == {"TallyOpened": 1}
