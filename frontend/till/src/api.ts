@@ -106,9 +106,10 @@ export const api = {
     send("POST", `/api/v1/sales/orders/${order}/payments/`, body, { key }),
   void: (order: string, key: string, approval?: string): Promise<Json<"/api/v1/sales/orders/{order_id}/void/", "post", 200>> =>
     send("POST", `/api/v1/sales/orders/${order}/void/`, {}, { key, approval }),
-  refund: (order: string, body: Body<"/api/v1/sales/orders/{order_id}/refunds/">, key: string, approval?: string):
+  // No Idempotency-Key: a refund is made idempotent by its refund_id (the server ignores the header here).
+  refund: (order: string, body: Body<"/api/v1/sales/orders/{order_id}/refunds/">, approval?: string):
     Promise<Json<"/api/v1/sales/orders/{order_id}/refunds/", "post", 201>> =>
-    send("POST", `/api/v1/sales/orders/${order}/refunds/`, body, { key, approval }),
+    send("POST", `/api/v1/sales/orders/${order}/refunds/`, body, { approval }),
   receipt: (order: string): Promise<Record<string, any>> =>
     send("GET", `/api/v1/sales/orders/${order}/receipt/?format=json`),
   order: (id: string): Promise<Json<"/api/v1/sales/orders/{order_id}/", "get", 200>> =>
