@@ -16,7 +16,7 @@ from infrastructure.http.problems import problem_response
 def too_large(request, limit: int):
     detail = f"The request body is larger than {limit} bytes."
     if request.path.startswith("/api/"):
-        return problem_response(request, 413, detail)
+        return problem_response(request, 413, detail, code="body-too-large")
     return HttpResponse(detail, status=413, content_type="text/plain")
 
 

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import get_doc
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
@@ -151,7 +152,9 @@ class ProblemAutoSchema(AutoSchema):
 
     def get_description(self) -> str:
         own, summary = super().get_description(), self.get_summary() or ""
-        if not own or own == (self.view.__class__.__doc__ or "").strip():  # the view's, not the operation's
+        # The view's docstring (or its base's, cleaned as drf-spectacular cleans it), not the
+        # operation's: every operation of a view would say the same, so it starts with its summary.
+        if not own or own == get_doc(self.view.__class__):
             own = f"{summary}.\n\n{own}".strip()
         return own
 

@@ -222,15 +222,19 @@ def test_only_a_trusted_terminator_passes_the_client_address_and_https_on(gatewa
     assert (spoofed["x-forwarded-for"], spoofed["x-forwarded-proto"]) == ("127.0.0.6", "http")
 
 
-def test_readiness_is_not_served_to_the_internet(gateway_behind_terminator):
-    """/health/ready names the dependencies and how they fail: for probes inside the network only.
+def test_readiness_and_the_api_console_are_not_served_to_the_internet(gateway_behind_terminator):
+    """/health/ready names the dependencies and how they fail: for probes inside the network only;
+    so is the interactive API console (/api/docs/), while the schema it shows stays public.
     A client the trusted terminator names as 203.0.113.7 is on the internet; 127.0.0.6 is inside."""
-    for path in ("/health/ready", "/health/sales/ready", "/health/catalog/live"):
+    for path in ("/health/ready", "/health/sales/ready", "/health/catalog/live", "/api/docs/"):
         outside = http_request("GET", gateway_behind_terminator.url(path), source=TRUSTED_TERMINATOR,
                                headers={"X-Forwarded-For": "203.0.113.7"})
         assert_problem(outside, 404)
         inside = http_request("GET", gateway_behind_terminator.url(path), source="127.0.0.6")
         assert inside.status == 200, (path, inside.text)
+    schema = http_request("GET", gateway_behind_terminator.url("/api/schema/"), source=TRUSTED_TERMINATOR,
+                          headers={"X-Forwarded-For": "203.0.113.7"})
+    assert schema.status == 200 and schema.json()["path"] == "/api/schema/"  # a vendor builds on it: public
     live = http_request("GET", gateway_behind_terminator.url("/health/live"), source=TRUSTED_TERMINATOR,
                         headers={"X-Forwarded-For": "203.0.113.7"})
     assert live.status == 200 and live.json()["path"] == "/health/live"  # liveness says nothing: public

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from infrastructure.access.endpoints import api_endpoints
 from infrastructure.eventstore.models import StoredEvent
+from infrastructure.http.problem_types import PROBLEM_TYPES
 from tests.helpers.delivery import embedded_delivery  # noqa: F401
 from tests.sales.support import make_product, make_till
 
@@ -32,6 +33,8 @@ def _assert_problem(response, statuses, where):
     assert response["Content-Type"].startswith(PROBLEM), f"{where}: {response['Content-Type']}"
     body = json.loads(response.content)
     assert body["status"] == response.status_code and body["detail"]
+    name = body["type"].rstrip("/").rsplit("/", 1)[-1]
+    assert name in PROBLEM_TYPES, f"{where}: type {body['type']} has no page"
     return body
 
 

@@ -27,6 +27,17 @@ def test_failed_logins_lock_the_username_from_every_address(api_client, cashier_
     assert_locked(login(api_client, cashier_user.username, cashier_user.plain_password, fresh_ip()))
 
 
+def test_a_fullwidth_spelling_counts_against_the_username(api_client, cashier_user, login_limits, fresh_ip):
+    """NFKC makes a fullwidth name the ASCII one: its failures are the username's (as at the admin)."""
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in cashier_user.username)
+    assert fullwidth != cashier_user.username
+    for _ in range(2):
+        assert login(api_client, fullwidth, "guess", fresh_ip()).status_code == 401
+    assert_locked(login(api_client, f" {fullwidth}", "guess", fresh_ip()))
+
+    assert_locked(login(api_client, cashier_user.username, cashier_user.plain_password, fresh_ip()))
+
+
 def test_failed_logins_lock_the_address_for_every_username(api_client, cashier_user, manager_user, login_limits, fresh_ip):
     ip = fresh_ip()
     for name in ("alice", "bob"):

@@ -3,11 +3,14 @@ with a float, a scanner sale, a multi-line sale with discounts (one needing a ma
 cash + card sale with change, a parked and resumed sale, a customer's sale, a refund from a
 receipt, cash out, close; the Z-report on screen is the API's."""
 
+import json
+import uuid
 from decimal import Decimal as D
 
 import pytest
 
 from contexts.sales.models import OrderLineView, OrderView
+from infrastructure.eventstore.models import StoredEvent
 
 from .conftest import PRODUCTS, SHOTS, add, close_session, closed_z_report, pay_screen, scan, shot, till_page
 
@@ -137,9 +140,13 @@ def test_a_day_at_the_browser_till(till_shop, api_client, capsys):
         page.fill("input[name=qty-1]", "1")
         page.select_option("select[name=method]", "cash")
         page.fill("input[name=reason]", "stale")
-        page.click("#refund-form button[type=submit]")
+        with page.expect_request(lambda r: r.url.endswith("/refunds/")) as sent:
+            page.click("#refund-form button[type=submit]")
         assert "Refunded 3.80 (cash)" in page.wait_for_selector("#message").inner_text()
         assert order(first).refunded_total == D("3.80")
+        # The till names the refund (refund_id): sent again after a lost answer, it refunds once.
+        refund_id = uuid.UUID(json.loads(sent.value.post_data)["refund_id"])
+        assert StoredEvent.objects.get(event_type="OrderRefunded").data["refund_id"] == str(refund_id)
 
         # Cash out with a reason.
         page.click("nav >> text=Cash in/out")

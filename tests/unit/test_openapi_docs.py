@@ -36,6 +36,16 @@ def test_every_operation_has_a_summary_a_description_and_a_context_tag(operation
         assert op["tags"] and "v1" not in op["tags"], f"{name} is tagged {op['tags']}"
 
 
+def test_no_two_operations_of_a_resource_share_a_description(operations):
+    # A view's docstring alone would describe all of its operations alike (a tender's POST read
+    # "`?active=true` leaves out retired ones"): each must say what it does itself.
+    seen = {}
+    for name, op in operations:
+        own = (op["tags"][0], op["description"].split("**Problem types**")[0].strip())
+        assert own not in seen, f"{name} and {seen.get(own)} share the description {own[1]!r}"
+        seen[own] = name
+
+
 def test_every_idempotency_key_header_states_its_rules(operations):
     keyed = {name: param for name, op in operations for param in op.get("parameters", [])
              if param["name"] == "Idempotency-Key"}

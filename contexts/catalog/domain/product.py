@@ -133,7 +133,8 @@ class Product(Aggregate):
             return  # already reserved for this order (its units are no longer available): nothing to do
         problem = self.reservation_problem(quantity)
         if problem:
-            raise Conflict(f"Cannot reserve {quantity} of {self.sku}: {problem}.", code=problem)
+            # A guard: the handler rejects such lines before reserving (a Conflict, problem type `conflict`).
+            raise Conflict(f"Cannot reserve {quantity} of {self.sku}: {problem}.")
         self._record(ProductStockReserved(product_id=self.uuid, order_id=order_id, quantity=quantity,
                                           reserved_after=self.reserved + quantity))
 

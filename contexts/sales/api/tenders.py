@@ -2,7 +2,8 @@
 cheque...), changes, retires (DELETE) or reinstates them. Everyone at a till reads the list."""
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
@@ -43,7 +44,8 @@ class TenderViewSet(viewsets.ViewSet):
     def get_permissions(self):
         return [IsCashier()] if self.action in ("list", "retrieve") else [IsManager()]
 
-    @extend_schema(responses={200: s.TenderState(many=True)}, summary="The tenders: cash, card, then the shop's own")
+    @extend_schema(responses={200: s.TenderState(many=True)}, summary="The tenders: cash, card, then the shop's own",
+                   parameters=[OpenApiParameter("active", OpenApiTypes.BOOL, description="true: leave out retired ones")])
     def list(self, request):
         rows = TenderView.objects.all()
         if request.query_params.get("active", "").lower() in ("true", "1"):

@@ -112,9 +112,9 @@ class Order(Aggregate):
                 raise DomainError(f"The order is already fully paid; payment {index + 1} is one too many.",
                                   field=field, code="Overpaid")
             if not tender.gives_change and amount > self.remaining:
-                code = "CardOverpayment" if tender.code == CARD else "TenderGivesNoChange"
                 raise DomainError(f"A {tender.name.lower()} payment cannot exceed what is owed ({self.remaining}); "
-                                  "it gives no change.", field=field, code=code)
+                                  "it gives no change.", field=field,
+                                  code="CardOverpayment" if tender.code == CARD else "TenderGivesNoChange")
             if tender.gives_change and max_change is not None and amount - self.remaining > max_change:
                 raise DomainError(f"{amount} tendered for {self.remaining} owed would give more than {max_change} "
                                   "change; check the amount.", field=field, code="TenderTooLarge")
@@ -285,9 +285,8 @@ class Order(Aggregate):
                               field="method", code="UnknownTender")
         left = self.paid_by.get(method, ZERO) - self.refunded_by.get(method, ZERO)
         if method != CASH and total > left:
-            code = "CardRefundExceedsPayment" if method == CARD else "RefundExceedsTender"
             raise DomainError(f"At most {left} can go back by {tender.name.lower()}; refund the rest in cash.",
-                              field="method", code=code)
+                              field="method", code="CardRefundExceedsPayment" if method == CARD else "RefundExceedsTender")
         return method
 
     # -- state changes -------------------------------------------------------------------------

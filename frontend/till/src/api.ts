@@ -86,23 +86,30 @@ export const api = {
   },
   me: (): Promise<Json<"/api/v1/auth/me/", "get", 200>> => send("GET", "/api/v1/auth/me/"),
   tills: (): Promise<Json<"/api/v1/sales/tills/", "get", 200>> => send("GET", "/api/v1/sales/tills/?page_size=200"),
-  till: (id: string): Promise<Till> => send("GET", `/api/v1/sales/tills/${id}/`),
-  session: (id: string): Promise<S["SessionOut"]> => send("GET", `/api/v1/sales/sessions/${id}/`),
+  till: (id: string): Promise<Json<"/api/v1/sales/tills/{till_id}/", "get", 200>> =>
+    send("GET", `/api/v1/sales/tills/${id}/`),
+  session: (id: string): Promise<Json<"/api/v1/sales/sessions/{session_id}/", "get", 200>> =>
+    send("GET", `/api/v1/sales/sessions/${id}/`),
   open: (till: string, body: Body<"/api/v1/sales/tills/{till_id}/open/">): Promise<Session> =>
     send("POST", `/api/v1/sales/tills/${till}/open/`, body),
-  close: (till: string, body: CloseIn): Promise<Session> => send("POST", `/api/v1/sales/tills/${till}/close/`, body),
+  close: (till: string, body: Body<"/api/v1/sales/tills/{till_id}/close/">):
+    Promise<Json<"/api/v1/sales/tills/{till_id}/close/", "post", 200>> =>
+    send("POST", `/api/v1/sales/tills/${till}/close/`, body),
   cash: (till: string, body: Body<"/api/v1/sales/tills/{till_id}/cash-movements/">, key: string): Promise<Session> =>
     send("POST", `/api/v1/sales/tills/${till}/cash-movements/`, body, { key }),
-  priceList: (since?: string): Promise<PriceList> =>
+  priceList: (since?: string): Promise<Json<"/api/v1/sales/price-list/", "get", 200>> =>
     send("GET", `/api/v1/sales/price-list/${since ? `?since=${encodeURIComponent(since)}` : ""}`),
-  place: (body: OrderIn, key: string, approval?: string): Promise<Order> =>
+  place: (body: Body<"/api/v1/sales/orders/">, key: string, approval?: string):
+    Promise<Json<"/api/v1/sales/orders/", "post", 201>> =>
     send("POST", "/api/v1/sales/orders/", body, { key, approval }),
   pay: (order: string, body: Body<"/api/v1/sales/orders/{order_id}/payments/">, key: string): Promise<Order> =>
     send("POST", `/api/v1/sales/orders/${order}/payments/`, body, { key }),
-  void: (order: string, key: string, approval?: string): Promise<Order> =>
+  void: (order: string, key: string, approval?: string): Promise<Json<"/api/v1/sales/orders/{order_id}/void/", "post", 200>> =>
     send("POST", `/api/v1/sales/orders/${order}/void/`, {}, { key, approval }),
-  refund: (order: string, body: RefundIn, key: string, approval?: string): Promise<Order> =>
-    send("POST", `/api/v1/sales/orders/${order}/refunds/`, body, { key, approval }),
+  // No Idempotency-Key: a refund is made idempotent by its refund_id (the server ignores the header here).
+  refund: (order: string, body: Body<"/api/v1/sales/orders/{order_id}/refunds/">, approval?: string):
+    Promise<Json<"/api/v1/sales/orders/{order_id}/refunds/", "post", 201>> =>
+    send("POST", `/api/v1/sales/orders/${order}/refunds/`, body, { approval }),
   receipt: (order: string): Promise<Record<string, any>> =>
     send("GET", `/api/v1/sales/orders/${order}/receipt/?format=json`),
   order: (id: string): Promise<Json<"/api/v1/sales/orders/{order_id}/", "get", 200>> =>
@@ -113,14 +120,15 @@ export const api = {
       await send("GET", `/api/v1/sales/orders/?search=${encodeURIComponent(number)}`);
     return found.results.find((o) => o.number === number)?.order_id ?? null;
   },
-  customer: (id: string): Promise<Customer> => send("GET", `/api/v1/customers/${id}/`),
-  tenders: (): Promise<Tender[]> => send("GET", "/api/v1/sales/tenders/?active=true"),
+  customer: (id: string): Promise<Json<"/api/v1/customers/{id}/", "get", 200>> =>
+    send("GET", `/api/v1/customers/${id}/`),
+  tenders: (): Promise<Json<"/api/v1/sales/tenders/", "get", 200>> => send("GET", "/api/v1/sales/tenders/?active=true"),
   /** Customers changed at or after `after` (all of them without it), oldest change first, any status. */
   customersChanged: (after: string | undefined, size: number): Promise<Json<"/api/v1/customers/", "get", 200>> =>
     send("GET", `/api/v1/customers/?status=all&ordering=updated_at&page_size=${size}` +
       (after ? `&updated_after=${encodeURIComponent(after)}` : "")),
   customers: (search: string): Promise<Json<"/api/v1/customers/", "get", 200>> =>
     send("GET", `/api/v1/customers/?search=${encodeURIComponent(search)}&page_size=20`),
-  approval: (username: string, password: string): Promise<S["ApprovalOut"]> =>
+  approval: (username: string, password: string): Promise<Json<"/api/v1/sales/approvals/", "post", 201>> =>
     send("POST", "/api/v1/sales/approvals/", { username, password }),
 };

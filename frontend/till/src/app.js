@@ -344,7 +344,9 @@ export class App extends Component {
     try {
       const found = await api.findOrder(number);
       if (!found) return this.setState({ error: `No sale ${number} on the server.` });
-      this.setState({ refundOrder: await api.order(found), error: null });
+      // One refund_id per refund on screen: a retry after a lost answer (or with a manager's approval)
+      // is the same refund, answered again by the server and never refunded twice.
+      this.setState({ refundOrder: await api.order(found), refundId: newKey(), error: null });
     } catch (error) {
       if (error instanceof ApiError && error.offline) this.setState({ online: false, error: "Refunds need the network (the server checks what was sold and already refunded)." });
       else this.fail(error);
@@ -359,9 +361,9 @@ export class App extends Component {
       .filter((l) => l.quantity > 0);
     if (!lines.length) return this.setState({ error: "Choose the quantities to refund." });
     try {
-      const answer = await api.refund(order.order_id, { lines, method: form.elements.method.value, reason: form.elements.reason.value,
-                                                  till_id: this.state.device.id }, `refund-${newKey()}`, approval);
-      this.setState({ refundOrder: null, error: null, message: `Refunded ${answer.refund.total} (${answer.refund.method}) on ${answer.number}.` });
+      const answer = await api.refund(order.order_id, { refund_id: this.state.refundId, lines, method: form.elements.method.value,
+                                                  reason: form.elements.reason.value, till_id: this.state.device.id }, approval);
+      this.setState({ refundOrder: null, refundId: null, error: null, message: `Refunded ${answer.refund.total} (${answer.refund.method}) on ${answer.number}.` });
     } catch (error) {
       if (error instanceof ApiError && error.needsManager) this.setState({ approvalFor: (t) => this.refund(null, t), error: problemText(error) });
       else this.fail(error);
