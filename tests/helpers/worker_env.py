@@ -11,6 +11,7 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from _pytest.nodeid import NodeId
 
 # Redis has 16 databases: worker n uses 2n (broker) and 2n+1 (cache, the broker's next one) in
 # process, and 8+2n / 9+2n for the deployments it starts. run-tests uses at most 4 workers.
@@ -38,9 +39,19 @@ if NUMBER is not None:
 def pytest_collection_modifyitems(config, items):
     """In parallel runs a module's tests stay on one worker (its module fixtures start once), and
     the modules that share the gateway deployment stay together (it starts once per worker)."""
-    if getattr(config.option, "dist", "no") == "no":
+    # On a worker xdist has already set `dist` to "no" and keeps the choice in `loadgroup`: testing
+    # `dist` here skipped the grouping on every worker, so a module's tests (and the gateway
+    # deployment) were spread over the workers and its module fixtures started on each.
+    if not getattr(config.option, "loadgroup", False):
         return
     for item in items:
-        if item.get_closest_marker("xdist_group") is None:
+        marker = item.get_closest_marker("xdist_group")
+        if marker is None:
             shared = "gateway_deployment" in getattr(item, "fixturenames", ())
-            item.add_marker(pytest.mark.xdist_group("gateway" if shared else item.module.__name__))
+            group = pytest.mark.xdist_group("gateway" if shared else item.module.__name__)
+            item.add_marker(group)
+            marker = group.mark
+        # xdist 3.8 groups by a "@group" suffix of the node id, which it writes to `item._nodeid`;
+        # pytest 9 keeps the id in `item._id` and ignores that, so without this no test was grouped.
+        if "@" not in item.nodeid.rpartition("]")[2]:
+            item._id = NodeId.parse(f"{item.nodeid}@{marker.args[0]}")
