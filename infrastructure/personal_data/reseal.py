@@ -8,13 +8,15 @@ The inbox rows that copied the event, in every database, are rewritten with it. 
 plaintext messages it already has until the topic's retention drops them, and the audit archive
 until `rebuild_projections --context audit` (docs/personal-data.md).
 
-Each context says which of its events are plaintext and how to seal one (contexts/customers/
-legacy.py, contexts/sales/legacy.py); this module does the rewriting.
+Each context says which of its events are plaintext and how to seal them (contexts/customers/
+legacy.py, contexts/sales/legacy.py, registered as a `Resealer` in its AppConfig.ready); this
+module does the rewriting, `manage.py reseal_personal_data` runs every resealer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connections
@@ -40,3 +42,25 @@ def rewrite(db: str, rows: Iterable[StoredEvent], sealed: Callable[[StoredEvent]
         for alias in settings.DATABASES:  # the inbox copies, wherever a consumer keeps them
             InboxEvent.objects.using(alias).filter(event_id=row.event_id).update(data=data, schema_version=version)
     return len(rows)
+
+
+@dataclass(frozen=True)
+class Resealer:
+    """A context's legacy plaintext: whose it is, and how to seal all of it (one transaction per subject)."""
+
+    context: str
+    subject_name: str  # for the command's output: "customers"
+    subjects: Callable[[], list]
+    reseal_all: Callable[[], int]
+
+
+_RESEALERS: dict[str, Resealer] = {}
+
+
+def register_resealer(resealer: Resealer) -> None:
+    _RESEALERS[resealer.context] = resealer
+
+
+def resealers() -> list[Resealer]:
+    """`manage.py reseal_personal_data` runs each of these."""
+    return [_RESEALERS[context] for context in sorted(_RESEALERS)]
