@@ -16,7 +16,7 @@ from kernel.serialization import to_json
 
 from . import commands as c
 from . import legacy
-from .keyring import CUSTOMER, ORDER, keyring
+from .keyring import CUSTOMER, ORDER, KeyDestroyed, keyring
 from .command_side import (
     LoyaltySpending, ManagerApproval, OpenSession, OrderNumberCounter, StoreTillCounter, TillReceiptCounter,
     TillZCounter, UnfinishedSale,
@@ -358,7 +358,11 @@ def place_delivery_order(cmd: c.PlaceDeliveryOrder, uow: UnitOfWork) -> dict:
     order.place(number=_next_number(uow, cmd.store_code), kind=DELIVERY, store_code=cmd.store_code, till_id=None,
                 session_id=None, cashier=cmd.cashier, customer_id=cmd.customer_id, lines=lines,
                 totals=totals(lines), placed_at=timezone.now(), ship_to=ship_to)
-    orders.save(order)
+    try:
+        orders.save(order)
+    except KeyDestroyed:  # forgotten after the check above read the directory: as unknown as it says
+        raise DomainError(f"There is no customer {cmd.customer_id}.", field="customer_id",
+                          code="UnknownCustomer") from None
     return order.state()
 
 

@@ -136,6 +136,18 @@ def test_a_forgotten_customers_key_makes_nothing_new_and_forgetting_again_change
     assert refused.status_code == 422 and "unknown-customer" in refused.json()["type"]
 
 
+def test_an_order_for_a_customer_whose_sales_key_is_gone_is_refused_and_stores_nothing(shop, manager):
+    # The race the directory's check cannot see: forgotten between that check and the append.
+    customer_id = make_customer("Just Gone")
+    SalesDataKey.objects.create(subject_id=customer_id, subject_kind="customer", destroyed_at=timezone.now())
+    before = StoredEvent.objects.count()
+    refused = sell(manager, {"kind": "delivery", "store_code": "S1", "ship_to": an_address(),
+                             "customer_id": str(customer_id),
+                             "lines": [{"product_id": str(shop["coffee"]), "quantity": 1}]})
+    assert refused.status_code == 422 and refused.json()["type"].endswith("/unknown-customer/")
+    assert StoredEvent.objects.count() == before
+
+
 # --- a manager forgets one order's address ----------------------------------------------------
 def test_a_manager_forgets_an_orders_address_once_and_only_a_manager(shop, manager, manager_user, cashier):
     ship_to = an_address()
