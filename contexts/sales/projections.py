@@ -41,11 +41,11 @@ from infrastructure.projections.projection import Projection
 from infrastructure.projections.values import money, utc
 from kernel.values import ERASED
 
-from .sealing import erased
 from .models import (
     CustomerDirectoryEntry, OrderLineView, OrderView, PaymentView, PriceListCategory, PriceListEntry, RefundView,
     StoreDetails, TenderView, TillSessionView, TillView,
 )
+from .sealing import erased
 
 SALES, CATALOG, CUSTOMERS, STORES = "sales", "catalog", "customers", "stores"
 
