@@ -197,6 +197,11 @@ def run(client) -> dict:  # noqa: PLR0915 - one straight scenario, read top to b
                        status=201, show=False)
     s.call(manager, "POST", f"/api/v1/sales/orders/{cancelled['id']}/cancel/", {"reason": "Customer cancelled"},
            status=200, template="/api/v1/sales/orders/{order_id}/cancel/", summary="Cancel an unpaid delivery order")
+    s.call(manager, "POST", f"/api/v1/sales/orders/{cancelled['id']}/forget-address/", status=200,
+           template="/api/v1/sales/orders/{order_id}/forget-address/",
+           summary="Forget the shipping address of a delivery order naming no customer (managers)",
+           description="The address's key is destroyed: receipts, the back office and every copy of the event "
+                       "show it as (erased).")
     s.call(cashier, "POST", f"{till}close/", {"counted": {"cash": "135.59", "card": "22.97", "voucher": "4.99"},
                                               "void_unfinished": False},
            status=200, template="/api/v1/sales/tills/{till_id}/close/",

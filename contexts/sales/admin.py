@@ -30,7 +30,7 @@ from .domain.tender import BUILT_IN, tender_stream_id
 from .models import (
     OrderLineView, OrderView, PaymentView, RefundView, StoreDetails, TenderView, TillSessionView, TillView,
 )
-from .receipts import load_receipt, local_time, money, render_html
+from .receipts import load_receipt, local_time, money, render_html, ship_to_lines
 
 SALES = "sales"
 BACK_OFFICE_CANCEL_REASON = "cancelled in the back office"
@@ -469,11 +469,7 @@ class OrderAdmin(StoreTimesMixin, SalesHistoryMixin, admin.ModelAdmin):
 
     @admin.display(description="ship to")
     def ship_to_text(self, obj):
-        s = obj.ship_to
-        if not s:
-            return "—"
-        return ", ".join(p for p in (s.get("name"), s.get("address"), f"{s.get('postal_code', '')} "
-                                     f"{s.get('city', '')}".strip(), s.get("country")) if p)
+        return ", ".join(ship_to_lines(obj.ship_to)) or "—"
 
     @admin.display(description="lines")
     def lines_table(self, obj):

@@ -8,11 +8,18 @@ class SalesConfig(AppConfig):
 
     def ready(self):
         from infrastructure.consumers.registry import register
+        from infrastructure.personal_data.reseal import Resealer, register_resealer
+        from infrastructure.personal_data.sealing import register_sealer
 
-        from . import handlers  # noqa: F401  (registers the command handlers)
-        from .policies import ReservationRepliesPolicy
+        from . import handlers, legacy  # noqa: F401  (registers the command handlers)
+        from .policies import ForgottenCustomersPolicy, ReservationRepliesPolicy
         from .projections import register_projections
+        from .sealing import SalesSealer
 
+        register_sealer("sales", SalesSealer())  # before anything reads or writes an event
+        register_resealer(Resealer("sales", "address holders (customers or orders)",
+                                   legacy.legacy_subjects, legacy.reseal_all))
+        register(ForgottenCustomersPolicy())  # before the orders projection (see the policy)
         register_projections()
         register(ReservationRepliesPolicy())
 

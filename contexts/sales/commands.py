@@ -158,3 +158,18 @@ class ChangeTender:
     gives_change: bool | None = None
     needs_reference: bool | None = None
     active: bool | None = None
+
+
+@dataclass(frozen=True)
+class ForgetOrderAddress:
+    """A manager has a delivery order's shipping address forgotten (an order naming no customer)."""
+
+    order_id: UUID
+    requested_by: str
+
+
+@dataclass(frozen=True)
+class ForgetCustomerAddresses:
+    """The customers context forgot a customer: sales destroys its key for their addresses."""
+
+    customer_id: UUID

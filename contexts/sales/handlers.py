@@ -15,6 +15,8 @@ from kernel.errors import Conflict, DomainError, NotFound
 from kernel.serialization import to_json
 
 from . import commands as c
+from . import legacy
+from .keyring import CUSTOMER, ORDER, KeyDestroyed, keyring
 from .command_side import (
     LoyaltySpending, ManagerApproval, OpenSession, OrderNumberCounter, StoreTillCounter, TillReceiptCounter,
     TillZCounter, UnfinishedSale,
@@ -356,7 +358,11 @@ def place_delivery_order(cmd: c.PlaceDeliveryOrder, uow: UnitOfWork) -> dict:
     order.place(number=_next_number(uow, cmd.store_code), kind=DELIVERY, store_code=cmd.store_code, till_id=None,
                 session_id=None, cashier=cmd.cashier, customer_id=cmd.customer_id, lines=lines,
                 totals=totals(lines), placed_at=timezone.now(), ship_to=ship_to)
-    orders.save(order)
+    try:
+        orders.save(order)
+    except KeyDestroyed:  # forgotten after the check above read the directory: as unknown as it says
+        raise DomainError(f"There is no customer {cmd.customer_id}.", field="customer_id",
+                          code="UnknownCustomer") from None
     return order.state()
 
 
@@ -455,3 +461,27 @@ def refund_order(cmd: c.RefundOrder, uow: UnitOfWork) -> dict:
     return {**order.state(), "refund_id": str(cmd.refund_id), "refund": order.refund_state(cmd.refund_id)}
 
 
+
+
+# --- personal data (docs/personal-data.md) ----------------------------------------------------
+@handles(c.ForgetOrderAddress, retry_on_conflict=True)
+def forget_order_address(cmd: c.ForgetOrderAddress, uow: UnitOfWork) -> dict:
+    """One transaction: the event (who asked, when), the order's key destroyed, and its address
+    resealed erased if older code wrote it in plaintext. Forgetting again changes nothing."""
+    orders = uow.repository(Order)
+    order = orders.get(cmd.order_id, label="order")
+    if order.forget_address(cmd.requested_by, timezone.now()):
+        orders.save(order)
+        keyring.destroy(str(order.uuid), uow.db, subject_kind=ORDER)
+        legacy.reseal_subject(ORDER, order.uuid, uow.db)
+    return order.state()
+
+
+@handles(c.ForgetCustomerAddresses)
+def forget_customer_addresses(cmd: c.ForgetCustomerAddresses, uow: UnitOfWork) -> dict:
+    """The customers context forgot the customer (`CustomerForgotten`, the record of who asked):
+    sales destroys its key for the customer's addresses, and reseals erased any it still had in
+    plaintext. Idempotent."""
+    destroyed = keyring.destroy(str(cmd.customer_id), uow.db, subject_kind=CUSTOMER)
+    resealed = legacy.reseal_subject(CUSTOMER, cmd.customer_id, uow.db)
+    return {"customer_id": str(cmd.customer_id), "key_destroyed": destroyed, "resealed": resealed}

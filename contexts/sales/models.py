@@ -17,6 +17,7 @@ from django.db import models
 
 # The command side's lookup tables live in their own module but belong to this app's models.
 from .command_side import *  # noqa: F401,F403,E402
+from .keyring import SalesDataKey  # noqa: F401,E402  (the command side's data keys)
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 

@@ -1,5 +1,9 @@
-"""Sales' side of the stock-reservation saga (consumer `sales`, source `catalog`):
-`StockReserved` confirms a delivery order, `StockReservationRejected` cancels it with reasons."""
+"""Sales' policies (consumer `sales`):
+
+- the stock-reservation saga (source `catalog`): `StockReserved` confirms a delivery order,
+  `StockReservationRejected` cancels it with reasons;
+- forgetting (source `customers`): `CustomerForgotten` destroys sales' key for the customer's
+  shipping addresses (docs/personal-data.md)."""
 
 from uuid import UUID
 
@@ -35,3 +39,15 @@ class ReservationRepliesPolicy(Policy):
     def on_StockReservationRejected(self, e: Envelope):
         execute(c.CancelOrder(order_id=UUID(e.data["order_id"]), reasons=rejection_reasons(e.data)),
                 Metadata.from_event(e))
+
+
+class ForgottenCustomersPolicy(Policy):
+    """Registered before the orders projection: an order placed in the same batch after the
+    `CustomerForgotten` then opens its address as erased, never in plaintext."""
+
+    name = "forgotten-customers"
+    consumer = "sales"
+    subscriptions = {"customers": {"CustomerForgotten"}}
+
+    def on_CustomerForgotten(self, e: Envelope):
+        execute(c.ForgetCustomerAddresses(customer_id=UUID(e.data["customer_id"])), Metadata.from_event(e))

@@ -18,9 +18,11 @@ Events of *different* streams may arrive in any order (Kafka keeps order per str
 a session may be opened before its till's registration arrives, a sale may be placed before
 the customer's registration arrives. Each such pair is reconciled whichever comes first.
 
-Customers' details events carry the personal fields sealed; they are read opened (`e.opened()`),
-and open as erased once the customer was forgotten (docs/personal-data.md). `CustomerForgotten`
-erases the name here too, so live consumption and a rebuild end the same.
+Customers' details events carry the personal fields sealed, and so does a delivery order's
+`OrderPlaced` its shipping address; they are read opened (`e.opened()`), and open as erased once
+the key was destroyed (docs/personal-data.md). `CustomerForgotten` erases the customer's name and
+their orders' addresses here too, `OrderAddressForgotten` one order's address, so live
+consumption and a rebuild end the same.
 
 Within one batch the subscribers run in registration order, so `register_projections()`
 registers the customer directory before the orders (an order placed in the same batch as the
@@ -43,6 +45,7 @@ from .models import (
     CustomerDirectoryEntry, OrderLineView, OrderView, PaymentView, PriceListCategory, PriceListEntry, RefundView,
     StoreDetails, TenderView, TillSessionView, TillView,
 )
+from .sealing import erased
 
 SALES, CATALOG, CUSTOMERS, STORES = "sales", "catalog", "customers", "stores"
 
@@ -356,7 +359,7 @@ class SalesOrdersProjection(Projection):
     tables = (OrderView, OrderLineView, PaymentView, RefundView)
     subscriptions = {
         SALES: {"OrderPlaced", "OrderConfirmed", "OrderCancelled", "PaymentRecorded", "OrderCompleted",
-                "OrderShipped", "OrderRefunded", "OrderVoided"},
+                "OrderShipped", "OrderRefunded", "OrderVoided", "OrderAddressForgotten"},
         # Orders show the customer's current name, whichever of the order and the name came first.
         CUSTOMERS: {"CustomerRegistered", "CustomerUpdated", "CustomerForgotten"},
     }
@@ -388,7 +391,9 @@ class SalesOrdersProjection(Projection):
     on_CustomerUpdated = on_CustomerRegistered
 
     def on_CustomerForgotten(self, e: Envelope):
-        self.orders.filter(customer_id=e.data["customer_id"]).exclude(customer_name=ERASED).update(customer_name=ERASED)
+        orders = self.orders.filter(customer_id=e.data["customer_id"])
+        orders.exclude(customer_name=ERASED).update(customer_name=ERASED)
+        orders.filter(ship_to__isnull=False).update(ship_to=erased())
 
     # -- the order's life ----------------------------------------------------------------------
     def on_OrderPlaced(self, e: Envelope):
@@ -401,7 +406,7 @@ class SalesOrdersProjection(Projection):
             customer_id=d.get("customer_id"), customer_name=self._customer_name(d.get("customer_id")),
             gross=money(d["gross"]), discount_total=money(d["discount_total"]), subtotal=money(d["subtotal"]),
             tax_total=money(d["tax_total"]), total=money(d["total"]), taxes=d.get("taxes") or [],
-            placed_at=utc(d["placed_at"]), ship_to=d.get("ship_to"))
+            placed_at=utc(d["placed_at"]), ship_to=e.opened().data["ship_to"] if d.get("ship_to") else None)
         self.save_row(order, e)
         self.lines.bulk_create([_line(d["order_id"], line) for line in d["lines"]])
 
@@ -434,6 +439,10 @@ class SalesOrdersProjection(Projection):
     def on_OrderVoided(self, e: Envelope):
         if order := self._order(e):
             self.save_row(order, e, status=OrderView.VOIDED, voided_at=utc(e.data["voided_at"]))
+
+    def on_OrderAddressForgotten(self, e: Envelope):
+        if order := self._order(e):
+            self.save_row(order, e, ship_to=erased() if order.ship_to is not None else None)
 
     def on_OrderShipped(self, e: Envelope):
         if order := self._order(e):

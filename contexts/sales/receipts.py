@@ -237,19 +237,27 @@ def render_text(order: OrderView, lines, payments, refunds, till: TillView | Non
     if c["ship_to"]:
         s = c["ship_to"]
         out += [rule, "Ship to:"]
-        out += [_cut(f"  {text}", WIDTH) for text in (s.get("name"), s.get("address"),
-                                                        f"{s.get('postal_code', '')} {s.get('city', '')}",
-                                                        s.get("country")) if text and text.strip()]
+        out += [_cut(f"  {text}", WIDTH) for text in ship_to_lines(s)]
     out.append(rule)
     out += [_centre(text) for text in c["footer"]]
     return "\n".join(out) + "\n"
 
 
 # --- HTML ---------------------------------------------------------------------------------------
+def ship_to_lines(ship_to: dict | None) -> list[str]:
+    """A shipping address as printed: an erased one (docs/personal-data.md) is its name alone."""
+    if not ship_to:
+        return []
+    place = f"{ship_to.get('postal_code') or ''} {ship_to.get('city') or ''}"
+    return [text.strip() for text in (ship_to.get("name"), ship_to.get("address"), place, ship_to.get("country"))
+            if text and text.strip()]
+
+
 def render_html(order: OrderView, lines, payments, refunds, till: TillView | None = None,
                 shop_name: str | None = None, currency: str | None = None, store: StoreDetails | None = None,
                 back_url: str | None = None, tender_names: dict | None = None) -> str:
     """The receipt as a print-friendly HTML page (`templates/sales/receipt.html`); with `back_url`
     (the back office) a way back and a print button above it, not printed."""
     content = receipt_content(order, lines, payments, refunds, till, shop_name, currency, store, tender_names)
-    return render_to_string("sales/receipt.html", {"receipt": content, "order": order, "back_url": back_url})
+    return render_to_string("sales/receipt.html", {"receipt": content, "order": order, "back_url": back_url,
+                                                   "ship_to_lines": ship_to_lines(content["ship_to"])})

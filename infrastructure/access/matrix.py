@@ -129,6 +129,7 @@ MATRIX: dict[str, str] = {
     "DELETE /api/v1/sales/tenders/{code}/": "manager",
     "POST /api/v1/sales/orders/{pk}/ship/": "till",
     "POST /api/v1/sales/orders/{pk}/cancel/": "till",
+    "POST /api/v1/sales/orders/{pk}/forget-address/": "manager",
     # --- reporting --------------------------------------------------------------------------
     "GET /api/v1/reports/": "manager",
     "GET /api/v1/reports/daily-sales/": "manager",

@@ -75,8 +75,11 @@ def object_schema(cls) -> dict:
 
 
 def event_schema(cls: type[DomainEvent]) -> dict:
-    # An event whose personal fields travel sealed describes its wire form itself (`wire_schema`).
-    schema = cls.wire_schema() if hasattr(cls, "wire_schema") else object_schema(cls)
+    # An event whose personal fields travel sealed describes its wire form itself (`wire_schema`),
+    # given the schema of its opened form.
+    schema = object_schema(cls)
+    if hasattr(cls, "wire_schema"):
+        schema = cls.wire_schema(schema)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://pos.example/schemas/{cls.context}/{cls.event_type()}.v{cls.schema_version}.json",

@@ -211,6 +211,11 @@ _TYPES = [
                 "It already shipped, completed or was cancelled.", RELOAD),
     ProblemType("not-shippable", 409, "Not shippable", "This order cannot be shipped.",
                 "It is not paid, or already shipped or cancelled.", RELOAD),
+    ProblemType("address-not-forgettable", 409, "Address not forgettable",
+                "This order's shipping address cannot be forgotten on its own.",
+                "A till sale has no address, and the addresses of an order naming a customer are erased by "
+                "forgetting that customer (they share the customer's key).",
+                "Forget the customer (POST /api/v1/customers/{id}/forget/), or check the order."),
     ProblemType("not-refundable", 409, "Not refundable", "This sale cannot be refunded.",
                 "Only completed sales are refunded.", RELOAD),
     ProblemType("refund-exceeds-sale", 409, "Refund exceeds sale",

@@ -1,7 +1,7 @@
 """Crypto-shredding on the real processes of full mode (tests/helpers/fleet.py: the relay worker,
 a Kafka consumer per context, the audit consumer writing to FerretDB): a customer is registered,
-sold to, refunded and forgotten; then their name, email, phone and address are nowhere in
-plaintext, not in the system's PostgreSQL database, Kafka topics, audit archive or process logs,
+sold to, refunded, sent a delivery order and forgotten; then their name, email, phone, address and
+the delivery order's shipping address are nowhere in plaintext, not in the system's PostgreSQL database, Kafka topics, audit archive or process logs,
 and rebuilding every projection gives the same read models.
 """
 
@@ -40,8 +40,16 @@ def a_person() -> dict:
             "address": {"line1": f"Lindenallee {tag}", "city": "Berlin", "country": "DE"}}
 
 
+def a_shipping_address() -> dict:
+    tag = uuid.uuid4().hex[:8]
+    return {"name": f"Zebedee Featherstonehaugh {tag}", "address": f"Pumpernickelstrasse {tag}",
+            "city": "Berlin", "postal_code": "10117", "country": "DE"}
+
+
 def needles(person: dict) -> list[str]:
-    return [person["name"], person["email"], person["phone"].lstrip("+"), person["address"]["line1"]]
+    ship_to = person["ship_to"]
+    return [person["name"], person["email"], person["phone"].lstrip("+"), person["address"]["line1"],
+            ship_to["name"], ship_to["address"]]
 
 
 def read_models() -> dict[str, list[dict]]:
@@ -92,11 +100,24 @@ def test_a_forgotten_customer_is_nowhere_in_plaintext_and_a_rebuild_agrees(  # n
     points = CustomerView.objects.get(id=customer_id).points_balance
     assert points == 7  # 3 x 3.50 = 10.50 earns 10; the refund of 1 x 3.50 takes back 3
 
+    # A delivery order to them: its shipping address is sealed under sales' key for the customer.
+    person["ship_to"] = a_shipping_address()
+    delivery = manager.post("/api/v1/sales/orders/", {
+        "kind": "delivery", "store_code": "RF1", "customer_id": customer_id, "ship_to": person["ship_to"],
+        "lines": [{"product_id": str(shop.products[1]), "quantity": 1}]}, format="json",
+        HTTP_IDEMPOTENCY_KEY=f"e2e-delivery-{uuid.uuid4().hex[:8]}")
+    assert delivery.status_code == 201, delivery.json()
+    delivery = delivery.json()
+    wait_for(lambda: OrderView.objects.filter(order_id=delivery["id"], status="confirmed",
+                                              ship_to=person["ship_to"]).exists(),
+             "the delivery order confirmed by the catalog's reservation, its address opened in sales", fleet)
+
     # Before forgetting: the event copies hold the details only sealed; read models may hold them.
     assert plaintext_scan.in_postgresql(needles(person), tables=EVENT_COPIES) == []
     assert plaintext_scan.in_kafka(needles(person)) == []
     assert plaintext_scan.in_ferretdb(needles(person)) == []
     assert OrderView.objects.get(order_id=order["id"]).customer_name == person["name"]
+    assert person["ship_to"]["name"] in api_client.get(f"/api/v1/sales/orders/{delivery['id']}/receipt/").content.decode()
 
     exported = manager.get(f"/api/v1/customers/{customer_id}/export/")
     assert exported.status_code == 200, exported.json()
@@ -111,8 +132,9 @@ def test_a_forgotten_customer_is_nowhere_in_plaintext_and_a_rebuild_agrees(  # n
     assert forgotten.status_code == 200, forgotten.json()
     assert forgotten.json()["status"] == "forgotten" and forgotten.json()["name"] == ERASED
     wait_for(lambda: OrderView.objects.filter(order_id=order["id"], customer_name=ERASED).exists()
-             and CustomerView.objects.filter(id=customer_id, status="forgotten").exists(),
-             "the read models to show the customer erased", fleet)
+             and CustomerView.objects.filter(id=customer_id, status="forgotten").exists()
+             and OrderView.objects.filter(order_id=delivery["id"], ship_to__name=ERASED).exists(),
+             "the read models to show the customer and their shipping address erased", fleet)
     wait_for(lambda: plaintext_scan.in_ferretdb(["CustomerForgotten"]),
              "the audit archive to have CustomerForgotten", fleet)
 
@@ -122,6 +144,9 @@ def test_a_forgotten_customer_is_nowhere_in_plaintext_and_a_rebuild_agrees(  # n
         ERASED, None, None, None, points)
     receipt = api_client.get(f"/api/v1/sales/orders/{order['id']}/receipt/?format=json").json()
     assert receipt["customer"] == ERASED
+    shipping = api_client.get(f"/api/v1/sales/orders/{delivery['id']}/receipt/?format=json").json()
+    assert shipping["customer"] == ERASED and shipping["ship_to"] == {
+        "name": ERASED, "address": None, "city": None, "postal_code": None, "country": None}
     assert api_client.get(f"/api/v1/sales/orders/{order['id']}/").json()["total"] == order["total"]
     assert manager.get(f"/api/v1/customers/{customer_id}/export/").status_code == 404
     history = manager.get(f"/api/v1/customers/{customer_id}/history/").json()

@@ -32,7 +32,7 @@ class SealedDetails:
     """A details event: the personal fields travel encrypted (the schema of the wire form)."""
 
     @classmethod
-    def wire_schema(cls) -> dict:
+    def wire_schema(cls, opened: dict) -> dict:
         return {
             "type": "object",
             "properties": {

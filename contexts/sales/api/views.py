@@ -278,6 +278,15 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
         check_till(request, None)
         return Response(execute(c.ShipOrder(order_id=_uuid(pk)), _meta(request)))
 
+    @extend_schema(request=None, responses={200: s.OrderState},
+                   summary="Forget a delivery order's shipping address (managers; an order naming no customer, whose "
+                           "addresses go with the customer). Forgetting again changes nothing.",
+                   extensions=problem_types("address-not-forgettable"))
+    @action(detail=True, methods=["post"], url_path="forget-address", permission_classes=[IsManager])
+    def forget_address(self, request, pk=None):
+        command = c.ForgetOrderAddress(order_id=_uuid(pk), requested_by=request.user.get_username())
+        return Response(execute(command, _meta(request)))
+
     @extend_schema(request=s.CancelIn, responses={200: s.OrderState}, summary="Cancel an unpaid delivery order",
                    extensions=problem_types("till-token-required", "not-cancellable"))
     @action(detail=True, methods=["post"])

@@ -17,8 +17,8 @@ from kernel.errors import Conflict, DomainError
 
 from .errors import NeedsManager
 from .events import (
-    SALES, OrderCancelled, OrderCompleted, OrderConfirmed, OrderLine, OrderPlaced, OrderRefunded, OrderShipped,
-    OrderVoided, PaymentRecorded, RefundLine, ReturnedPayment, ShipTo, TaxLine,
+    SALES, OrderAddressForgotten, OrderCancelled, OrderCompleted, OrderConfirmed, OrderLine, OrderPlaced,
+    OrderRefunded, OrderShipped, OrderVoided, PaymentRecorded, RefundLine, ReturnedPayment, ShipTo, TaxLine,
 )
 from .pricing import Totals, refund_share
 from .tender import BUILT_IN, POINTS, Points, TenderRule
@@ -56,6 +56,8 @@ class Order(Aggregate):
         self.payments: list[ReturnedPayment] = []  # what a void gives back
         self.placed_at: datetime | None = None
         self.taxes: tuple[TaxLine, ...] = ()  # the sale's tax by rate
+        self.has_address = False  # a delivery order's ship_to (personal data, sealed in OrderPlaced)
+        self.address_forgotten = False
 
     @property
     def remaining(self) -> Decimal:
@@ -289,7 +291,25 @@ class Order(Aggregate):
                               field="method", code="CardRefundExceedsPayment" if method == CARD else "RefundExceedsTender")
         return method
 
+    # -- personal data -------------------------------------------------------------------------
+    def forget_address(self, requested_by: str, at: datetime) -> bool:
+        """Erase the shipping address of an order naming no customer (its key is the order's own);
+        False when it was forgotten already. A customer's addresses go with the customer."""
+        if not self.has_address:
+            raise Conflict(f"Order {self.number} has no shipping address.", code="AddressNotForgettable")
+        if self.customer_id is not None:
+            raise Conflict(f"Order {self.number}'s address belongs to customer {self.customer_id}: forget the "
+                           "customer (POST /api/v1/customers/{id}/forget/) to erase it.",
+                           field="customer_id", code="AddressNotForgettable")
+        if self.address_forgotten:
+            return False
+        self._record(OrderAddressForgotten(order_id=self.uuid, requested_by=requested_by, forgotten_at=at))
+        return True
+
     # -- state changes -------------------------------------------------------------------------
+    def when_OrderAddressForgotten(self, e: OrderAddressForgotten):
+        self.address_forgotten = True
+
     def when_OrderPlaced(self, e: OrderPlaced):
         self.number, self.kind, self.status, self.store_code = e.number, e.kind, "placed", e.store_code
         self.till_id, self.session_id, self.cashier, self.customer_id = e.till_id, e.session_id, e.cashier, e.customer_id
@@ -297,6 +317,7 @@ class Order(Aggregate):
         self.gross, self.discount_total, self.tax_total, self.total = e.gross, e.discount_total, e.tax_total, e.total
         self.taxes = e.taxes
         self.placed_at = e.placed_at
+        self.has_address = e.ship_to is not None
 
     def when_PaymentRecorded(self, e: PaymentRecorded):
         self.paid += e.amount

@@ -1,17 +1,18 @@
 """Master key chores (docs/personal-data.md, "Rotating the master key"):
 
     manage.py master_key new <id>    print a new POS_MASTER_KEYS entry (put it first in the list)
-    manage.py master_key rewrap      wrap every customer key under the current (first) master key
+    manage.py master_key rewrap      wrap every context's data keys (customers, sales) under the current
+                                     (first) master key
 """
 
 from django.core.management.base import BaseCommand
 
-from contexts.customers import keyring
 from infrastructure.personal_data import cipher
+from infrastructure.personal_data.keyring import rewrap_every_keyring
 
 
 class Command(BaseCommand):
-    help = "Make a new master key entry, or rewrap the customers' data keys under the current master key."
+    help = "Make a new master key entry, or rewrap every context's data keys under the current master key."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -24,5 +25,5 @@ class Command(BaseCommand):
             # Printed once for the operator to store in the secret store; never logged.
             self.stdout.write(cipher.new_master_key_entry(key_id))
             return
-        changed = keyring.rewrap_all()
+        changed = rewrap_every_keyring()
         self.stdout.write(f"{changed} data keys rewrapped under master key {cipher.current_master_key().id!r}.")
