@@ -120,3 +120,13 @@ def test_embedded_mode_shows_no_debug_pages_unless_asked(tmp_path):
     assert got["debug"] is False
     assert "URLconf" not in got["page"] and "api/v1/" not in got["page"]
     assert _settings_of("s.DEBUG", **{**EMBEDDED, "DJANGO_DEBUG": "true"}, POS_DATA_DIR=str(tmp_path)) is True
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20"])
+def test_embedded_mode_with_debug_refuses_to_serve_the_network(tmp_path, host):
+    """Debug pages list every URL pattern: `make run` with DJANGO_DEBUG serves this machine only."""
+    result = subprocess.run(["bash", "scripts/run-embedded"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+                            env=child_env({"DJANGO_DEBUG": "true", "POS_HOST": host, "POS_DATA_DIR": str(tmp_path)}))
+
+    assert result.returncode == 2 and "loopback" in result.stderr, result.stderr
+    assert not (tmp_path / "pos.sqlite3").exists()  # refused before anything was set up
