@@ -127,6 +127,7 @@ def test_a_forgotten_customer_is_nowhere_in_plaintext_and_a_rebuild_agrees(  # n
     assert [e["event_type"] for e in export["events"]] == [
         "CustomerRegistered", "LoyaltyPointsEarned", "LoyaltyPointsReversed"]
     assert export["events"][0]["data"]["address"]["line1"] == person["address"]["line1"]
+    assert [a["ship_to"] for a in export["sales"]["delivery_addresses"]] == [person["ship_to"]]
 
     forgotten = manager.post(f"/api/v1/customers/{customer_id}/forget/")
     assert forgotten.status_code == 200, forgotten.json()

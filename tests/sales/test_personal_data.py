@@ -258,3 +258,17 @@ def test_forgetting_reseals_the_plaintext_address_of_older_code(shop, manager):
         for text in copies(row):
             assert all(needle not in text for needle in needles(ship_to))
         assert opened_ship_to(order_id) == ERASED_SHIP_TO
+
+
+# --- right of access --------------------------------------------------------------------------
+def test_the_customers_export_holds_the_addresses_of_their_delivery_orders_until_forgotten(shop, manager):
+    customer_id = make_customer("Ex Shipped")
+    ship_to = an_address()
+    order = deliver(manager, shop, ship_to, customer_id)
+    deliver(manager, shop, an_address())  # someone else's
+
+    held = manager.get(f"/api/v1/customers/{customer_id}/export/").json()["sales"]["delivery_addresses"]
+    assert [(a["order_id"], a["number"], a["ship_to"]) for a in held] == [(order["id"], order["number"], ship_to)]
+
+    execute(cc.ForgetCustomer(customer_id=customer_id, requested_by="test-manager"), meta("test-manager"))
+    assert manager.get(f"/api/v1/customers/{customer_id}/export/").status_code == 404
