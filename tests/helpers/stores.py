@@ -8,20 +8,26 @@ from contexts.stores.domain.events import STORES
 from contexts.stores.domain.store import stream_id_of
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
+from infrastructure.consumers.inbox import apply_batch
 from infrastructure.eventstore.store import EventStore
 from tests.helpers.waiting import wait_until
 
 
 def register_store(code: str = "S1", name: str = "Main Street", *, time_zone: str = "UTC",
-                   timeout: float = 60.0) -> str:
+                   timeout: float = 60.0, by_hand: bool = False) -> str:
     """Register store `code` through the stores context's command, unless its stream exists, and
     wait until sales' copy of the store directory has it: at once with in-process delivery
     (`embedded_delivery`), a moment later through Kafka. UTC by default, so local times, business
-    days and hours stay those of UTC, as for a store sales has not heard of."""
-    if not EventStore(STORES).current_version(stream_id_of(code)):
+    days and hours stay those of UTC, as for a store sales has not heard of. `by_hand`: for a test
+    whose commits deliver nothing (`django_db` without a transaction), its events are applied to
+    sales' consumer here, as the live one would."""
+    stream_id = stream_id_of(code)
+    if not EventStore(STORES).current_version(stream_id):
         execute(sto.RegisterStore(code=code, name=name, tax_id=f"TAX-{code}", time_zone=time_zone,
                                   address={"line1": "1 Test Street", "city": "Testing", "country": "GB"}),
                 Metadata.new(user="test-setup"))
+    if by_hand:
+        apply_batch("sales", EventStore(STORES).load(stream_id))
     wait_until(lambda: StoreDetails.objects.filter(code=code).exists(), timeout=timeout, interval=0.05,
                message=f"sales' copy of store {code} (delivered in-process or through Kafka)")
     return code
