@@ -104,7 +104,7 @@ def price_entry(product: catalog.ProductCreated) -> PriceEntry:
 
 
 def store_registered(code: str, name: str, *, time_zone: str = "UTC") -> stores.StoreRegistered:
-    """Feed it as `feed(event, store_stream_id(code))`."""
+    """Feed it on the store's stream (`contexts.stores.domain.store.stream_id_of(code)`)."""
     return stores.StoreRegistered(code=code, name=name, tax_id=f"TAX-{code}", time_zone=time_zone,
                                   address=stores.StoreAddress(line1="1 Test Street", line2="", city="Testing",
                                                               postal_code="", country="GB"),

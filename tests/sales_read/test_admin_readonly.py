@@ -14,6 +14,7 @@ from django.urls import reverse
 from contexts.sales.commands import OpenTillSession, RegisterTill
 from contexts.sales.domain import events as sales
 from contexts.sales.models import OrderView, TillSessionView, TillView
+from contexts.stores.domain.store import stream_id_of as store_stream_id
 from infrastructure.commands.bus import execute
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.models import StoredEvent
@@ -22,7 +23,7 @@ from tests.sales.support import META
 
 from .builders import (
     SHIP_TO, Feed, SessionStory, apply, completed, customer_registered, order_lines, order_placed, payment,
-    product_created, refunded, store_registered, store_stream_id,
+    product_created, refunded, store_registered,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
