@@ -119,7 +119,8 @@ def test_a_till_day_through_the_gateway(gateway_deployment):
 
     # The audit deployment archived every event of the three databases, and answers from FerretDB.
     every_event = sum(count_events(gw, alias, context) for alias, context in
-                      (("catalog", "catalog"), ("sales", "sales"), ("default", "customers")))
+                      (("catalog", "catalog"), ("sales", "sales"), ("default", "customers"),
+                       ("default", "stores")))  # the till's store
 
     def archived():
         body = ok(gw.request("GET", "/api/v1/audit/events/?page_size=1", token=manager))
