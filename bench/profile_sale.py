@@ -46,8 +46,10 @@ def main():
         return r.json()["access"]
 
     manager = token("manager", "manager-demo-pass")
-    r = client.post("/api/v1/sales/tills/", {"name": "Profile till", "store_code": "PROF", "store_name": "P"},
+    # In the demo's store S1 (a till belongs to a store sales knows; the demo data registers S1).
+    r = client.post("/api/v1/sales/tills/", {"name": "Profile till", "store_code": "S1"},
                     content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {manager}")
+    assert r.status_code == 201, r.content
     till = r.json()["id"]
     cashier = token("cashier", "cashier-demo-pass", till)  # a till-bound token: cashiers sell at one till
     r = client.post(f"/api/v1/sales/tills/{till}/open/", {"opening_float": "100.00"},

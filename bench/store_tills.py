@@ -49,14 +49,31 @@ def _products(count: int) -> list[uuid.UUID]:
     return ids
 
 
+def _register_stores(codes: set[str], meta) -> None:
+    """Each store through the stores context's command, its events applied to sales' consumer
+    here (a till belongs to a store sales knows; this benchmark runs no consumer)."""
+    from contexts.stores import commands as s
+    from contexts.stores.domain.events import STORES
+    from contexts.stores.domain.store import stream_id_of
+    from infrastructure.commands.bus import execute
+    from infrastructure.consumers.inbox import apply_batch
+    from infrastructure.eventstore.store import EventStore
+
+    for code in sorted(codes):
+        execute(s.RegisterStore(code=code, name=f"Bench {code}", tax_id=f"TAX-{code}", time_zone="UTC",
+                                address={"line1": "1 Bench Street", "city": "Benchmark", "country": "GB"}), meta)
+        apply_batch("sales", EventStore(STORES).load(stream_id_of(code)))
+
+
 def _open_tills(stores: list[str], meta) -> list[uuid.UUID]:
     from contexts.sales import commands as c
     from infrastructure.commands.bus import execute
 
+    _register_stores(set(stores), meta)
     tills = []
     for n, store in enumerate(stores):
         till = uuid.uuid4()
-        execute(c.RegisterTill(till_id=till, name=f"Till {n + 1}", store_code=store, store_name="Bench"), meta)
+        execute(c.RegisterTill(till_id=till, name=f"Till {n + 1}", store_code=store), meta)
         execute(c.OpenTillSession(session_id=uuid.uuid4(), till_id=till, cashier=f"bench-{n}",
                                   opening_float=Decimal("100.00")), meta)
         tills.append(till)

@@ -206,13 +206,29 @@ def products(api: Api, manager: str, wait: float = 60) -> list[str]:
     raise SystemExit("no products reached the sales price list (catalog -> Kafka -> sales consumer)")
 
 
-def open_tills(api: Api, manager: str, cashier_login, count: int, store: str) -> tuple[list[str], list[str]]:
-    """Registers `count` tills and opens a session on each with a till-bound cashier token
-    (login with `till_id`, as a till does); returns the tills and their tokens."""
+def register_store(api: Api, manager: str, store: str) -> None:
+    """Store `store` registered (a till belongs to a registered store), and known to sales: its
+    copy of the store directory arrives through Kafka, so a till is refused (422 unknown-store,
+    nothing stored) until then; `open_tills` waits for it with its first till."""
+    status, data = api.call("POST", "/api/v1/stores/", {
+        "code": store, "name": "Bench store", "tax_id": f"TAX-{store}", "time_zone": "UTC",
+        "address": {"line1": "1 Bench Street", "city": "Benchmark", "country": "GB"}}, token=manager)
+    assert status in (201, 409), (status, data)  # 409: registered already
+
+
+def open_tills(api: Api, manager: str, cashier_login, count: int, store: str, wait: float = 60) -> tuple[list[str], list[str]]:
+    """Registers store `store` and `count` tills in it, and opens a session on each with a
+    till-bound cashier token (login with `till_id`, as a till does); returns the tills and their tokens."""
+    register_store(api, manager, store)
     tills = []
+    deadline = time.time() + wait
     for i in range(count):
-        status, data = api.call("POST", "/api/v1/sales/tills/", {"name": f"Bench till {i}", "store_code": store,
-                                                                  "store_name": "Bench store"}, token=manager)
+        while True:
+            status, data = api.call("POST", "/api/v1/sales/tills/", {"name": f"Bench till {i}", "store_code": store},
+                                    token=manager)
+            if status != 422 or not str(data.get("type", "")).endswith("/unknown-store/") or time.time() > deadline:
+                break
+            time.sleep(0.2)  # sales has not heard of the store yet (stores -> Kafka -> sales consumer)
         assert status == 201, (status, data)
         tills.append(data["id"])
     tokens = [cashier_login(till) for till in tills]

@@ -138,8 +138,10 @@ def run(client) -> dict:  # noqa: PLR0915 - one straight scenario, read top to b
            status=201, show=False)
     s.call(manager, "DELETE", "/api/v1/sales/tenders/cheque/", status=200, template="/api/v1/sales/tenders/{code}/",
            summary="Retire a tender: payments by it are refused; PATCH active=true reinstates it")
-    s.call(manager, "POST", "/api/v1/sales/tills/", {"name": "Till 2", "store_code": "S1", "store_name": "Main Street"},
-           status=201, summary="Register a till in store S1 (its id goes into the till's configuration)")
+    s.call(manager, "POST", "/api/v1/sales/tills/", {"name": "Till 2", "store_code": "S1"},
+           status=201, summary="Register a till in store S1 (its id goes into the till's configuration)",
+           description="The store is one registered under /api/v1/stores/ and open (else 422 unknown-store or 409 "
+                       "store-closed); the till takes its name.")
     till = f"/api/v1/sales/tills/{TILL}/"
     s.call(cashier, "POST", f"{till}open/", {"opening_float": "150.00"}, status=201,
            template="/api/v1/sales/tills/{till_id}/open/", summary="Open the session with the float in the drawer")

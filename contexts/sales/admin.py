@@ -190,12 +190,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class TillForm(CommandModelForm):
     class Meta:
         model = TillView
-        fields = ["name", "store_code", "store_name"]
-        help_texts = {"store_code": "1 to 8 letters or digits (e.g. S1); it prefixes the store's order numbers."}
+        fields = ["name", "store_code"]
+        help_texts = {"store_code": "The code of a store registered under Stores and open (e.g. S1); the till "
+                                    "takes its name."}
 
     def build_command(self, data):
-        return c.RegisterTill(till_id=uuid.uuid4(), name=data["name"], store_code=data["store_code"],
-                              store_name=data["store_name"])
+        return c.RegisterTill(till_id=uuid.uuid4(), name=data["name"], store_code=data["store_code"])
 
 
 @admin.register(TillView)

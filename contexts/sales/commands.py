@@ -8,10 +8,11 @@ from uuid import UUID
 
 @dataclass(frozen=True)
 class RegisterTill:
+    """In a store registered with the stores context and open; the till takes its name."""
+
     till_id: UUID
     name: str
     store_code: str
-    store_name: str
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,24 @@ from .domain.events import ShipTo
 from .domain.order import DELIVERY, TILL, Order
 from .domain.pricing import PriceEntry, check_discount, price_line, totals
 from .domain.tender import BUILT_IN, POINTS, Points, Tender, clean_code, tender_stream_id
-from .domain.till import Till, TillSession
-from .models import CustomerDirectoryEntry, PriceListEntry
+from .domain.till import KnownStore, Till, TillSession, check_store, clean_store_code
+from .models import CustomerDirectoryEntry, PriceListEntry, StoreDetails
 
 MAX_LINES = 200
+
+
+# --- stores -----------------------------------------------------------------------------------
+def _known_store(uow: UnitOfWork, code) -> KnownStore | None:
+    """What sales knows of store `code`: its own copy of the stores context's directory, projected
+    from the stores events (as `_check_customer` reads its copy of the customers). Sales never reads
+    another context's tables: each context may have a database of its own. In full mode the copy
+    trails a registration by the relay and Kafka (well under a second), so a till or delivery order
+    naming a store registered a moment ago may be refused as unknown; the refusal says to retry,
+    and nothing was written. Registering a store and then its tills is a manager's set-up, not a
+    race a till sale runs into."""
+    row = (StoreDetails.objects.using(uow.db).filter(code=str(code or "").strip().upper())
+           .values_list("code", "name", "is_open").first())
+    return KnownStore(*row) if row else None
 
 
 # --- tills and sessions -----------------------------------------------------------------------
@@ -37,7 +51,7 @@ MAX_LINES = 200
 def register_till(cmd: c.RegisterTill, uow: UnitOfWork) -> dict:
     tills = uow.repository(Till)
     till = tills.get_or_new(cmd.till_id)
-    till.register(cmd.name, cmd.store_code, cmd.store_name)
+    till.register(cmd.name, cmd.store_code, _known_store(uow, cmd.store_code))
     tills.save(till)
     return {"id": till.id, "version": till.version, "name": till.name, "store_code": till.store_code,
             "store_name": till.store_name}
@@ -353,9 +367,11 @@ def place_delivery_order(cmd: c.PlaceDeliveryOrder, uow: UnitOfWork) -> dict:
     for field, value in ship_to.__dict__.items():
         if not value:
             raise DomainError("A delivery order needs a complete address.", field=f"ship_to.{field}")
+    code = clean_store_code(cmd.store_code)
+    check_store(code, _known_store(uow, code))  # before its number: an unknown store gets no counter
     orders = uow.repository(Order)
     order = orders.get_or_new(cmd.order_id)
-    order.place(number=_next_number(uow, cmd.store_code), kind=DELIVERY, store_code=cmd.store_code, till_id=None,
+    order.place(number=_next_number(uow, code), kind=DELIVERY, store_code=code, till_id=None,
                 session_id=None, cashier=cmd.cashier, customer_id=cmd.customer_id, lines=lines,
                 totals=totals(lines), placed_at=timezone.now(), ship_to=ship_to)
     try:

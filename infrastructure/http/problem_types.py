@@ -157,11 +157,14 @@ _TYPES = [
     ProblemType("store-exists", 409, "Store exists", "A store with this code is already registered.",
                 "Store codes are unique.", "Choose another code."),
     ProblemType("store-closed", 409, "Store closed", "The store is closed for business.",
-                "A closed store takes no staff or sales.", "Reopen the store first, or use another."),
+                "A closed store takes no new staff, tills or delivery orders (its tills keep working).",
+                "Reopen the store first, or use another."),
     ProblemType("store-open", 409, "Store open", "The store is already open.", "It was not closed.",
                 "Nothing to do."),
-    ProblemType("unknown-store", 422, "Unknown store", "No store has this code.", "The code is wrong or not yet known.",
-                "Check the store code."),
+    ProblemType("unknown-store", 422, "Unknown store", "No store has this code.",
+                "Tills, delivery orders and staff belong to a store registered under /api/v1/stores/; the code is "
+                "wrong, or the store is not yet known to sales (reads may trail writes). Nothing was changed.",
+                "Check the code (GET /api/v1/stores/); register the store first; if just registered, retry shortly."),
     # --- catalog ------------------------------------------------------------------------------------
     ProblemType("already-discontinued", 409, "Already discontinued", "The product is already discontinued.",
                 "Discontinuing happens once.", "Nothing to do."),

@@ -18,6 +18,7 @@ import pytest
 
 from tests.helpers.deployment import PASSWORD, gateway_deployment  # noqa: F401  (the shared fixture)
 from tests.helpers.net import http_get
+from tests.helpers.stores import register_till_over_api
 from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -50,8 +51,7 @@ def test_a_till_day_through_the_gateway(gateway_deployment):
     # customers (default database)
     customer = ok(gw.request("POST", "/api/v1/customers/", token=manager, json={"name": "Ada Gateway"}), 201)
     # sales (its own database): a till, opened by the cashier
-    till = ok(gw.request("POST", "/api/v1/sales/tills/", token=manager,
-                         json={"name": "GW till", "store_code": "GW1", "store_name": "Gateway Street"}), 201)
+    till = register_till_over_api(gw.request, manager, "GW till", "GW1", "Gateway Street")
     cashier = gw.token("gw-cashier", till=till["id"])  # a cashier works at a till: a till-bound token
     session = ok(gw.request("POST", f"/api/v1/sales/tills/{till['id']}/open/", token=cashier,
                             json={"opening_float": "50.00"}), 201)
@@ -119,7 +119,8 @@ def test_a_till_day_through_the_gateway(gateway_deployment):
 
     # The audit deployment archived every event of the three databases, and answers from FerretDB.
     every_event = sum(count_events(gw, alias, context) for alias, context in
-                      (("catalog", "catalog"), ("sales", "sales"), ("default", "customers")))
+                      (("catalog", "catalog"), ("sales", "sales"), ("default", "customers"),
+                       ("default", "stores")))  # the till's store
 
     def archived():
         body = ok(gw.request("GET", "/api/v1/audit/events/?page_size=1", token=manager))

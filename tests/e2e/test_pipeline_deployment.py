@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.helpers.deployment import Deployment
 from tests.helpers.processes import ManagedProcess
+from tests.helpers.stores import register_till_over_api
 from tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
@@ -55,8 +56,7 @@ def test_lag_grows_while_a_consumer_is_stopped_and_falls_to_zero_after(deploymen
     manager = gw.token("gw-manager")
     product = ok(gw.request("POST", "/api/v1/catalog/products/", token=manager, json={
         "sku": f"OPS-{uuid.uuid4().hex[:6]}", "name": "Ops coffee", "unit_price": "2.50", "tax_rate": "10"}), 201)
-    till = ok(gw.request("POST", "/api/v1/sales/tills/", token=manager,
-                         json={"name": "Ops till", "store_code": "OP1", "store_name": "Ops Street"}), 201)
+    till = register_till_over_api(gw.request, manager, "Ops till", "OP1", "Ops Street")
     cashier = gw.token("gw-cashier", till=till["id"])
     ok(gw.request("POST", f"/api/v1/sales/tills/{till['id']}/open/", token=cashier, json={"opening_float": "0.00"}),
        201)

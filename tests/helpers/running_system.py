@@ -21,6 +21,7 @@ import pytest
 
 from tests.helpers.deployment import Deployment
 from tests.helpers.kafka import event_ids, read_topic
+from tests.helpers.stores import register_till_over_api
 from tests.helpers.waiting import wait_until
 
 SALES_WORKERS = 3
@@ -182,8 +183,7 @@ class TillFloor:
         opened = []
         for n in range(tills):
             store = f"R{uuid.uuid4().hex[:5].upper()}"
-            till = ok(gw.request("POST", "/api/v1/sales/tills/", token=manager, json={
-                "name": f"till {n}", "store_code": store, "store_name": "Reliability Street"}), 201)
+            till = register_till_over_api(gw.request, manager, f"till {n}", store, "Reliability Street")
             token = gw.token("gw-cashier", till=till["id"])
             ok(gw.request("POST", f"/api/v1/sales/tills/{till['id']}/open/", token=token,
                           json={"opening_float": "50.00"}), 201)

@@ -20,6 +20,7 @@ import pytest
 
 from infrastructure.consumers import registry
 from tests.helpers.deployment import PASSWORD, Deployment
+from tests.helpers.stores import register_till_over_api
 from tests.helpers.waiting import wait_until
 from tests.helpers import soak_checks as check
 from tests.helpers.soak_tills import Till, TillRun, run_tills
@@ -113,8 +114,7 @@ def test_fifty_tills_sell_for_a_minute_and_every_figure_adds_up(deployment):
 
     def open_till(i):
         store = STORES[i % len(STORES)]
-        till = ok(call("POST", "/api/v1/sales/tills/", token=manager,
-                             json={"name": f"Soak till {i}", "store_code": store, "store_name": "Soak St"}), 201)
+        till = register_till_over_api(call, manager, f"Soak till {i}", store, "Soak St")
         cashier = token(f"soak-cashier-{i:02d}", till=till["id"])
         run = TillRun(till["id"], store, cashier, opening_float=D("150.00"), seed=i)
         opened = ok(call("POST", f"/api/v1/sales/tills/{till['id']}/open/", token=cashier,

@@ -119,8 +119,8 @@ def run_known_days(clock: Clock, alice, bob, manager, *, users: dict) -> dict:
     for code, name in (("S1", "Main Street"), ("S2", "Harbour")):  # both shops keep UTC as their local time
         execute(sto.RegisterStore(code=code, name=name, tax_id=f"GB{code}", time_zone="UTC",
                                   address={"line1": "1 Quay", "city": "Portsmouth", "country": "GB"}), META)
-    execute(sal.RegisterTill(till_id=t1, name="Front till", store_code="S1", store_name="Main Street"), META)
-    execute(sal.RegisterTill(till_id=t2, name="Harbour till", store_code="S2", store_name="Harbour"), META)
+    execute(sal.RegisterTill(till_id=t1, name="Front till", store_code="S1"), META)
+    execute(sal.RegisterTill(till_id=t2, name="Harbour till", store_code="S2"), META)
     ids["tills"] = {"T1": t1, "T2": t2}
     at_till(alice, users["alice"], t1)
     at_till(bob, users["bob"], t2)

@@ -1,4 +1,5 @@
-"""Shared set-up for sales tests: products in the catalog (and so in sales' price list), a till."""
+"""Shared set-up for sales tests: products in the catalog (and so in sales' price list), a till in
+a registered store."""
 
 import uuid
 from decimal import Decimal
@@ -7,6 +8,7 @@ from contexts.catalog import commands as cat
 from contexts.sales import commands as sal
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
+from tests.helpers.stores import register_store
 
 META = Metadata.new(user="test-setup")
 
@@ -20,9 +22,11 @@ def make_product(sku: str, price: str, tax: str = "20", stock: int = 0, includes
     return product_id
 
 
-def make_till(name: str = "Till 1", store: str = "S1") -> uuid.UUID:
+def make_till(name: str = "Till 1", store: str = "S1", store_name: str = "Main Street") -> uuid.UUID:
+    """A till in store `store`, registered first (unless it is) and known to sales."""
+    register_store(store, store_name)
     till_id = uuid.uuid4()
-    execute(sal.RegisterTill(till_id=till_id, name=name, store_code=store, store_name="Main Street"), META)
+    execute(sal.RegisterTill(till_id=till_id, name=name, store_code=store), META)
     return till_id
 
 

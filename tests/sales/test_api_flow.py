@@ -13,7 +13,8 @@ from django.utils import timezone
 from contexts.catalog.models import ProductView
 from contexts.sales.models import OrderView, TillSessionView
 from infrastructure.eventstore.models import StoredEvent
-from tests.sales.support import make_product, sale_body, sell
+from tests.helpers.auth import at_till
+from tests.sales.support import make_product, make_till, sale_body, sell
 
 pytestmark = pytest.mark.integration
 
@@ -200,7 +201,8 @@ def test_pay_later_and_receipt(shop):
     data = receipt.json()
     assert (data["number"], data["total"], data["change"], data["store"], data["till"]) == (
         order["number"], "17.12", "2.88",
-        {"code": "S1", "name": "Main Street", "address": [], "tax_id": "", "time_zone": "UTC"}, "Till 1")
+        {"code": "S1", "name": "Main Street", "address": ["1 Test Street", "Testing", "GB"], "tax_id": "TAX-S1",
+         "time_zone": "UTC"}, "Till 1")
     assert [(p["method"], p["amount"]) for p in data["payments"]] == [("Card", "10.00"), ("Cash", "10.00")]
     assert [(i["name"], i["quantity"], i["total"]) for i in data["items"]] == [
         ("Product COF", 3, "14.97"), ("Product SOAP", 1, "2.15")]
@@ -211,17 +213,18 @@ def test_pay_later_and_receipt(shop):
     assert history[0]["user"] == "test-cashier"
 
 
-def test_a_registered_store_s_receipt_shows_its_details_and_local_time(shop):
+def test_a_registered_store_s_receipt_shows_its_details_and_local_time(shop, cashier_user):
     """The stores context's events reach sales' store details: its receipts print the store's
     name, address, tax id, header and footer, and the time as the shop's clock showed it."""
     from tests.stores.support import BERLIN, register_store
 
-    register_store(BERLIN, code="S1")
-    client, till = shop["client"], shop["till"]
+    register_store(BERLIN)  # BER (the shop's own till is in S1, registered with a test address)
+    client, till = shop["client"], make_till("Till 1", store="BER")
+    at_till(client, cashier_user, till)
     client.post(f"/api/v1/sales/tills/{till}/open/", {"opening_float": "0.00"}, format="json")
     order = sell(client, sale_body(till, [(shop["coffee"], 1, None)], [("card", "4.99")])).json()
     data = client.get(f"/api/v1/sales/orders/{order['id']}/receipt/?format=json").json()
-    assert data["store"] == {"code": "S1", "name": "Berlin Mitte", "address": ["Unter den Linden 1", "10117 Berlin", "DE"],
+    assert data["store"] == {"code": "BER", "name": "Berlin Mitte", "address": ["Unter den Linden 1", "10117 Berlin", "DE"],
                              "tax_id": "DE123456789", "time_zone": "Europe/Berlin"}
     berlin = OrderView.objects.get(order_id=order["id"]).placed_at.astimezone(zoneinfo.ZoneInfo("Europe/Berlin"))
     assert data["date"] == f"{berlin:%Y-%m-%d %H:%M} {berlin.tzname()}"

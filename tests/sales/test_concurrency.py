@@ -13,6 +13,7 @@ from contexts.sales.models import OrderView
 from infrastructure.eventstore.models import StoredEvent
 from tests.helpers.auth import till_token
 from tests.helpers.delivery import embedded_delivery  # noqa: F401
+from tests.helpers.stores import register_store
 from tests.sales.support import make_product, make_till, sale_body
 
 pytestmark = pytest.mark.integration
@@ -50,6 +51,7 @@ def client_for(user, till=None) -> APIClient:
 
 def test_thirty_concurrent_delivery_orders_for_ten_units_confirm_exactly_ten(embedded_delivery, manager_user):
     product = make_product("LAST10", "9.00", stock=10)
+    register_store("S1")  # a delivery order names a registered store
 
     def order(i):
         return client_for(manager_user).post(

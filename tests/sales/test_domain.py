@@ -12,7 +12,7 @@ from contexts.sales.commands import RefundLineRequest as RefundLine
 from contexts.sales.domain.errors import NeedsManager
 from contexts.sales.domain.order import DELIVERY, TILL, Order
 from contexts.sales.domain.pricing import PriceEntry, check_discount, price_line, refund_share, totals
-from contexts.sales.domain.till import Till, TillSession
+from contexts.sales.domain.till import KnownStore, Till, TillSession, check_store
 from kernel.errors import Conflict, DomainError
 
 pytestmark = pytest.mark.unit
@@ -189,13 +189,42 @@ def test_refund_of_an_unpaid_sale_is_refused():
 
 
 # --- tills and sessions -----------------------------------------------------------------------
+MAIN_STREET = KnownStore(code="S1", name="Main Street", is_open=True)
+
+
 def test_till_registration_rules():
     till = Till(str(uuid.uuid4()))
     with pytest.raises(DomainError) as err:
-        till.register("Till 1", "s 1", "Main Street")
+        till.register("Till 1", "s 1", MAIN_STREET)
     assert err.value.field == "store_code"
-    till.register("Till 1", "s1", "Main Street")
-    assert till.store_code == "S1"
+    till.register("Till 1", "s1", MAIN_STREET)
+    assert (till.store_code, till.store_name) == ("S1", "Main Street")
+
+
+def test_a_till_belongs_to_a_registered_store_and_takes_its_name():
+    till = Till(str(uuid.uuid4()))
+    with pytest.raises(DomainError) as err:
+        till.register("Till 1", "ZZZZ9", None)  # no store of that code is known
+    assert (type(err.value), err.value.code, err.value.field) == (DomainError, "UnknownStore", "store_code")
+    assert "There is no store ZZZZ9" in err.value.message and not till.pending_events
+    till.register("Till 1", "s1", MAIN_STREET)
+    (event,) = till.pending_events
+    assert (event.store_code, event.store_name) == ("S1", "Main Street")
+
+
+def test_a_closed_store_takes_no_new_till_or_delivery_order():
+    closed = KnownStore(code="S2", name="Harbour", is_open=False)
+    till = Till(str(uuid.uuid4()))
+    with pytest.raises(Conflict) as err:
+        till.register("Till 1", "S2", closed)
+    assert (err.value.status, err.value.code, err.value.field) == (409, "StoreClosed", "store_code")
+    assert not till.pending_events
+    with pytest.raises(Conflict):
+        check_store("S2", closed)
+    with pytest.raises(DomainError) as unknown:
+        check_store("S3", None)
+    assert unknown.value.code == "UnknownStore"
+    assert check_store("S1", MAIN_STREET) is MAIN_STREET
 
 
 def test_session_z_report_adds_up():

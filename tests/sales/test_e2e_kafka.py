@@ -28,8 +28,8 @@ from tests.helpers.consumers import ConsumerThread
 from tests.sales.support import make_product, make_till, sale_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-CONTEXTS = ("catalog", "customers", "sales")  # the publishers
-CONSUMERS = (*CONTEXTS, "reporting")
+CONTEXTS = ("stores", "catalog", "customers", "sales")  # the publishers (a till's store reaches sales too)
+CONSUMERS = ("catalog", "customers", "sales", "reporting")
 WAIT_S = 60
 
 

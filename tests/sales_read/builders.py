@@ -20,6 +20,7 @@ from contexts.customers.domain import events as customers
 from contexts.sales.domain import events as sales
 from contexts.sales.domain.pricing import PriceEntry, price_line, totals
 from contexts.sales.domain.till import TillSession
+from contexts.stores.domain import events as stores
 from infrastructure.consumers.inbox import apply_batch
 from infrastructure.eventstore.databases import db_for
 from infrastructure.personal_data.sealing import sealed_data
@@ -43,6 +44,8 @@ def stream_type_of(event) -> str:
         return "Product"
     if event.context == "customers":
         return "Customer"
+    if event.context == "stores":
+        return "Store"
     return STREAM_TYPES[type(event).__name__]
 
 
@@ -98,6 +101,14 @@ def price_entry(product: catalog.ProductCreated) -> PriceEntry:
     return PriceEntry(product_id=product.product_id, sku=product.sku, name=product.name,
                       unit_price=product.unit_price, tax_rate=product.tax_rate,
                       price_includes_tax=product.price_includes_tax, active=True)
+
+
+def store_registered(code: str, name: str, *, time_zone: str = "UTC") -> stores.StoreRegistered:
+    """Feed it on the store's stream (`contexts.stores.domain.store.stream_id_of(code)`)."""
+    return stores.StoreRegistered(code=code, name=name, tax_id=f"TAX-{code}", time_zone=time_zone,
+                                  address=stores.StoreAddress(line1="1 Test Street", line2="", city="Testing",
+                                                              postal_code="", country="GB"),
+                                  receipt_header="", receipt_footer="")
 
 
 def customer_registered(name: str, customer_id=None) -> customers.CustomerRegistered:

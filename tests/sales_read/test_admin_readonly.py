@@ -14,6 +14,7 @@ from django.urls import reverse
 from contexts.sales.commands import OpenTillSession, RegisterTill
 from contexts.sales.domain import events as sales
 from contexts.sales.models import OrderView, TillSessionView, TillView
+from contexts.stores.domain.store import stream_id_of as store_stream_id
 from infrastructure.commands.bus import execute
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.models import StoredEvent
@@ -22,7 +23,7 @@ from tests.sales.support import META
 
 from .builders import (
     SHIP_TO, Feed, SessionStory, apply, completed, customer_registered, order_lines, order_placed, payment,
-    product_created, refunded,
+    product_created, refunded, store_registered,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -61,7 +62,10 @@ def shop() -> Shop:
                            ship_to=SHIP_TO, cashier="web")
     to_cancel = order_placed(number="W1-000002", kind="delivery", store_code="W1",
                              lines=order_lines((notebook, 2, "0")), ship_to=SHIP_TO, cashier="web")
+    stores = [store_registered("S1", "Main Street"), store_registered("S2", "Side Street"),
+              store_registered("W1", "Web Shop")]  # a till or delivery order names a registered store
     envelopes = [
+        *(feed(store, store_stream_id(store.code)) for store in stores),
         feed(coffee, coffee.product_id), feed(notebook, notebook.product_id), feed(grace, grace.customer_id),
         story.registered, story.opened, story.cash_in, *story.trading,
         feed(sale, sale.order_id),
@@ -184,8 +188,7 @@ def test_registering_a_till_through_the_admin_appends_TillRegistered(manager, sh
     add = manager.get(_url("tillview", "add"))
     assert add.status_code == 200 and 'name="store_code"' in add.text
 
-    response = manager.post(_url("tillview", "add"), {"name": "Back till", "store_code": "s2",
-                                                      "store_name": "Side Street"})
+    response = manager.post(_url("tillview", "add"), {"name": "Back till", "store_code": "s2"})
 
     assert response.status_code == 302 and response.url == _url("tillview", "changelist")
     (event,) = StoredEvent.objects.filter(context="sales", event_type="TillRegistered", data__name="Back till")
@@ -198,10 +201,18 @@ def test_registering_a_till_through_the_admin_appends_TillRegistered(manager, sh
 
 def test_a_refused_till_registration_is_a_form_error(manager, shop):
     before = StoredEvent.objects.count()
-    response = manager.post(_url("tillview", "add"), {"name": "Back till", "store_code": "S-2!",
-                                                      "store_name": "Side Street"})
+    response = manager.post(_url("tillview", "add"), {"name": "Back till", "store_code": "S-2!"})
     assert response.status_code == 200
     assert "A store code is 1 to 8 letters or digits" in response.text
+    assert StoredEvent.objects.count() == before
+
+
+def test_a_till_in_a_store_that_is_not_registered_is_a_form_error(manager, shop):
+    before = StoredEvent.objects.count()
+    response = manager.post(_url("tillview", "add"), {"name": "Back till", "store_code": "ZZZZ9"})
+    assert response.status_code == 200
+    assert "There is no store ZZZZ9: register it under Stores first" in response.text
+    assert 'name="store_code" value="ZZZZ9"' in response.text  # the input is kept
     assert StoredEvent.objects.count() == before
 
 
@@ -265,7 +276,7 @@ def test_the_refund_page_runs_RefundOrder_and_shows_refusals_as_form_errors(mana
 
     # Every refund, card too, goes through a till's open session: open one in the back office's till.
     till = uuid.uuid4()
-    execute(RegisterTill(till_id=till, name="Back office", store_code="S1", store_name="Main Street"), META)
+    execute(RegisterTill(till_id=till, name="Back office", store_code="S1"), META)
     execute(OpenTillSession(session_id=uuid.uuid4(), till_id=till, cashier="manager", opening_float=D("0")), META)
     _project_new_events()
     too_many = manager.post(url, {"line_no": "2", "quantity": "4", "method": "card", "reason": "wrong size",

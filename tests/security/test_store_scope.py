@@ -12,6 +12,7 @@ from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
 from tests.conftest import _make_user
 from tests.helpers.auth import at_till
+from tests.helpers.stores import register_store
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("embedded_delivery")]
 
@@ -21,8 +22,8 @@ def tills(db):
     """One till in store BER and one in NYC."""
     ids = {"BER": uuid.uuid4(), "NYC": uuid.uuid4()}
     for code, till_id in ids.items():
-        execute(sal.RegisterTill(till_id=till_id, name=f"Till {code}", store_code=code, store_name=code),
-                Metadata.new(user="test-setup"))
+        register_store(code, code)
+        execute(sal.RegisterTill(till_id=till_id, name=f"Till {code}", store_code=code), Metadata.new(user="test-setup"))
     return ids
 
 

@@ -40,7 +40,9 @@ class ShipToIn(serializers.Serializer):
 class OrderIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=OrderView.KIND_CHOICES, default="till")
     till_id = serializers.UUIDField(required=False, help_text="Required for a till sale.")
-    store_code = serializers.CharField(max_length=8, required=False, help_text="Required for a delivery order.")
+    store_code = serializers.CharField(max_length=8, required=False,
+                                       help_text="Required for a delivery order: a store registered under "
+                                                 "/api/v1/stores/ and open.")
     lines = LineIn(many=True, allow_empty=False, max_length=MAX_LINES)
     payments = PaymentIn(many=True, required=False, default=list, max_length=MAX_PAYMENTS)
     customer_id = serializers.UUIDField(required=False, allow_null=True)
@@ -90,8 +92,9 @@ class CancelIn(serializers.Serializer):
 class TillIn(serializers.Serializer):
     id = serializers.UUIDField(required=False)
     name = serializers.CharField(max_length=60)
-    store_code = serializers.CharField(max_length=8)
-    store_name = serializers.CharField(max_length=100)
+    store_code = serializers.CharField(max_length=8, help_text="A store registered under /api/v1/stores/ and open.")
+    store_name = serializers.CharField(max_length=100, required=False,
+                                       help_text="Deprecated and ignored: the till takes its store's registered name.")
 
 
 class OpenIn(serializers.Serializer):

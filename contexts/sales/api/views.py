@@ -127,11 +127,13 @@ class TillViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMode
     def get_permissions(self):
         return [IsManager()] if self.action == "create" else [IsCashier()]
 
-    @extend_schema(request=s.TillIn, responses={201: s.TillState})
+    @extend_schema(request=s.TillIn, responses={201: s.TillState},
+                   summary="Register a till in a registered, open store (it takes the store's name)",
+                   extensions=problem_types("unknown-store", "store-closed"))
     def create(self, request):
         data = _valid(s.TillIn, request)
         result = execute(c.RegisterTill(till_id=data.get("id") or uuid.uuid4(), name=data["name"],
-                                        store_code=data["store_code"], store_name=data["store_name"]), _meta(request))
+                                        store_code=data["store_code"]), _meta(request))
         return Response(result, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.OpenIn, responses={201: s.SessionState}, summary="Open a session on this till",
@@ -208,7 +210,8 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
                    parameters=[idempotency_key(required=True), APPROVAL_HEADER],
                    summary="Place a till sale (priced by the server) or a delivery order",
                    extensions=problem_types(*AT_TILL, "no-open-session", "unknown-product", "discontinued-product",
-                                            "unknown-customer", "needs-manager", "overpaid",
+                                            "unknown-customer", "unknown-store", "store-closed",
+                                            "needs-manager", "overpaid",
                                             "card-overpayment", "tender-too-large", "unknown-tender", "reference-required",
                                             "tender-gives-no-change", "points-need-customer", "not-enough-points",
                                             "points-not-whole", "placed-at-in-future",
@@ -226,7 +229,7 @@ class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveMod
             if data["kind"] == "delivery":
                 return execute(c.PlaceDeliveryOrder(
                     order_id=uuid.uuid4(), cashier=request.user.get_username(),
-                    store_code=data["store_code"].strip().upper(), lines=lines,
+                    store_code=data["store_code"], lines=lines,
                     ship_to=c.ShipToRequest(**data["ship_to"]), customer_id=customer,
                     max_discount_percent=limits["max_discount_percent"]), _meta(request))
             return execute(c.PlaceTillSale(

@@ -1,6 +1,7 @@
 """Tills (registered by a manager) and their sessions (opened, used and closed by a cashier)."""
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -30,6 +31,38 @@ def clean_amount(value, field: str, *, allow_zero=True, allow_negative=False) ->
     return amount
 
 
+@dataclass(frozen=True)
+class KnownStore:
+    """A store as sales knows it: its copy of the stores context's directory (`StoreDetails`)."""
+
+    code: str
+    name: str
+    is_open: bool
+
+
+def clean_store_code(value, field: str = "store_code") -> str:
+    code = str(value or "").strip().upper()
+    if not STORE_CODE.match(code):
+        raise DomainError("A store code is 1 to 8 letters or digits (e.g. S1); it prefixes order numbers.",
+                          field=field)
+    return code
+
+
+def check_store(code: str, store: KnownStore | None, field: str = "store_code") -> KnownStore:
+    """A new till or delivery order names a store registered with the stores context (never a
+    store of its own making, with numbering and report rows of its own) that is open for business.
+    A closed store keeps its tills, their sessions, sales and refunds; it takes no new ones.
+    `store` is sales' copy, which trails the stores context in full mode: the message says so."""
+    if store is None:
+        raise DomainError(f"There is no store {code}: register it under Stores first (a store registered a "
+                          "moment ago may not be known to sales yet; retry shortly).", field=field,
+                          code="UnknownStore")
+    if not store.is_open:
+        raise Conflict(f"Store {code} is closed for business: it takes no new tills or delivery orders. "
+                       "Reopen it first.", field=field, code="StoreClosed")
+    return store
+
+
 class Till(Aggregate):
     context = SALES
     stream_type = "Till"
@@ -38,19 +71,17 @@ class Till(Aggregate):
         super().__init__(stream_id)
         self.name = self.store_code = self.store_name = ""
 
-    def register(self, name: str, store_code: str, store_name: str):
+    def register(self, name: str, store_code: str, store: KnownStore | None):
+        """`store` is what sales knows of the store `store_code` names (None: nothing); the till
+        takes the store's registered name."""
         if self.exists:
             raise Conflict("This till is already registered.")
-        name, store_name = " ".join((name or "").split()), " ".join((store_name or "").split())
-        code = (store_code or "").strip().upper()
+        name = " ".join((name or "").split())
         if not name or len(name) > 60:
             raise DomainError("A till needs a name of 1 to 60 characters.", field="name")
-        if not STORE_CODE.match(code):
-            raise DomainError("A store code is 1 to 8 letters or digits (e.g. S1); it prefixes order numbers.",
-                              field="store_code")
-        if not store_name or len(store_name) > 100:
-            raise DomainError("A store needs a name of 1 to 100 characters.", field="store_name")
-        self._record(TillRegistered(till_id=self.uuid, name=name, store_code=code, store_name=store_name))
+        code = clean_store_code(store_code)
+        store = check_store(code, store)
+        self._record(TillRegistered(till_id=self.uuid, name=name, store_code=code, store_name=store.name))
 
     def when_TillRegistered(self, e):
         self.name, self.store_code, self.store_name = e.name, e.store_code, e.store_name
