@@ -4,7 +4,8 @@ decrypted, as one JSON document. A query, not a command: it changes nothing.
 What is held: the command side's state (replayed from the events, so it is the truth even when
 the read model trails), the read model's row, and every event of the customer's stream with its
 details opened and who/when/which till; and what sales holds about them, the shipping addresses
-of their delivery orders (sales' own query, contexts/sales/export.py; sales keeps the customer's
+of their delivery orders (sales' own query, registered with infrastructure/personal_data/holdings.py
+and keyed by the context's name; sales keeps the customer's
 name too, opened from these same events, see docs/personal-data.md). A forgotten customer has
 nothing left to hand over: NotFound.
 """
@@ -15,10 +16,9 @@ from django.utils import timezone
 
 from infrastructure.aggregates.repository import Repository
 from infrastructure.eventstore.store import EventStore
+from infrastructure.personal_data.holdings import holdings
 from kernel.errors import NotFound
 from kernel.serialization import to_json
-
-from contexts.sales.export import held_about_customer as held_by_sales
 
 from .domain.customer import Customer
 from .domain.events import CUSTOMERS
@@ -40,5 +40,5 @@ def customer_export(customer_id) -> dict:
         "read_model": row,
         "events": [{"event_type": e.event_type, "version": e.version, "recorded_at": e.recorded_at,
                     "data": e.data, **{key: e.metadata.get(key) for key in METADATA_KEYS}} for e in events],
-        "sales": held_by_sales(customer.id),
+        **holdings(customer.id),
     })

@@ -477,8 +477,6 @@ def refund_order(cmd: c.RefundOrder, uow: UnitOfWork) -> dict:
     return {**order.state(), "refund_id": str(cmd.refund_id), "refund": order.refund_state(cmd.refund_id)}
 
 
-
-
 # --- personal data (docs/personal-data.md) ----------------------------------------------------
 @handles(c.ForgetOrderAddress, retry_on_conflict=True)
 def forget_order_address(cmd: c.ForgetOrderAddress, uow: UnitOfWork) -> dict:
