@@ -167,6 +167,23 @@ class ProductSales(Figures):
         verbose_name_plural = "product sales"
 
 
+class TaxRateSales(Figures):
+    """Per tax rate (percent), from the rate each sold line carried: `orders` = orders with a line
+    at this rate, `tax` the tax those lines contained; refunds at the rate of the line they refund."""
+
+    day = models.DateField()
+    store_code = models.CharField(max_length=8)
+    rate = models.DecimalField(max_digits=5, decimal_places=2)
+
+    KEY = ("day", "store_code", "rate")
+
+    class Meta:
+        db_table = "reporting_tax_rate_sales"
+        ordering = ["day", "store_code", "rate"]
+        constraints = [models.UniqueConstraint(fields=["day", "store_code", "rate"], name="reporting_tax_rate_uniq")]
+        verbose_name_plural = "tax rate sales"
+
+
 class PaymentMethodSales(models.Model):
     """The payment mix: money kept per method (after change) of the orders completed that day,
     and money given back per method on the refund's day."""
@@ -202,6 +219,8 @@ class CompletedSale(models.Model):
     total = _money()
     completed_at = models.DateTimeField()
     day = models.DateField(db_index=True)
+    # line number -> tax rate, so a refund's tax counts under the rate of the line it refunds
+    line_rates = models.JSONField(default=dict)
 
     class Meta:
         db_table = "reporting_completed_sale"

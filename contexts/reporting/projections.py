@@ -31,6 +31,7 @@ product names are joined when a report is read, not copied when a sale is projec
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.projections.projection import Projection
@@ -38,7 +39,7 @@ from infrastructure.projections.values import ZERO, money, utc, uuid_or_none
 
 from .models import (
     CashierSales, CategoryEntry, CompletedSale, DailySales, HourlySales, Payment, PaymentMethodSales, ProductEntry,
-    ProductSales, Refund, TillEntry, TillSessionMethod, TillSessionReport,
+    ProductSales, Refund, TaxRateSales, TillEntry, TillSessionMethod, TillSessionReport,
 )
 from .sql import Rollup, insert_new
 from .store_calendar import StoreCalendarProjection, local, zones_of
@@ -186,8 +187,8 @@ class SalesFiguresProjection(Projection):
 
     name = "sales_figures"
     consumer = REPORTING
-    tables = (DailySales, HourlySales, CashierSales, ProductSales, PaymentMethodSales, CompletedSale, Refund,
-              Payment)
+    tables = (DailySales, HourlySales, CashierSales, ProductSales, TaxRateSales, PaymentMethodSales, CompletedSale,
+              Refund, Payment)
     subscriptions = {SALES: {"PaymentRecorded", "OrderCompleted", "OrderRefunded"}}
 
     def handle(self, envelopes: list[Envelope]) -> None:
@@ -218,7 +219,8 @@ class SalesFiguresProjection(Projection):
             facts.setdefault(uuid_or_none(d["order_id"]), {
                 "order_id": uuid_or_none(d["order_id"]), "number": d["number"], "kind": d["kind"],
                 "store_code": d["store_code"], "cashier": d["cashier"], "session_id": uuid_or_none(d.get("session_id")),
-                "total": money(d["total"]), "completed_at": at, "day": there.date()})
+                "total": money(d["total"]), "completed_at": at, "day": there.date(),
+                "line_rates": {str(line["line_no"]): str(money(line["tax_rate"])) for line in d["lines"]}})
         new = insert_new(CompletedSale, list(facts.values()), using=self.db)
         if not new:
             return
@@ -254,13 +256,23 @@ class SalesFiguresProjection(Projection):
             product["total"] += money(line["total"])
         for product_id, product in per_product.items():
             rollup.add(ProductSales, (day, store, product_id), **product)
+        per_rate: dict = {}
+        for line in d["lines"]:
+            rate = per_rate.setdefault(money(line["tax_rate"]), {"orders": 1, "items": 0, "gross": ZERO,
+                                                                 "discounts": ZERO, "tax": ZERO, "total": ZERO})
+            rate["items"] += line["quantity"]
+            for name, key in (("gross", "gross"), ("discounts", "discount"), ("tax", "tax"), ("total", "total")):
+                rate[name] += money(line[key])
+        for rate, figures in per_rate.items():
+            rollup.add(TaxRateSales, (day, store, rate), **figures)
         for method, amount in payments:
             rollup.add(PaymentMethodSales, (day, store, method), payments=1, amount=amount)
 
     def _refunds(self, envelopes: list[Envelope], rollup: Rollup) -> None:
         order_ids = {uuid_or_none(e.data["order_id"]) for e in envelopes}
-        stores = dict(CompletedSale.objects.using(self.db).filter(order_id__in=order_ids)
-                      .values_list("order_id", "store_code"))
+        sold = {order_id: (store, line_rates) for order_id, store, line_rates in CompletedSale.objects.using(self.db)
+                .filter(order_id__in=order_ids).values_list("order_id", "store_code", "line_rates")}
+        stores = {order_id: store for order_id, (store, _) in sold.items()}
         facts, hours = {}, {}
         zones = zones_of(set(stores.values()), using=self.db)
         for e in envelopes:
@@ -282,10 +294,21 @@ class SalesFiguresProjection(Projection):
             refund_id = uuid_or_none(e.data["refund_id"])
             if refund_id in new and refund_id not in done:
                 done.add(refund_id)
-                self._refund(e.data, facts[refund_id], hours[refund_id], rollup)
+                rates = self._line_rates(e.data, sold[facts[refund_id]["order_id"]][1])
+                self._refund(e.data, facts[refund_id], hours[refund_id], rates, rollup)
+
+    def _line_rates(self, d: dict, known: dict) -> dict[int, Decimal]:
+        """The tax rate of each refunded line: as the sale carried it; for a sale projected before
+        its rates were kept (until a rebuild), the product's current rate."""
+        rates = {int(line_no): money(rate) for line_no, rate in (known or {}).items()}
+        missing = {uuid_or_none(line["product_id"]) for line in d["lines"] if line["line_no"] not in rates}
+        current = dict(ProductEntry.objects.using(self.db).filter(product_id__in=missing)
+                       .values_list("product_id", "tax_rate")) if missing else {}
+        return {line["line_no"]: rates.get(line["line_no"], current.get(uuid_or_none(line["product_id"]), ZERO))
+                for line in d["lines"]}
 
     @staticmethod
-    def _refund(d: dict, fact: dict, hour: int, rollup: Rollup) -> None:
+    def _refund(d: dict, fact: dict, hour: int, rates: dict[int, Decimal], rollup: Rollup) -> None:
         day, store = fact["day"], fact["store_code"]
         figures = {"refund_count": 1, "refunded_items": sum(line["quantity"] for line in d["lines"]),
                    "refunds": fact["total"], "refund_tax": fact["tax"]}
@@ -301,6 +324,15 @@ class SalesFiguresProjection(Projection):
             product["refund_tax"] += money(line["tax"])
         for product_id, product in per_product.items():
             rollup.add(ProductSales, (day, store, product_id), **product)
+        per_rate: dict = {}
+        for line in d["lines"]:
+            rate = per_rate.setdefault(rates[line["line_no"]], {"refund_count": 1, "refunded_items": 0,
+                                                                "refunds": ZERO, "refund_tax": ZERO})
+            rate["refunded_items"] += line["quantity"]
+            rate["refunds"] += money(line["amount"])
+            rate["refund_tax"] += money(line["tax"])
+        for rate, figures in per_rate.items():
+            rollup.add(TaxRateSales, (day, store, rate), **figures)
         rollup.add(PaymentMethodSales, (day, store, fact["method"]), refund_count=1, refunds=fact["total"])
 
 

@@ -9,6 +9,9 @@ Definitions (the same everywhere, and the same as the sales context's Z-report):
   total = what customers paid (gross - discounts); refunds = money given back (tax included);
 - net = gross - discounts - refunds;
 - average basket = total / orders, rounded half-up to cents (None without orders);
+- tax by rate: per rate the sold lines carried, what customers paid (tax included), the tax in it and
+  the sales without tax; refunds and their tax at the rate of the line refunded; tax due = tax -
+  refund tax;
 - payment mix: money kept per method (after change) of the orders completed in the period, and
   money given back per method; net = amount - refunds; share = amount / all amounts, in percent;
 - by cashier: sales by who rang them up, refunds by who gave them;
@@ -30,7 +33,7 @@ from django.utils import timezone
 
 from .models import (
     CashierSales, CategoryEntry, DailySales, Figures, HourlySales, PaymentMethodSales, ProductEntry, ProductSales,
-    StoreEntry, TillEntry, TillSessionMethod, TillSessionReport,
+    StoreEntry, TaxRateSales, TillEntry, TillSessionMethod, TillSessionReport,
 )
 from .store_calendar import UTC, today_in
 
@@ -211,6 +214,21 @@ def sales_by_hour(period: Period) -> dict:
     by_hour = {r["hour"]: r for r in queryset.values("hour").annotate(**_sums())}
     return {"rows": [derive({**by_hour.get(hour, {}), "hour": hour}) for hour in range(24)],
             "totals": totals_of(queryset)}
+
+
+def _tax_row(row: dict) -> dict:
+    row = _filled(row)
+    return {"rate": row["rate"], "orders": row["orders"], "items": row["items"], "total": row["total"],
+            "tax": row["tax"], "without_tax": row["total"] - row["tax"], "refund_count": row["refund_count"],
+            "refunded_items": row["refunded_items"], "refunds": row["refunds"], "refund_tax": row["refund_tax"], "tax_due": row["tax"] - row["refund_tax"]}
+
+
+def tax_by_rate(period: Period) -> dict:
+    queryset = period.filter(TaxRateSales.objects.all())
+    rows = [_tax_row(r) for r in queryset.values("rate").annotate(**_sums()).order_by("rate")]
+    totals = _tax_row({**queryset.aggregate(**_sums()), "rate": None})
+    del totals["rate"], totals["orders"], totals["refund_count"]  # an order or refund can span rates
+    return {"rows": rows, "totals": totals}
 
 
 PAYMENT_FIGURES = ("payments", "amount", "refund_count", "refunds")

@@ -138,6 +138,7 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/reports/sales-by-cashier/": "manager",
     "GET /api/v1/reports/sales-by-hour/": "manager",
     "GET /api/v1/reports/payment-mix/": "manager",
+    "GET /api/v1/reports/tax-by-rate/": "manager",
     "GET /api/v1/reports/z-reports/": "manager",
     "GET /api/v1/reports/z-reports/{session_id}/": "manager",
     "GET /api/v1/reports/stock-valuation/": "manager",

@@ -58,6 +58,7 @@ def test_a_managers_tour_of_the_back_office(known_days, clock, live_server, mana
     upload.write_bytes(products_csv(50, bad_line=28))
     period = reports.Period(start=DAY1, end=DAY2)
     by_product = reports.sales_by_product(period)
+    taxes = reports.tax_by_rate(period)
     z_report = reports.z_reports(DAY1, DAY2)[1]  # newest first: the first closed one
     base = live_server.url
 
@@ -138,6 +139,17 @@ def test_a_managers_tour_of_the_back_office(known_days, clock, live_server, mana
         assert rows[0][:3] == ["SKU", "Product", "Category"] and rows[-1][0] == "Total"
         assert rows[1][0] == top["sku"] and rows[-1][-1] == str(by_product["totals"]["net"])
         assert len(rows) == len(by_product["rows"]) + 2
+
+        # tax by rate over the same days: each rate's tax, less its refunds' tax
+        page.click("text=Tax by rate")
+        cells = page.eval_on_selector_all("#report-table tbody tr", "rows => rows.map(r => Array.from("
+                                          "r.querySelectorAll('td'), c => c.textContent.trim()))")
+        assert [(row[0], row[4], row[-1]) for row in cells] == [
+            (str(r["rate"]), str(r["tax"]), str(r["tax_due"])) for r in taxes["rows"]]
+        assert [row[0] for row in cells] == ["10.00", "20.00"]
+        total_row = page.eval_on_selector_all("#report-table tfoot td", "els => els.map(e => e.textContent.trim())")
+        assert total_row[-1] == str(taxes["totals"]["tax_due"])
+        shot(page, "09b-tax-by-rate")
 
         # a Z-report, printed
         page.click("text=Z-reports")

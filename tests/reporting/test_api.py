@@ -18,7 +18,7 @@ from .story import DAY1, DAY2
 API = "/api/v1/reports"
 PROBLEM = "application/problem+json"
 REPORTS = ["daily-sales", "sales-by-product", "sales-by-category", "sales-by-cashier", "sales-by-hour", "payment-mix",
-           "z-reports", "stock-valuation", "low-stock"]
+           "tax-by-rate", "z-reports", "stock-valuation", "low-stock"]
 BOTH = f"from={DAY1}&to={DAY2}"
 
 
@@ -155,6 +155,22 @@ def test_every_report_over_http_with_filters_and_csv(known_days, manager):
     day1_mix = get(manager, f"payment-mix/?from={DAY1}&to={DAY1}").json()
     assert [(r["method"], r["amount"]) for r in day1_mix["rows"]] == [("cash", "37.12"), ("card", "18.80")]
     assert_csv_matches(manager, f"payment-mix/?{BOTH}", ["method", "share"])
+
+    # tax by rate, worked out from the story: 10 % = A1 + A3's COF + B3; 20 % = A2, A3's NET, B1, B2,
+    # D1, less R1 (12.00, tax 2.00) and R2 (1.93, tax 0.32)
+    taxes = get(manager, f"tax-by-rate/?{BOTH}").json()
+    assert taxes["rows"] == [
+        {"rate": "10.00", "orders": 3, "items": 4, "total": "19.96", "tax": "1.81", "without_tax": "18.15",
+         "refund_count": 0, "refunded_items": 0, "refunds": "0.00", "refund_tax": "0.00", "tax_due": "1.81"},
+        {"rate": "20.00", "orders": 5, "items": 10, "total": "45.25", "tax": "7.55", "without_tax": "37.70",
+         "refund_count": 2, "refunded_items": 2, "refunds": "13.93", "refund_tax": "2.32", "tax_due": "5.23"}]
+    assert taxes["totals"] == {"items": 14, "total": "65.21", "tax": "9.36", "without_tax": "55.85",
+                               "refunded_items": 2, "refunds": "13.93", "refund_tax": "2.32", "tax_due": "7.04"}
+    assert taxes["totals"]["tax"] == story.EXPECTED_TOTALS["tax"]  # the same tax as the daily sales
+    day1_s1 = get(manager, f"tax-by-rate/?from={DAY1}&to={DAY1}&store=S1").json()["rows"]
+    assert [(r["rate"], r["total"], r["tax"], r["refunds"], r["tax_due"]) for r in day1_s1] == [
+        ("10.00", "14.97", "1.36", "0.00", "1.36"), ("20.00", "29.80", "4.97", "12.00", "2.97")]
+    assert_csv_matches(manager, f"tax-by-rate/?{BOTH}", ["rate", "orders"])
 
     # Z-reports: list (sessions opened in the period), filters, detail, CSV
     sessions = known_days["sessions"]

@@ -79,6 +79,23 @@ class ReportPaymentRow(ReportPaymentFigures):
     share = _money(help_text="This method's share of all amounts, in percent.")
 
 
+class ReportTaxFigures(serializers.Serializer):
+    items = serializers.IntegerField(help_text="Units sold at this rate.")
+    total = _money(help_text="What customers paid for lines at this rate, tax included.")
+    tax = _money(help_text="Tax contained in total.")
+    without_tax = _money(help_text="total - tax.")
+    refunded_items = serializers.IntegerField()
+    refunds = _money(help_text="Money given back for lines at this rate, tax included.")
+    refund_tax = _money(help_text="Tax contained in refunds.")
+    tax_due = _money(help_text="tax - refund_tax.")
+
+
+class ReportTaxRow(ReportTaxFigures):
+    rate = _money(help_text="The tax rate in percent, as the sold line carried it.")
+    orders = serializers.IntegerField(help_text="Orders with a line at this rate.")
+    refund_count = serializers.IntegerField(help_text="Refunds with a line at this rate.")
+
+
 def _leading(serializer_class, *first):
     """The serializer's fields with `first` in front (rows read left to right: key, then figures)."""
     fields = serializer_class._declared_fields
@@ -94,6 +111,7 @@ _leading(ReportCategoryRow, "category_id", "category_name")
 _leading(ReportCashierRow, "cashier")
 _leading(ReportHourRow, "hour")
 _leading(ReportPaymentRow, "method", "share")
+_leading(ReportTaxRow, "rate", "orders", "items")
 
 
 def period_report(name: str, row, totals):
@@ -115,6 +133,7 @@ ReportSalesByCategory = period_report("ReportSalesByCategory", ReportCategoryRow
 ReportSalesByCashier = period_report("ReportSalesByCashier", ReportCashierRow, ReportFigures)
 ReportSalesByHour = period_report("ReportSalesByHour", ReportHourRow, ReportFigures)
 ReportPaymentMix = period_report("ReportPaymentMix", ReportPaymentRow, ReportPaymentFigures)
+ReportTaxByRate = period_report("ReportTaxByRate", ReportTaxRow, ReportTaxFigures)
 
 
 # --- Z-reports ------------------------------------------------------------------------------------

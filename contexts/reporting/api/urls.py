@@ -12,6 +12,7 @@ urlpatterns = [
     path("sales-by-cashier/", views.SalesByCashierView.as_view(), name="reports-sales-by-cashier"),
     path("sales-by-hour/", views.SalesByHourView.as_view(), name="reports-sales-by-hour"),
     path("payment-mix/", views.PaymentMixView.as_view(), name="reports-payment-mix"),
+    path("tax-by-rate/", views.TaxByRateView.as_view(), name="reports-tax-by-rate"),
     path("z-reports/", views.ZReportListView.as_view(), name="reports-z-reports"),
     path("z-reports/<uuid:session_id>/", views.ZReportDetailView.as_view(), name="reports-z-report"),
     path("stock-valuation/", views.StockValuationView.as_view(), name="reports-stock-valuation"),

@@ -151,6 +151,19 @@ class PaymentMixView(PeriodReportView):
         return reports.payment_mix(period)
 
 
+class TaxByRateView(PeriodReportView):
+    report_name, output, row_serializer = "tax-by-rate", s.ReportTaxByRate, s.ReportTaxRow
+
+    @_period_schema("Tax by rate", s.ReportTaxByRate,
+                    "Per tax rate the sold lines carried: sales with and without tax, the tax, refunds and their "
+                    "tax at the rate of the line refunded, and the tax due.")
+    def get(self, request):
+        return super().get(request)
+
+    def build(self, period):
+        return reports.tax_by_rate(period)
+
+
 # --- Z-reports ---------------------------------------------------------------------------------------
 _Z_FIGURES = ["sales_count", "gross", "discounts", "tax", "refunds", "refund_count", "net", "opening_float", "cash_in",
               "cash_out", "void_count", "voids"]
@@ -270,7 +283,7 @@ class LowStockView(ReportView):
 
 # --- index ---------------------------------------------------------------------------------------------
 REPORTS = ["daily-sales", "sales-by-product", "sales-by-category", "sales-by-cashier", "sales-by-hour", "payment-mix",
-           "z-reports", "stock-valuation", "low-stock"]
+           "tax-by-rate", "z-reports", "stock-valuation", "low-stock"]
 
 
 class ReportIndexView(ReportView):
