@@ -163,8 +163,10 @@ def start_stack(port: int, data_dir: str, log_path: str) -> subprocess.Popen:
     while time.time() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"run-full exited ({proc.returncode}); see {log_path}")
+        # Ready once run-full has printed its banner: after /health/ready, it loads the demo users.
         try:
-            if api.call("GET", "/health/ready", timeout=2)[0] == 200:
+            if ("POS is running in full mode" in Path(log_path).read_text(errors="replace")
+                    and api.call("GET", "/health/ready", timeout=2)[0] == 200):
                 return proc
         except OSError:
             pass
