@@ -15,13 +15,6 @@ REFRESH_URL = "/api/v1/auth/token/refresh/"
 ME_URL = "/api/v1/auth/me/"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The hasher is not under test here; PBKDF2's deliberate slowness would make the throttle test
-    # (20+ logins) take many seconds on a loaded machine.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def assert_problem(response, status: int):
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith(PROBLEM), response["Content-Type"]

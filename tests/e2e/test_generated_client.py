@@ -16,10 +16,9 @@ TILL = uuid.UUID("5a1e5000-0000-4000-8000-000000000001")  # the demo till
 
 
 @pytest.fixture
-def demo(embedded_delivery, settings):
+def demo(embedded_delivery):
     from django.core.management import call_command
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("load_demo", stdout=open("/dev/null", "w"))
     ip = random_client_ip()
     yield ip

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from .net import HttpResponse, free_port, http_get, http_request
-from .processes import REPO_ROOT, ManagedProcess, ServerProcess, child_env, venv_bin
+from .processes import PORT_ATTEMPTS, REPO_ROOT, ManagedProcess, ProcessExited, ServerProcess, child_env, venv_bin
 from .waiting import wait_until
 
 CONTEXTS = ("stores", "catalog", "customers", "sales", "reporting", "audit")
@@ -47,7 +48,7 @@ USERS = {"gw-cashier": "cashier", "gw-manager": "manager", "gw-admin": None}  # 
 REDIS_DB = int(os.environ.get("POS_TEST_DEPLOYMENT_REDIS_DB", "6"))
 
 # Drop what a test run sets for the test process itself (pytest's test database, the lab app).
-DROPPED_ENV = ("DATABASE_TEST_NAME", "POS_EXTRA_APPS", "POS_CONTEXTS", "DJANGO_SETTINGS_MODULE",
+DROPPED_ENV = ("DATABASE_TEST_NAME", "POS_EXTRA_APPS", "POS_CONTEXTS",
                *(f"DATABASE_URL_{c.upper()}" for c in CONTEXTS))
 
 
@@ -119,6 +120,8 @@ class Deployment:
         self.dir = Path(tempfile.mkdtemp(prefix=f"pos-gw-{self.run_id}-"))
         env = {
             "POS_MODE": "full",
+            # The shipped settings with the tests' fast password hasher (tests/settings.py).
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
             "DATABASE_URL": _with_database(self.admin_url, self.databases["default"]),
             "CELERY_BROKER_URL": _with_redis_db(services_env["CELERY_BROKER_URL"], REDIS_DB),
             "KAFKA_BOOTSTRAP_SERVERS": services_env["KAFKA_BOOTSTRAP_SERVERS"],
@@ -235,14 +238,27 @@ class Deployment:
         return self._launch(server)
 
     def wait_api(self, context: str) -> None:
+        """Until the API answers; one that lost its port to another process starts again on a new
+        one (and the gateway, if it runs, is pointed at it)."""
         server = self.apis[context]
 
         def answers():
             server.assert_running()
             return http_get(server.url("/health/live"), timeout=2).status == 200
 
-        wait_until(answers, timeout=server.start_timeout, interval=0.1, ignore=(OSError,),
-                   message=f"{server.name} to answer on /health/live (log {server.log_path})")
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                wait_until(answers, timeout=server.start_timeout, interval=0.1, ignore=(OSError,),
+                           message=f"{server.name} to answer on /health/live (log {server.log_path})")
+                return
+            except ProcessExited:
+                if attempt == PORT_ATTEMPTS or not server.lost_its_port():
+                    raise
+                server.move_to_free_port()
+                ManagedProcess.start(server)
+                if self.gateway is not None and self.gateway.is_running():
+                    self._write_gateway_config(self.gateway.port)
+                    os.kill(self.gateway.pid, signal.SIGHUP)  # nginx reloads its configuration
 
     def stop_api(self, context: str) -> None:
         self.apis[context].stop()
@@ -266,18 +282,32 @@ class Deployment:
         self.workers["beat"] = self._launch(ManagedProcess(
             "gw-celery-beat", [venv_bin("celery"), "-A", "pos_project", "beat", "--loglevel", "INFO",
                                "--schedule", str(self.dir / "celerybeat-schedule")], self.env))
-        port = free_port()
-        conf = write_gateway_config(self.dir / "nginx", {f"api-{c}": f"127.0.0.1:{s.port}"
-                                                          for c, s in self.apis.items()}, f"127.0.0.1:{port}")
-        self.gateway = ServerProcess(child_env(), name="gw-nginx", port=port, ready_path="/health/gateway",
-                                     cmd=[nginx_binary(), "-p", str(conf.parent), "-c", str(conf), "-e", "stderr"],
-                                     start_timeout=15)
-        self._started.append(self.gateway)
-        self.gateway.start()
         for context in CONTEXTS:
             self.wait_api(context)
+        self._start_gateway()
         wait_until(self._celery_workers_ready, timeout=60, interval=0.2, message="the Celery workers to be ready")
         return self
+
+    def _write_gateway_config(self, port: int) -> Path:
+        return write_gateway_config(self.dir / "nginx", {f"api-{c}": f"127.0.0.1:{s.port}" for c, s in self.apis.items()},
+                                    f"127.0.0.1:{port}")
+
+    def _start_gateway(self) -> None:
+        """nginx in front of the APIs, on a free port (another one if that is taken before it binds)."""
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            port = free_port()
+            conf = self._write_gateway_config(port)
+            self.gateway = ServerProcess(child_env(), name="gw-nginx", port=port, ready_path="/health/gateway",
+                                         cmd=[nginx_binary(), "-p", str(conf.parent), "-c", str(conf), "-e", "stderr"],
+                                         start_timeout=15)
+            self._started.append(self.gateway)
+            try:
+                self.gateway.start()
+                return
+            except ProcessExited:
+                if attempt == PORT_ATTEMPTS or not self.gateway.lost_its_port():
+                    raise
+                self.gateway.stop()
 
     def _celery_workers_ready(self) -> bool:
         for process in self.workers.values():

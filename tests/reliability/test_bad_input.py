@@ -46,13 +46,7 @@ def _stored() -> dict[str, int]:
 
 
 @pytest.fixture
-def fast_hashing(settings):
-    """Before the users are made: PBKDF2's deliberate slowness is not under test here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def world(fast_hashing, embedded_delivery, manager_user):
+def world(embedded_delivery, manager_user):
     from contexts.sales import commands as sal
     from infrastructure.commands.bus import execute
     from tests.customers.support import make_customer

@@ -43,7 +43,7 @@ def _checks():
 
 
 @pytest.fixture
-def world(fast_hashing, embedded_delivery, cashier_user, manager_user):
+def world(embedded_delivery, cashier_user, manager_user):
     """One of each resource, made through the command handlers, so reads have rows to answer."""
     from contexts.catalog import commands as cat
     from contexts.sales import commands as sal
@@ -145,8 +145,3 @@ def test_every_operation_answers_as_documented(role, api_schema, world, cashier_
     print(f"schemathesis {role}: {len(operations)} operations, {examples} examples")
     assert len(operations) >= 60 and examples >= len(operations) * 2
     assert not failures, f"{len(failures)} failing operation runs:\n\n" + "\n\n".join(failures)
-
-
-@pytest.fixture
-def fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

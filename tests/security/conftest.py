@@ -8,15 +8,8 @@ from tests.conftest import _make_user
 from tests.helpers.throttling import clear_throttle_state, random_client_ip
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    """Password hashing is not under test here; PBKDF2's deliberate slowness would make these many
-    small tests slow (autouse: it must be in place before any user is made)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
-def role_users(db, django_user_model, fast_hashing, cashier_user, manager_user, admin_user):
+def role_users(db, django_user_model, cashier_user, manager_user, admin_user):
     from infrastructure.access.models import StoreAssignment
 
     store_manager = _make_user(django_user_model, "test-store-manager", group="manager")

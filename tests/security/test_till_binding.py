@@ -14,11 +14,6 @@ from tests.sales.support import make_product, make_till, sale_body
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 
-@pytest.fixture(autouse=True)
-def _fast(fast_hashing):  # autouse: before the users are made
-    pass
-
-
 @pytest.fixture
 def two_stores(embedded_delivery):
     return {"coffee": make_product("COF", "4.99", stock=20), "a": make_till("Front", store="S1"),

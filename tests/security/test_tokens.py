@@ -16,11 +16,6 @@ LOGOUT_URL = "/api/v1/auth/logout/"
 ME_URL = "/api/v1/auth/me/"
 
 
-@pytest.fixture(autouse=True)
-def _fast(fast_hashing):
-    pass
-
-
 def login(api_client, user, **extra):
     response = api_client.post(TOKEN_URL, {"username": user.username, "password": user.plain_password, **extra},
                                format="json")
