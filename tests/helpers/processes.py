@@ -141,6 +141,12 @@ class ManagedProcess:
         return "\n".join(self.log_text().splitlines()[-lines:])
 
 
+# A port picked free can be taken by another process before the server binds it (other test
+# processes pick ports the same way): the server then exits saying so, and starts again elsewhere.
+PORT_TAKEN = ("Address already in use", "Connection in use")
+PORT_ATTEMPTS = 3
+
+
 class ServerProcess(ManagedProcess):
     """An HTTP server of this project on a free 127.0.0.1 port, ready once `ready_path` answers.
 
@@ -165,6 +171,7 @@ class ServerProcess(ManagedProcess):
         super().__init__(name or f"server-{kind}", cmd, env, stop_timeout=stop_timeout)
         self.ready_path = ready_path
         self.start_timeout = start_timeout
+        self.port_given = port is not None
 
     @property
     def base_url(self) -> str:
@@ -174,15 +181,32 @@ class ServerProcess(ManagedProcess):
         return self.base_url + path
 
     def start(self) -> "ServerProcess":
-        super().start()
-
         def answers():
             self.assert_running()  # a crash at startup fails at once, with the log
             return http_get(self.url(self.ready_path), timeout=2).status == 200
 
-        wait_until(answers, timeout=self.start_timeout, interval=0.2, ignore=(OSError,),
-                   message=f"{self.name} to answer 200 on {self.url(self.ready_path)} (log {self.log_path})")
-        return self
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            super().start()
+            try:
+                wait_until(answers, timeout=self.start_timeout, interval=0.2, ignore=(OSError,),
+                           message=f"{self.name} to answer 200 on {self.url(self.ready_path)} (log {self.log_path})")
+                return self
+            except ProcessExited:
+                if self.port_given or attempt == PORT_ATTEMPTS or not self.lost_its_port():
+                    raise
+                self.move_to_free_port()
+        raise AssertionError("unreachable")
+
+    def lost_its_port(self) -> bool:
+        """It exited because another process took its port between `free_port` and its bind."""
+        return not self.is_running() and any(sign in self.log_text() for sign in PORT_TAKEN)
+
+    def move_to_free_port(self) -> None:
+        """Stopped, on a newly picked port (its command names the old one as host:port)."""
+        old = f"{self.host}:{self.port}"
+        self.stop()
+        self.port = free_port(self.host)
+        self.cmd = [part.replace(old, f"{self.host}:{self.port}") for part in self.cmd]
 
     def get(self, path: str, **kwargs) -> HttpResponse:
         return http_get(self.url(path), **kwargs)
