@@ -26,6 +26,7 @@ from infrastructure.http.openapi import idempotency_key, problem_types
 from infrastructure.idempotency.requests import run_idempotent
 
 from .. import commands as c
+from .. import drawers
 from ..models import OrderView, TillSessionView, TillView
 from ..receipts import load_receipt, render_html, render_json, render_text
 from ..till_stores import store_of_till
@@ -183,6 +184,15 @@ class SessionViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveM
     history_context = "sales"
     history_stream_type = "TillSession"
     filterset_fields = ["till_id", "status", "cashier", "store_code"]
+
+    def get_serializer(self, *args, **kwargs):
+        """The open sessions' drawers of a page read at once (SessionOut shows their figures)."""
+        if args and self.action == "list":
+            rows = list(args[0])
+            open_ids = [row.session_id for row in rows if row.status == TillSessionView.OPEN]
+            kwargs["context"] = {**self.get_serializer_context(), "drawers": drawers.current(open_ids)}
+            args = (rows, *args[1:])
+        return super().get_serializer(*args, **kwargs)
 
 
 class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
