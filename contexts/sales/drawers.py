@@ -75,3 +75,16 @@ def current(session_ids) -> dict:
         if session.exists:
             found[session_id] = session.drawer
     return found
+
+
+def with_running_figures(sessions) -> list:
+    """Session rows of the read side (`TillSessionView`) with, for the open ones, their drawer's
+    running figures set on them (not saved): what the sessions API and the back office show. A
+    closed session's row already has its Z-report's."""
+    rows = list(sessions)
+    found = current([row.session_id for row in rows if row.status == "open"])
+    for row in rows:
+        if drawer := found.get(row.session_id):
+            for name, value in drawer.figures().items():
+                setattr(row, name, value)
+    return rows

@@ -3,7 +3,6 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import drawers
 from ..models import OrderLineView, OrderView, PaymentView, RefundView, TillSessionView, TillView
 
 
@@ -14,23 +13,12 @@ class TillOut(serializers.ModelSerializer):
 
 
 class SessionOut(serializers.ModelSerializer):
-    """Once closed, the figures of the published Z-report; while open, the drawer's running ones,
-    read from the command side's row when the session is shown (the view has `drawers` in its
-    context, or reads them itself)."""
+    """Once closed, the figures of the published Z-report; while open, the drawer's running ones
+    (the view sets them: `drawers.with_running_figures`)."""
 
     class Meta:
         model = TillSessionView
         fields = "__all__"
-
-    def to_representation(self, instance):
-        if instance.status == TillSessionView.OPEN:
-            found = self.context.get("drawers")
-            if found is None or instance.session_id not in found:
-                found = drawers.current([instance.session_id])
-            if drawer := found.get(instance.session_id):
-                for name, value in drawer.figures().items():
-                    setattr(instance, name, value)
-        return super().to_representation(instance)
 
 
 class OrderOut(serializers.ModelSerializer):

@@ -186,13 +186,13 @@ class SessionViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveM
     filterset_fields = ["till_id", "status", "cashier", "store_code"]
 
     def get_serializer(self, *args, **kwargs):
-        """The open sessions' drawers of a page read at once (SessionOut shows their figures)."""
+        """An open session's figures are its drawer's (the command side's row), read when shown."""
         if args and self.action == "list":
-            rows = list(args[0])
-            open_ids = [row.session_id for row in rows if row.status == TillSessionView.OPEN]
-            kwargs["context"] = {**self.get_serializer_context(), "drawers": drawers.current(open_ids)}
-            args = (rows, *args[1:])
+            args = (drawers.with_running_figures(args[0]), *args[1:])
         return super().get_serializer(*args, **kwargs)
+
+    def get_object(self):
+        return drawers.with_running_figures([super().get_object()])[0]
 
 
 class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
