@@ -13,8 +13,8 @@ class TillOut(serializers.ModelSerializer):
 
 
 class SessionOut(serializers.ModelSerializer):
-    """Once closed, the figures of the published Z-report; while open, the drawer's running ones
-    (the view sets them: `drawers.with_running_figures`)."""
+    """A till session: while open, its drawer's running figures; once closed, the figures of the
+    Z-report published at its close (`z_report`)."""
 
     class Meta:
         model = TillSessionView
