@@ -11,11 +11,8 @@ when that transaction has committed. From there on it is the real path: outbox -
 stack's own) -> Kafka -> the consumer processes (reporting, catalog's stock policy, sales' own
 projections) -> `reporting_completed_sale`, watched by a poller.
 
-Left out: the Session stream's events (SessionSaleRecorded, SessionPaymentRecorded) the handler
-appends in the same transaction. Cloning them needs a session per clone (they take the session's
-next version), so the clones carry one append instead of two and the till-session projections see
-no clone. The figures are therefore the Order stream's path; per sale the real pipeline carries
-2 more events (one more stream) than the clones.
+A till sale appends to its order's stream only (its session's drawer is a command-side row,
+docs/sales.md), so the clones carry what a real sale carries to the pipeline.
 
 Called by bench/till.py (`--pipeline-rates`), which starts the stack and makes the real sales.
 """

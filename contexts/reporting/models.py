@@ -293,9 +293,8 @@ class TillEntry(models.Model):
 
 
 class TillSessionReport(models.Model):
-    """A till session's Z-report figures, from the session's events alone. While open they run;
-    the closing adds only what was counted (and keeps the Z-report the sales context published,
-    to show that both agree)."""
+    """A till session: its float and cash movements while open; once closed, the figures of the
+    Z-report the sales context computed at the close and published (kept as published)."""
 
     OPEN, CLOSED = "open", "closed"
 

@@ -6,7 +6,8 @@
 - `SalesFiguresProjection` (sales: `PaymentRecorded`, `OrderCompleted`, `OrderRefunded`) -> the daily
   roll-ups by store, hour, cashier, product and payment method, and their fact rows.
 - `TillSessionsProjection` (sales: till and session streams) -> `TillEntry`, `TillSessionReport`,
-  `TillSessionMethod`: each session's Z-report from its own events.
+  `TillSessionMethod`: each session's float and cash movements, and the Z-report sales published
+  at its close, stored as published.
 
 `envelope.data` is the event's JSON form (decimals and UUIDs as strings, times ISO 8601 UTC),
 shaped by the publisher's schema (`contexts/<ctx>/schemas/`); nothing here imports another
@@ -337,21 +338,27 @@ class SalesFiguresProjection(Projection):
 
 
 # --- till sessions ---------------------------------------------------------------------------------
-_SESSION_FIELDS = ["status", "closed_at", "closed_by", "cash_in", "cash_out", "sales_count", "gross", "discounts",
-                   "tax", "refund_count", "refunds", "refund_tax", "void_count", "voids", "published_z_report",
-                   "version"]
+_SESSION_FIELDS = ["status", "closed_at", "closed_by", "opening_float", "cash_in", "cash_out", "sales_count", "gross",
+                   "discounts", "tax", "refund_count", "refunds", "refund_tax", "void_count", "voids",
+                   "published_z_report", "version"]
 
 
 class TillSessionsProjection(Projection):
-    """Each till session's Z-report figures from the session stream alone: float, cash in and
-    out, sales, refunds, money taken and given back per method; the closing adds what was counted."""
+    """Each till session: opened (float), cash moved in and out while open, and at the close the
+    Z-report sales computed and published in `TillSessionClosed`, stored as it is (its figures
+    copied onto the row and its methods' rows). Nothing here adds up sales: the Z-report is worked
+    out once, by sales, from the session's drawer.
+
+    Streams recorded before TillSessionClosed v2 published each method's `taken` and `given_back`
+    and the refunds' tax have them only in their `Session*Recorded` events: those are added up here
+    for such sessions (history only: nothing records them any more), and a v2 Z-report's figures
+    replace them."""
 
     name = "z_reports"
     consumer = REPORTING
     tables = (TillEntry, TillSessionReport, TillSessionMethod)
-    subscriptions = {SALES: {"TillRegistered", "TillSessionOpened", "CashMovementRecorded", "SessionSaleRecorded",
-                             "SessionPaymentRecorded", "SessionRefundRecorded", "SessionVoidRecorded",
-                             "TillSessionClosed"}}
+    subscriptions = {SALES: {"TillRegistered", "TillSessionOpened", "CashMovementRecorded", "SessionPaymentRecorded",
+                             "SessionRefundRecorded", "SessionVoidRecorded", "TillSessionClosed"}}
 
     def handle(self, envelopes: list[Envelope]) -> None:
         ids = {uuid_or_none(e.data["session_id"]) for e in envelopes if e.event_type != "TillRegistered"}
@@ -400,31 +407,34 @@ class TillSessionsProjection(Projection):
                 session.cash_in += amount
             else:
                 session.cash_out -= amount
-        elif kind == "SessionSaleRecorded":
-            session.sales_count += 1
-            session.gross += money(d["gross"])
-            session.discounts += money(d["discount_total"])
-            session.tax += money(d["tax_total"])
-        elif kind == "SessionPaymentRecorded":
+        elif kind == "SessionPaymentRecorded":  # history only (see the class)
             self._method(methods, key, d["method"]).taken += money(d["amount"])
         elif kind == "SessionRefundRecorded":
-            session.refund_count += 1
-            session.refunds += money(d["amount"])
             session.refund_tax += money(d["tax"])
             self._method(methods, key, d["method"]).given_back += money(d["amount"])
-        elif kind == "SessionVoidRecorded":  # a sale voided: its payments went back through the till
-            session.void_count += 1
-            session.voids += money(d["total"])
+        elif kind == "SessionVoidRecorded":
             for returned in d["returned"]:
                 self._method(methods, key, returned["method"]).given_back += money(returned["amount"])
         elif kind == "TillSessionClosed":
-            z = d["z_report"]
-            session.status, session.closed_at = TillSessionReport.CLOSED, utc(d["closed_at"])
-            session.closed_by, session.published_z_report = d.get("cashier") or "", z
-            for line in z.get("methods") or ():
-                self._method(methods, key, line["method"]).counted = money(line["counted"])
+            self._closed(session, methods, key, d)
         session.version = e.version
         sessions.changed(session)
+
+    def _closed(self, session: TillSessionReport, methods: _Rows, key, d: dict) -> None:
+        z = d["z_report"]
+        session.status, session.closed_at = TillSessionReport.CLOSED, utc(d["closed_at"])
+        session.closed_by, session.published_z_report = d.get("cashier") or "", z
+        session.sales_count, session.refund_count = z["sales_count"], z["refund_count"]
+        session.void_count, session.voids = z.get("void_count", 0), money(z.get("voids"))
+        for name in ("gross", "discounts", "tax", "refunds", "opening_float", "cash_in", "cash_out"):
+            setattr(session, name, money(z[name]))
+        if z.get("refund_tax") is not None:
+            session.refund_tax = money(z["refund_tax"])
+        for line in z.get("methods") or ():
+            row = self._method(methods, key, line["method"])
+            row.counted = money(line["counted"])
+            if line.get("taken") is not None:
+                row.taken, row.given_back = money(line["taken"]), money(line["given_back"])
 
 
 def projections() -> list[Projection]:

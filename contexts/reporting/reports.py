@@ -253,58 +253,41 @@ def payment_mix(period: Period) -> dict:
 
 
 # --- Z-reports -----------------------------------------------------------------------------------
-def z_report(session: TillSessionReport, methods: dict[str, TillSessionMethod]) -> dict:
-    """The session's Z-report in the shape of the sales context's `ZReport` (cash and card
-    always, in that order, then any other method), from the session's events alone. While the
-    session is open, `counted` and the differences are None."""
-    lines = []
-    for method in [*METHOD_ORDER, *sorted(set(methods) - set(METHOD_ORDER))]:
-        row = methods.get(method)
-        taken, given_back = (row.taken, row.given_back) if row else (ZERO, ZERO)
-        base = session.opening_float + session.cash_in - session.cash_out if method == "cash" else ZERO
-        expected = base + taken - given_back
-        counted = row.counted if row else None
-        lines.append({"method": method, "expected": expected, "counted": counted,
-                      "difference": counted - expected if counted is not None else None})
-    return {
-        "sales_count": session.sales_count, "gross": session.gross, "discounts": session.discounts,
-        "tax": session.tax, "refunds": session.refunds, "refund_count": session.refund_count,
-        "net": session.gross - session.discounts - session.refunds, "opening_float": session.opening_float,
-        "cash_in": session.cash_in, "cash_out": session.cash_out, "methods": lines,
-        "cash_difference": lines[0]["difference"], "void_count": session.void_count, "voids": session.voids,
-        "discount_total": session.discounts, "tax_total": session.tax,
-    }
+_Z_MONEY = ("gross", "discounts", "tax", "refunds", "net", "opening_float", "cash_in", "cash_out", "voids")
 
 
-def _canonical(value):
-    """A Z-report with every amount as a two-place string, for comparing ours with the published."""
-    if isinstance(value, dict):
-        return {key: _canonical(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_canonical(item) for item in value]
-    if isinstance(value, (Decimal, str)) and not isinstance(value, bool):
-        try:
-            return str(round_cents(Decimal(str(value))))
-        except ArithmeticError:
-            return value
-    return value
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
-def reconciled(ours: dict, published: dict | None) -> bool | None:
-    """True when the Z-report the sales context published at closing equals ours (None while open)."""
+def z_report(session: TillSessionReport) -> dict:
+    """The session's Z-report in the shape of the sales context's `ZReport`: once closed, the one
+    sales computed at the close and published in `TillSessionClosed`, as published (amounts as
+    Decimal; the long names and the void figures filled in for Z-reports published before them,
+    which had none). While the session is open, only what its own stream tells: the float and the
+    cash moved in and out; its sales are counted at the close (the drawer is sales' own)."""
+    published = session.published_z_report
     if published is None:
-        return None
-    # Z-reports published before voids existed have no void figures: they had none; before the
-    # long names, the short ones held the same figures. The Z number
-    # and the tax by rate are the publisher's own (shown from the published report), not ours.
-    published = {"void_count": 0, "voids": "0.00", "discount_total": published.get("discounts"),
-                 "tax_total": published.get("tax"), **published}
-    return _canonical(ours) == _canonical({key: value for key, value in published.items() if key in ours})
+        cash = session.opening_float + session.cash_in - session.cash_out
+        return {"sales_count": 0, **{name: ZERO for name in _Z_MONEY}, "refund_count": 0, "void_count": 0,
+                "opening_float": session.opening_float, "cash_in": session.cash_in, "cash_out": session.cash_out,
+                "methods": [{"method": method, "expected": cash if method == "cash" else ZERO, "counted": None,
+                             "difference": None} for method in METHOD_ORDER],
+                "cash_difference": None, "discount_total": ZERO, "tax_total": ZERO}
+    z = {"void_count": 0, "voids": "0.00", **published}
+    return {"sales_count": z["sales_count"], "refund_count": z["refund_count"], "void_count": z["void_count"],
+            **{name: _decimal(z[name]) for name in _Z_MONEY},
+            "methods": [{"method": m["method"], **{what: _decimal(m[what]) for what in ("expected", "counted",
+                                                                                         "difference")}}
+                        for m in z["methods"]],
+            "cash_difference": _decimal(z["cash_difference"]),
+            "discount_total": _decimal(z.get("discount_total", z["discounts"])),
+            "tax_total": _decimal(z.get("tax_total", z["tax"]))}
 
 
 def session_report(session: TillSessionReport, methods: list[TillSessionMethod], tills: dict) -> dict:
     by_method = {m.method: m for m in methods}
-    report = z_report(session, by_method)
+    report = z_report(session)
     till = tills.get(session.till_id)
     return {
         "session_id": session.session_id, "till_id": session.till_id, "till_name": till.name if till else "",
@@ -319,7 +302,8 @@ def session_report(session: TillSessionReport, methods: list[TillSessionMethod],
                       "given_back": by_method[line["method"]].given_back if line["method"] in by_method else ZERO}
                      for line in report["methods"]],
         "refund_tax": session.refund_tax,
-        "reconciled": reconciled(report, session.published_z_report),
+        # The Z-report is the published one: nothing here to disagree with it (kept for v1 clients).
+        "reconciled": None if session.published_z_report is None else True,
         "published_z_report": session.published_z_report,
     }
 

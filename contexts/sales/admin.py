@@ -26,6 +26,7 @@ from infrastructure.commands.metadata import Metadata
 from kernel.errors import DomainError
 
 from . import commands as c
+from . import drawers
 from .domain.tender import BUILT_IN, tender_stream_id
 from .models import (
     OrderLineView, OrderView, PaymentView, RefundView, StoreDetails, TenderView, TillSessionView, TillView,
@@ -282,7 +283,7 @@ class TillSessionAdmin(StoreTimesMixin, SalesHistoryMixin, ReadOnlyAdmin):
     date_hierarchy = "opened_at"
     fieldsets = [
         (None, {"fields": ["till_name", "store_code", "cashier", "status", "opened_at", "closed_at", "orders"]}),
-        ("Running figures (final once closed)", {"fields": [
+        ("Figures (the drawer's while open, the Z-report's once closed)", {"fields": [
             "opening_float", "cash_in", "cash_out", "sales_count", "gross", "discounts", "tax", "refund_count",
             "refunds", "net", "expected_cash", "expected_card", "counted_cash", "cash_difference"]}),
         ("Z-report", {"fields": ["z_report_table"]}),
@@ -292,6 +293,15 @@ class TillSessionAdmin(StoreTimesMixin, SalesHistoryMixin, ReadOnlyAdmin):
 
     sales_column = column("sales_count", "sales")
     opened_column = store_time("opened_at", "opened")
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        return drawers.with_running_figures([obj])[0] if obj is not None else None
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        changelist.result_list = drawers.with_running_figures(changelist.result_list)
+        return changelist
     closed_column = store_time("closed_at", "closed")
     cash_difference_column = column("cash_difference", "cash diff.")
 

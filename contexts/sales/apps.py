@@ -12,7 +12,7 @@ class SalesConfig(AppConfig):
         from infrastructure.personal_data.reseal import Resealer, register_resealer
         from infrastructure.personal_data.sealing import register_sealer
 
-        from . import handlers, legacy  # noqa: F401  (registers the command handlers)
+        from . import handlers, legacy, upcasters  # noqa: F401  (registers the command handlers, the upcasters)
         from .export import held_about_customer
         from .policies import ForgottenCustomersPolicy, ReservationRepliesPolicy
         from .projections import register_projections

@@ -2,7 +2,7 @@
 events: which session is open on a till (one at a time), the receipt counters (per till for till
 sales, per store for delivery orders and for numbering a store's tills), the till sales not yet
 ended (a session cannot close over them), managers' single-use approvals, and the loyalty points
-each customer spent at the tills."""
+each customer spent at the tills, and each till session's drawer (its running totals)."""
 
 from django.db import models
 
@@ -95,3 +95,39 @@ class LoyaltySpending(models.Model):
 
     class Meta:
         db_table = "sales_cmd_loyalty_spending"
+
+
+def _money(**kwargs):
+    return models.DecimalField(max_digits=14, decimal_places=2, default=0, **kwargs)
+
+
+class TillDrawer(models.Model):
+    """A till session's drawer (contexts/sales/domain/drawer.py): the running totals its Z-report
+    is made of, locked and written by each sale, payment, refund and void of the session in the
+    transaction of the order's events (the session's stream is not written by them). Made when the
+    session opens; for a session opened before this table, made from its stream by the first
+    command that needs it (`drawers.py`). Kept after the close (`open` false)."""
+
+    session_id = models.UUIDField(primary_key=True)
+    till_id = models.UUIDField(db_index=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    open = models.BooleanField(default=True)
+    opening_float = _money()
+    cash_in = _money()
+    cash_out = _money()
+    sales_count = models.IntegerField(default=0)
+    refund_count = models.IntegerField(default=0)
+    void_count = models.IntegerField(default=0)
+    gross = _money()
+    discounts = _money()
+    tax = _money()
+    refunds = _money()
+    refund_tax = _money()
+    voids = _money()
+    unapproved_refunds = _money()
+    taken = models.JSONField(default=dict)  # {tender: "12.30"}
+    given_back = models.JSONField(default=dict)
+    taxes = models.JSONField(default=dict)  # {rate: ["taxable", "tax"]}, sales less refunds
+
+    class Meta:
+        db_table = "sales_cmd_till_drawer"

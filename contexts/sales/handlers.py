@@ -15,12 +15,13 @@ from kernel.errors import Conflict, DomainError, NotFound
 from kernel.serialization import to_json
 
 from . import commands as c
-from . import legacy
+from . import drawers, legacy
 from .keyring import CUSTOMER, ORDER, KeyDestroyed, keyring
 from .command_side import (
     LoyaltySpending, ManagerApproval, OpenSession, OrderNumberCounter, StoreTillCounter, TillReceiptCounter,
     TillZCounter, UnfinishedSale,
 )
+from .domain.drawer import Drawer
 from .domain.errors import NeedsManager
 from .domain.events import ShipTo
 from .domain.order import DELIVERY, TILL, Order
@@ -57,15 +58,6 @@ def register_till(cmd: c.RegisterTill, uow: UnitOfWork) -> dict:
             "store_name": till.store_name}
 
 
-def _open_session(uow: UnitOfWork, till_id, *, lock=False) -> OpenSession:
-    rows = OpenSession.objects.using(uow.db)
-    row = (rows.select_for_update() if lock else rows).filter(till_id=till_id).first()
-    if row is None:
-        raise Conflict(f"Till {till_id} has no open session; open the till first.", field="till_id",
-                       code="NoOpenSession")
-    return row
-
-
 @handles(c.OpenTillSession)
 def open_session(cmd: c.OpenTillSession, uow: UnitOfWork) -> dict:
     till = uow.repository(Till).get(cmd.till_id, label="till")
@@ -80,15 +72,19 @@ def open_session(cmd: c.OpenTillSession, uow: UnitOfWork) -> dict:
         raise Conflict(f"Till {till.name} already has an open session; close it first.", field="till_id",
                        code="SessionAlreadyOpen") from None
     sessions.save(session)
+    drawers.create(uow, session.drawer)
     return session.state()
 
 
-@handles(c.RecordCashMovement, retry_on_conflict=True)
+@handles(c.RecordCashMovement)
 def record_cash_movement(cmd: c.RecordCashMovement, uow: UnitOfWork) -> dict:
+    """The drawer's row is locked first, so the session's stream has one writer at a time."""
+    drawer = drawers.lock(uow, cmd.till_id)
     sessions = uow.repository(TillSession)
-    session = sessions.get(_open_session(uow, cmd.till_id).session_id)
+    session = sessions.get(drawer.session_id).use(drawer)
     session.move_cash(cmd.amount, cmd.reason, cmd.cashier)
     sessions.save(session)
+    drawers.save(uow, drawer)
     return session.state()
 
 
@@ -96,22 +92,24 @@ def record_cash_movement(cmd: c.RecordCashMovement, uow: UnitOfWork) -> dict:
 def close_session(cmd: c.CloseTillSession, uow: UnitOfWork) -> dict:
     """Every sale ends: a session with sales neither completed nor voided closes only when the
     request says to void them (`void_unfinished`); otherwise the answer is a 409 naming them."""
-    row = _open_session(uow, cmd.till_id, lock=True)  # holds off sales on this till while closing
+    row = drawers.open_session(uow, cmd.till_id, lock=True)
+    drawer = drawers.lock(uow, cmd.till_id)  # holds off sales on this till while closing
     sessions = uow.repository(TillSession)
-    session = sessions.get(row.session_id)
+    session = sessions.get(row.session_id).use(drawer)
     unfinished = list(UnfinishedSale.objects.using(uow.db).filter(session_id=row.session_id).order_by("number"))
     if unfinished and not cmd.void_unfinished:
         raise UnfinishedSales([sale.number for sale in unfinished])
     orders = uow.repository(Order)
     for sale in unfinished:
         order = orders.get(sale.order_id, label="order")
-        _void(uow, order, session, cmd.cashier, "unfinished at the till's close")
+        _void(uow, order, drawer, cmd.cashier, "unfinished at the till's close")
         orders.save(order)
     known = [code for code, rule in _tenders(uow, cmd.counted).items()]
     report = session.close(cmd.counted, cmd.cashier, timezone.now(), tenders=known,
                            z_number=_next_z_number(uow, row.till_id))
     row.delete(using=uow.db)
     sessions.save(session)
+    drawers.save(uow, drawer)
     return {**session.state(), "z_report": to_json(report)}
 
 
@@ -300,23 +298,23 @@ def _spend_points(uow: UnitOfWork, customer_id, points: int) -> None:
             points_spent=F("points_spent") + points)
 
 
-def _take_payments(uow: UnitOfWork, order: Order, payments, session: TillSession):
+def _take_payments(uow: UnitOfWork, order: Order, payments, drawer: Drawer):
     payment_ids = [uuid.uuid4() for _ in payments]
     uses_points = any(p.method == POINTS.code for p in payments) and order.customer_id is not None
     purse = _points_purse(uow, order.customer_id) if uses_points else None
-    recorded = order.pay(payments, payment_ids=payment_ids, session_id=session.uuid, at=timezone.now(),
+    recorded = order.pay(payments, payment_ids=payment_ids, session_id=drawer.session_id, at=timezone.now(),
                          tenders=_tenders(uow, [p.method for p in payments]), max_change=settings.POS_CASH_MAX_CHANGE,
                          points=purse)
     _spend_points(uow, order.customer_id, sum(p.points for p in recorded))
     for payment in recorded:
-        session.record_payment(order.uuid, payment.payment_id, payment.method, payment.amount)
+        drawer.take(payment.method, payment.amount)
 
 
-def _settle(uow: UnitOfWork, order: Order, session: TillSession, was: str):
-    """After a sale's payments: count a completion in the session, and keep the table of till
+def _settle(uow: UnitOfWork, order: Order, drawer: Drawer, was: str):
+    """After a sale's payments: count a completion in the drawer, and keep the table of till
     sales not yet ended in step with the order."""
     if order.status == "completed" and was != "completed":
-        session.record_sale(order.uuid, order.gross, order.discount_total, order.tax_total, order.total, order.taxes)
+        drawer.sell(order.gross, order.discount_total, order.tax_total, order.taxes)
     rows = UnfinishedSale.objects.using(uow.db)
     if order.kind == TILL and order.status == "placed":
         rows.get_or_create(order_id=order.uuid, defaults={"session_id": order.session_id, "number": order.number})
@@ -324,38 +322,38 @@ def _settle(uow: UnitOfWork, order: Order, session: TillSession, was: str):
         rows.filter(order_id=order.uuid).delete()
 
 
-def _void(uow: UnitOfWork, order: Order, session: TillSession, cashier: str, reason: str):
+def _void(uow: UnitOfWork, order: Order, drawer: Drawer, cashier: str, reason: str):
     event = order.void(cashier=cashier, reason=reason, at=timezone.now())
     if event is not None:
         if event.points:
             _points_purse(uow, order.customer_id)  # lock the row as a sale does
             _spend_points(uow, order.customer_id, -event.points)
-        session.record_void(order.uuid, event.total, event.returned)
+        drawer.void(event.total, event.returned)
         UnfinishedSale.objects.using(uow.db).filter(order_id=order.uuid).delete()
 
 
-@handles(c.PlaceTillSale, retry_on_conflict=True)
+@handles(c.PlaceTillSale)
 def place_till_sale(cmd: c.PlaceTillSale, uow: UnitOfWork) -> dict:
+    """One stream written (the new order's) and one drawer row: no version to conflict on, so no
+    retry. The sales of one till wait for each other on the drawer row and the receipt counter."""
     till = uow.repository(Till).get(cmd.till_id, label="till")
-    open_row = _open_session(uow, till.uuid)
-    sessions = uow.repository(TillSession)
-    session = sessions.get(open_row.session_id)
+    drawer = drawers.lock(uow, till.uuid)
     now = timezone.now()
     placed_at = cmd.placed_at or now
-    session.check_sale_time(placed_at, now, timedelta(seconds=settings.POS_PLACED_AT_MAX_SKEW_SECONDS))
+    drawer.check_sale_time(placed_at, now, timedelta(seconds=settings.POS_PLACED_AT_MAX_SKEW_SECONDS))
     _check_customer(uow, cmd.customer_id)
     approved_by = _approved_by(uow, cmd.approval)
     lines = _priced_lines(uow, cmd.lines, Decimal("100") if approved_by else cmd.max_discount_percent)
     orders = uow.repository(Order)
     order = orders.get_or_new(cmd.order_id)
     order.place(number=_next_receipt(uow, till), kind=TILL, store_code=till.store_code, till_id=till.uuid,
-                session_id=session.uuid, cashier=cmd.cashier, customer_id=cmd.customer_id, lines=lines,
+                session_id=drawer.session_id, cashier=cmd.cashier, customer_id=cmd.customer_id, lines=lines,
                 totals=totals(lines), placed_at=placed_at, approved_by=approved_by)
     if cmd.payments:
-        _take_payments(uow, order, cmd.payments, session)
-    _settle(uow, order, session, was="new")
+        _take_payments(uow, order, cmd.payments, drawer)
+    _settle(uow, order, drawer, was="new")
     orders.save(order)
-    sessions.save(session)
+    drawers.save(uow, drawer)
     return order.state()
 
 
@@ -393,13 +391,12 @@ def pay_order(cmd: c.PayOrder, uow: UnitOfWork) -> dict:
     _require_till(cmd.till_id, "Every payment")
     orders = uow.repository(Order)
     order = orders.get(cmd.order_id, label="order")
-    sessions = uow.repository(TillSession)
-    session = sessions.get(_open_session(uow, cmd.till_id).session_id)
+    drawer = drawers.lock(uow, cmd.till_id)
     was = order.status
-    _take_payments(uow, order, cmd.payments, session)
-    _settle(uow, order, session, was)
+    _take_payments(uow, order, cmd.payments, drawer)
+    _settle(uow, order, drawer, was)
     orders.save(order)
-    sessions.save(session)
+    drawers.save(uow, drawer)
     return order.state()
 
 
@@ -414,10 +411,9 @@ def void_order(cmd: c.VoidOrder, uow: UnitOfWork) -> dict:
         raise Conflict(f"Order {order.number} was sold at another till; void it there.", field="till_id",
                        code="WrongTill")
     if order.status != "voided":
-        sessions = uow.repository(TillSession)
-        session = sessions.get(_open_session(uow, order.till_id).session_id)
-        _void(uow, order, session, cmd.cashier, cmd.reason)
-        sessions.save(session)
+        drawer = drawers.lock(uow, order.till_id)
+        _void(uow, order, drawer, cmd.cashier, cmd.reason)
+        drawers.save(uow, drawer)
         orders.save(order)
     return order.state()
 
@@ -451,27 +447,26 @@ def ship_order(cmd: c.ShipOrder, uow: UnitOfWork) -> dict:
 
 @handles(c.RefundOrder, retry_on_conflict=True)
 def refund_order(cmd: c.RefundOrder, uow: UnitOfWork) -> dict:
-    """Retried on a version conflict with a fresh load, so the decision is re-taken on what is left:
-    of two refunds racing for the same line only one passes, the loser gets a 409 saying what was
-    refunded already (RefundExceedsSale), and a refund racing a sale on the same session passes."""
+    """Retried on a version conflict of the order's stream with a fresh load, so the decision is
+    re-taken on what is left: of two refunds racing for the same line only one passes, the loser
+    gets a 409 saying what was refunded already (RefundExceedsSale). A refund and a sale at the
+    same till wait for each other on the drawer row instead."""
     _require_till(cmd.till_id, "Every refund")
     orders = uow.repository(Order)
     order = orders.get(cmd.order_id, label="order")
-    sessions = uow.repository(TillSession)
-    session = sessions.get(_open_session(uow, cmd.till_id).session_id)
+    drawer = drawers.lock(uow, cmd.till_id)
     approved_by = _approved_by(uow, cmd.approval)
     event = order.refund(refund_id=cmd.refund_id, lines=cmd.lines, method=cmd.method, cashier=cmd.cashier,
-                         reason=cmd.reason, session_id=session.uuid, till_id=cmd.till_id,
-                         max_amount=cmd.max_amount, session_refunded=session.unapproved_refunds,
+                         reason=cmd.reason, session_id=drawer.session_id, till_id=cmd.till_id,
+                         max_amount=cmd.max_amount, session_refunded=drawer.unapproved_refunds,
                          approved_by=approved_by, tenders=_tenders(uow, [cmd.method, *order.paid_by]),
                          point_value=settings.POS_LOYALTY_POINT_VALUE)
     if event is not None:
         if event.points:
             _points_purse(uow, order.customer_id)
             _spend_points(uow, order.customer_id, -event.points)
-        session.record_refund(order.uuid, event.refund_id, event.method, event.total, event.tax, approved_by,
-                              order.refund_taxes(event))
-        sessions.save(session)
+        drawer.refund(event.method, event.total, event.tax, approved_by, order.refund_taxes(event))
+        drawers.save(uow, drawer)
         orders.save(order)
     # the order as it now is, and what this refund was (also when it is the same refund again)
     return {**order.state(), "refund_id": str(cmd.refund_id), "refund": order.refund_state(cmd.refund_id)}

@@ -4,7 +4,8 @@
 - `CustomerDirectoryProjection` (customers events) -> `CustomerDirectoryEntry`: names, existence.
 - `StoreDetailsProjection` (stores events) -> `StoreDetails`: what receipts print, the time zone.
 - `TendersProjection` (sales: Tender streams) -> `TenderView`: the shop's own ways to pay.
-- `TillsProjection` (sales: Till and TillSession streams) -> `TillView`, `TillSessionView`.
+- `TillsProjection` (sales: Till and TillSession streams) -> `TillView`, `TillSessionView` (the
+  published Z-report once closed; an open session's running figures are its drawer's).
 - `SalesOrdersProjection` (sales: Order streams; customers names) -> `OrderView`, `OrderLineView`,
   `PaymentView`, `RefundView`.
 
@@ -30,8 +31,6 @@ customer's registration finds the name).
 """
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from django.utils import timezone
 
@@ -233,9 +232,10 @@ class TillsProjection(Projection):
     name = "tills"
     consumer = SALES
     tables = (TillView, TillSessionView)
-    subscriptions = {SALES: {"TillRegistered", "TillSessionOpened", "CashMovementRecorded", "SessionSaleRecorded",
-                             "SessionPaymentRecorded", "SessionRefundRecorded", "SessionVoidRecorded",
-                             "TillSessionClosed"}}
+    # An open session's running figures are its drawer's (the command side's row, read by the API
+    # at request time: api/views.py); once closed, its published Z-report's. Nothing here adds
+    # them up: cash movements, and the `Session*Recorded` events of older streams, are not needed.
+    subscriptions = {SALES: {"TillRegistered", "TillSessionOpened", "TillSessionClosed"}}
 
     @property
     def tills(self):
@@ -275,53 +275,6 @@ class TillsProjection(Projection):
             till.open_session_id = d["session_id"]
             till.save(using=self.db, update_fields=["open_session_id"])
 
-    def on_CashMovementRecorded(self, e: Envelope):
-        if session := self._session(e):
-            amount = money(e.data["amount"])
-            if amount > 0:
-                session.cash_in += amount
-            else:
-                session.cash_out -= amount
-            self.save_row(session, e, stamp=None, expected_cash=session.expected_cash + amount)
-
-    def on_SessionPaymentRecorded(self, e: Envelope):
-        if session := self._session(e):
-            self._take(session, e.data["method"], money(e.data["amount"]))
-            self.save_row(session, e, stamp=None)
-
-    def on_SessionSaleRecorded(self, e: Envelope):
-        d = e.data
-        if session := self._session(e):
-            session.sales_count += 1
-            session.gross += money(d["gross"])
-            session.discounts += money(d["discount_total"])
-            session.tax += money(d["tax_total"])
-            self.save_row(session, e, stamp=None, net=session.gross - session.discounts - session.refunds)
-
-    def on_SessionRefundRecorded(self, e: Envelope):
-        if session := self._session(e):
-            amount = money(e.data["amount"])
-            session.refund_count += 1
-            session.refunds += amount
-            self._take(session, e.data["method"], -amount)
-            self.save_row(session, e, stamp=None, net=session.gross - session.discounts - session.refunds)
-
-    def on_SessionVoidRecorded(self, e: Envelope):
-        if session := self._session(e):
-            session.void_count += 1
-            session.voids += money(e.data["total"])
-            for returned in e.data["returned"]:
-                self._take(session, returned["method"], -money(returned["amount"]))
-            self.save_row(session, e, stamp=None)
-
-    @staticmethod
-    def _take(session: TillSessionView, method: str, amount: Decimal) -> None:
-        """The running cash and card figures; the shop's other tenders are counted in the Z-report."""
-        if method == "cash":
-            session.expected_cash += amount
-        elif method == "card":
-            session.expected_card += amount
-
     def on_TillSessionClosed(self, e: Envelope):
         d = e.data
         session = self._session(e)
@@ -331,7 +284,7 @@ class TillsProjection(Projection):
         methods = {m["method"]: m for m in z.get("methods", ())}
         cash = methods.get("cash", {})
         card = methods.get("card")
-        # The Z-report is the final word: its figures replace the running ones.
+        # The Z-report, computed once by the command side at the close, is stored as published.
         self.save_row(session, e, stamp=None, status=TillSessionView.CLOSED, closed_at=utc(d["closed_at"]),
               z_report=z, sales_count=z["sales_count"], gross=money(z["gross"]), discounts=money(z["discounts"]),
               tax=money(z["tax"]), refunds=money(z["refunds"]), refund_count=z["refund_count"],

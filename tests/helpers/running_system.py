@@ -83,12 +83,12 @@ def order_streams(deployment: Deployment, till_ids) -> dict[str, list[str]]:
     return streams
 
 
-def session_sales(deployment: Deployment, order_ids) -> Counter:
-    """{order id: how many SessionSaleRecorded name it} (the till session's half of a sale)."""
-    rows = query(deployment, "sales", "SELECT data->>'order_id', count(*) FROM es_event "
-                 "WHERE event_type = 'SessionSaleRecorded' AND data->>'order_id' = ANY(%s) GROUP BY 1",
-                 [[str(o) for o in order_ids]])
-    return Counter(dict(rows))
+def drawer_sales(deployment: Deployment, till_ids) -> int:
+    """How many sales the drawers of these tills' sessions counted (the till session's half of a
+    sale: its drawer row, written in the sale's transaction)."""
+    rows = query(deployment, "sales", "SELECT coalesce(sum(sales_count), 0) FROM sales_cmd_till_drawer "
+                 "WHERE till_id = ANY(%s)", [[str(t) for t in till_ids]])
+    return int(rows[0][0])
 
 
 def sales_event_ids(deployment: Deployment, stream_ids) -> set[uuid.UUID]:

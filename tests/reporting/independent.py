@@ -194,16 +194,19 @@ def compute(start: dt.date, end: dt.date, store: str | None = None) -> dict:
 
 
 def z_reports(sales) -> dict:
-    """Each session's Z-report from its own events, in the `ZReport` shape (amounts as strings);
-    and, for closed sessions, the one published at closing."""
+    """Each session in the `ZReport` shape (amounts as strings): the sum of what happened at its
+    till, worked out here from the orders' events (each payment, completion, refund and void names
+    its session) and the session's own (float, cash in and out, what was counted); and, for closed
+    sessions, the one published at closing. What reporting shows is the published one once closed,
+    and while open only the float and the cash moved (sales count at the close)."""
     sessions = {}
-    for kind, stream, version, d, at in sales:
+    for kind, stream, version, d, at in sales:  # the sessions first: the events are in stream order
         if kind == "TillSessionOpened":
             sessions[d["session_id"]] = {"float": D(d["opening_float"]), "in": ZERO, "out": ZERO, "sales": 0,
                                          "gross": ZERO, "disc": ZERO, "tax": ZERO, "refunds": ZERO, "refund_count": 0,
                                          "voids": ZERO, "void_count": 0, "taken": defaultdict(lambda: ZERO), "back": defaultdict(lambda: ZERO),
                                          "counted": {}, "published": None}
-            continue
+    for kind, stream, version, d, at in sales:
         s = sessions.get(d.get("session_id")) if kind != "TillRegistered" else None
         if s is None:
             continue
@@ -212,18 +215,18 @@ def z_reports(sales) -> dict:
                 s["in"] += D(d["amount"])
             else:
                 s["out"] -= D(d["amount"])
-        elif kind == "SessionSaleRecorded":
+        elif kind == "OrderCompleted":
             s["sales"] += 1
             s["gross"] += D(d["gross"])
             s["disc"] += D(d["discount_total"])
             s["tax"] += D(d["tax_total"])
-        elif kind == "SessionPaymentRecorded":
+        elif kind == "PaymentRecorded":
             s["taken"][d["method"]] += D(d["amount"])
-        elif kind == "SessionRefundRecorded":
-            s["refunds"] += D(d["amount"])
+        elif kind == "OrderRefunded":
+            s["refunds"] += D(d["total"])
             s["refund_count"] += 1
-            s["back"][d["method"]] += D(d["amount"])
-        elif kind == "SessionVoidRecorded":
+            s["back"][d["method"]] += D(d["total"])
+        elif kind == "OrderVoided":
             s["voids"] += D(d["total"])
             s["void_count"] += 1
             for returned in d["returned"]:
@@ -240,13 +243,17 @@ def z_reports(sales) -> dict:
             counted = s["counted"].get(method)
             methods.append({"method": method, "expected": _s(expected), "counted": _s(counted),
                             "difference": _s(counted - expected) if counted is not None else None})
-        out[session_id] = {
-            "z_report": {"sales_count": s["sales"], "gross": _s(s["gross"]), "discounts": _s(s["disc"]),
-                         "tax": _s(s["tax"]), "refunds": _s(s["refunds"]), "refund_count": s["refund_count"],
-                         "net": _s(s["gross"] - s["disc"] - s["refunds"]), "opening_float": _s(s["float"]),
-                         "cash_in": _s(s["in"]), "cash_out": _s(s["out"]), "methods": methods,
-                         "cash_difference": methods[0]["difference"], "void_count": s["void_count"],
-                         "voids": _s(s["voids"]), "discount_total": _s(s["disc"]), "tax_total": _s(s["tax"])},
-            "published": s["published"],
-        }
+        summed = {"sales_count": s["sales"], "gross": _s(s["gross"]), "discounts": _s(s["disc"]),
+                  "tax": _s(s["tax"]), "refunds": _s(s["refunds"]), "refund_count": s["refund_count"],
+                  "net": _s(s["gross"] - s["disc"] - s["refunds"]), "opening_float": _s(s["float"]),
+                  "cash_in": _s(s["in"]), "cash_out": _s(s["out"]), "methods": methods,
+                  "cash_difference": methods[0]["difference"], "void_count": s["void_count"],
+                  "voids": _s(s["voids"]), "discount_total": _s(s["disc"]), "tax_total": _s(s["tax"])}
+        if s["published"] is None:  # open: the float and the cash moved only
+            summed = {**summed, **{k: "0.00" for k in ("gross", "discounts", "tax", "refunds", "net", "voids",
+                                                       "discount_total", "tax_total")},
+                      "sales_count": 0, "refund_count": 0, "void_count": 0,
+                      "methods": [{**m, "expected": _s(s["float"] + s["in"] - s["out"]) if m["method"] == "cash"
+                                   else "0.00"} for m in methods]}
+        out[session_id] = {"z_report": summed, "published": s["published"]}
     return out

@@ -104,8 +104,8 @@ def test_every_figure_of_the_known_days(known_days):
     assert mix["totals"] == story.EXPECTED_PAYMENT_TOTALS
     assert Decimal(mix["totals"]["amount"]) == Decimal(story.EXPECTED_TOTALS["total"])  # the mix adds up to sales
 
-    # Z-reports: ours, from the session events alone, to the cent; and equal to what the sales
-    # context published when the till closed (as its API answered, and as its event carries).
+    # Z-reports: the one the sales context published when the till closed (as its API answered,
+    # and as its event carries), to the cent; an open session's float alone.
     sessions = known_days["sessions"]
     for name, session_id in sessions.items():
         report = plain(reports.session_z_report(session_id))
@@ -113,7 +113,6 @@ def test_every_figure_of_the_known_days(known_days):
         if name in known_days["closings"]:
             assert report["status"] == "closed" and report["reconciled"] is True
             assert report["z_report"] == story.as_ours(plain(known_days["closings"][name]))
-            assert reports.reconciled(reports.session_z_report(session_id)["z_report"], report["published_z_report"])
         else:
             assert (report["status"], report["reconciled"], report["published_z_report"]) == ("open", None, None)
     t1 = plain(reports.session_z_report(sessions["T1-day1"]))

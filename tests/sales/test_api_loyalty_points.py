@@ -71,4 +71,5 @@ def test_points_earned_pay_for_a_later_sale_and_come_back_on_refund_and_void(poi
     closed = client.post(f"/api/v1/sales/tills/{till}/close/", {"counted": {"cash": "20.00"}}, format="json")
     assert closed.status_code == 200, closed.json()
     points = next(m for m in closed.json()["z_report"]["methods"] if m["method"] == "points")
-    assert points == {"method": "points", "expected": "2.15", "counted": "2.15", "difference": "0.00"}
+    assert points == {"method": "points", "expected": "2.15", "counted": "2.15", "difference": "0.00", "taken": "5.30",
+                      "given_back": "3.15"}

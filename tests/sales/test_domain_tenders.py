@@ -114,11 +114,10 @@ def test_a_voucher_sale_is_refunded_by_voucher_up_to_what_it_paid_and_cash_beyon
 def test_the_z_report_counts_each_tender_used_and_each_counted():
     session = TillSession(str(uuid.uuid4()))
     session.start(till_id=uuid.uuid4(), store_code="S1", cashier="c", opening_float="50.00", at=NOW)
-    order_id = uuid.uuid4()
-    session.record_payment(order_id, uuid.uuid4(), "voucher", D("25.00"))
-    session.record_payment(order_id, uuid.uuid4(), "cash", D("5.00"))
-    session.record_sale(order_id, D("30.00"), D("0.00"), D("5.00"), D("30.00"))
-    session.record_refund(order_id, uuid.uuid4(), "voucher", D("10.00"), D("1.67"))
+    session.drawer.take("voucher", D("25.00"))
+    session.drawer.take("cash", D("5.00"))
+    session.drawer.sell(D("30.00"), D("0.00"), D("5.00"))
+    session.drawer.refund("voucher", D("10.00"), D("1.67"))
     with pytest.raises(DomainError) as err:
         session.close({"cash": D("55.00"), "bitcoin": D("1.00")}, "c", NOW, tenders=["cash", "card", "voucher"])
     assert err.value.field == "counted.bitcoin"

@@ -165,13 +165,21 @@ def test_a_day_at_the_browser_till(till_shop, api_client, capsys):
         close_session(page, "04-z-report", {"cash": "110.00", "card": "16.30"})
         on_screen = dict(page.eval_on_selector_all(
             "#zreport tr[data-field]", "rows => rows.map(r => [r.dataset.field, r.querySelector('.value').textContent])"))
+        labels = page.eval_on_selector_all("#zreport tr[data-field]", "rows => rows.map(r => r.cells[0].textContent)")
+        heading = page.inner_text("#zreport h2")
         methods = page.eval_on_selector_all(
             "#zreport tr[data-method]", "rows => rows.map(r => [r.dataset.method, r.textContent])")
     z = closed_z_report(shop, api_client)
     assert (z["sales_count"], z["void_count"]) == (6, 1)
-    for field, value in z.items():
-        if not isinstance(value, (dict, list)):
-            assert on_screen[field] == str(value), field
+    # Each figure once, named for a cashier: not `discount_total` / `tax_total` again, no session id.
+    assert heading == f"Z-report no. {z['z_number']}"
+    named = {"sales_count", "gross", "discounts", "refund_count", "refunds", "net", "tax", "refund_tax",
+             "void_count", "voids", "opening_float", "cash_in", "cash_out", "cash_difference"}
+    assert set(on_screen) == named
+    for field in named:
+        assert on_screen[field] == str(z[field]), field
+    assert (z["discount_total"], z["tax_total"]) == (z["discounts"], z["tax"])  # the same figures, not shown twice
+    assert labels[:4] == ["Sales", "Gross sales", "Discounts", "Refunds"] and "_" not in "".join(labels)
     assert {m for m, _ in methods} == {m["method"] for m in z["methods"]}
     for method, text in methods:
         expected = next(m for m in z["methods"] if m["method"] == method)

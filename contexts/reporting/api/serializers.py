@@ -189,14 +189,16 @@ class ReportZReport(serializers.Serializer):
     status = serializers.ChoiceField(choices=["open", "closed"])
     opened_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
-    z_report = ReportZFigures(help_text="Worked out from the session's events alone.")
+    z_report = ReportZFigures(help_text="Once closed, the Z-report the sales context computed at the close and "
+                                        "published, as published; while open, the float and the cash moved in "
+                                        "and out only (the session's sales count from its close).")
     z_number = serializers.IntegerField(allow_null=True, help_text="The till's Z number, as published at closing "
                                                                    "(null while open, 0 before Z numbers).")
     taxes = ReportTaxRate(many=True, help_text="Tax by rate, sales less refunds, as published at closing.")
     payments = ReportSessionPayments(many=True)
     refund_tax = _money()
-    reconciled = serializers.BooleanField(allow_null=True, help_text="Whether the Z-report the sales context "
-                                          "published at closing equals `z_report`; null while open.")
+    reconciled = serializers.BooleanField(allow_null=True, help_text="True once closed (`z_report` is the "
+                                          "published Z-report); null while open.")
     published_z_report = ReportZFigures(allow_null=True, help_text="As published at closing (null while open).")
 
 

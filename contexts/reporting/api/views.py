@@ -201,9 +201,9 @@ class ZReportListView(PeriodReportView):
 
     @extend_schema(
         summary="Z-reports of till sessions",
-        description="Sessions opened in the period (UTC dates), newest first: each one's Z-report worked out from "
-                    "the session's events alone, and (once closed) the one the sales context published, with "
-                    "`reconciled` saying whether they agree.",
+        description="Sessions opened in the period (UTC dates), newest first: once closed, the Z-report the sales "
+                    "context computed once at the close and published; while open, the float and the cash moved "
+                    "in and out only.",
         parameters=[*PERIOD,
                     OpenApiParameter("till", OpenApiTypes.UUID, description="Only this till's sessions."),
                     OpenApiParameter("status", OpenApiTypes.STR, enum=["open", "closed"])],

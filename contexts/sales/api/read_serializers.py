@@ -13,6 +13,9 @@ class TillOut(serializers.ModelSerializer):
 
 
 class SessionOut(serializers.ModelSerializer):
+    """A till session: while open, its drawer's running figures; once closed, the figures of the
+    Z-report published at its close (`z_report`)."""
+
     class Meta:
         model = TillSessionView
         fields = "__all__"

@@ -26,6 +26,7 @@ from infrastructure.http.openapi import idempotency_key, problem_types
 from infrastructure.idempotency.requests import run_idempotent
 
 from .. import commands as c
+from .. import drawers
 from ..models import OrderView, TillSessionView, TillView
 from ..receipts import load_receipt, render_html, render_json, render_text
 from ..till_stores import store_of_till
@@ -183,6 +184,15 @@ class SessionViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveM
     history_context = "sales"
     history_stream_type = "TillSession"
     filterset_fields = ["till_id", "status", "cashier", "store_code"]
+
+    def get_serializer(self, *args, **kwargs):
+        """An open session's figures are its drawer's (the command side's row), read when shown."""
+        if args and self.action == "list":
+            args = (drawers.with_running_figures(args[0]), *args[1:])
+        return super().get_serializer(*args, **kwargs)
+
+    def get_object(self):
+        return drawers.with_running_figures([super().get_object()])[0]
 
 
 class OrderViewSet(StreamHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -59,9 +59,12 @@ class CashMovementRecorded(DomainEvent, context=SALES):
     cashier: str
 
 
+# The four `Session*Recorded` events below are history only: until the drawer row (domain/drawer.py)
+# kept a session's running totals, every sale, payment, refund and void was also written to the
+# session's stream as one of them. Nothing records them any more; streams that have them replay.
 @dataclass(frozen=True)
 class SessionSaleRecorded(DomainEvent, context=SALES):
-    """An order completed in this session (for the Z-report)."""
+    """An order completed in this session (for the Z-report). History only."""
 
     session_id: UUID
     order_id: UUID
@@ -74,7 +77,7 @@ class SessionSaleRecorded(DomainEvent, context=SALES):
 
 @dataclass(frozen=True)
 class SessionPaymentRecorded(DomainEvent, context=SALES):
-    """Money taken at this till (cash `amount` is what was kept, after change)."""
+    """Money taken at this till (cash `amount` is what was kept, after change). History only."""
 
     session_id: UUID
     order_id: UUID
@@ -85,7 +88,7 @@ class SessionPaymentRecorded(DomainEvent, context=SALES):
 
 @dataclass(frozen=True)
 class SessionRefundRecorded(DomainEvent, context=SALES):
-    """Money given back at this till."""
+    """Money given back at this till. History only."""
 
     session_id: UUID
     order_id: UUID
@@ -106,7 +109,8 @@ class MethodAmount:
 @dataclass(frozen=True)
 class SessionVoidRecorded(DomainEvent, context=SALES):
     """A sale of this till was voided: `total` is what it would have been; `returned` is the money
-    its payments had brought in, given back through this till (cash out of the drawer, card reversed)."""
+    its payments had brought in, given back through this till (cash out of the drawer, card reversed).
+    History only."""
 
     session_id: UUID
     order_id: UUID
@@ -120,6 +124,10 @@ class MethodTotals:
     expected: Decimal
     counted: Decimal
     difference: Decimal
+    # What the session took and gave back by this tender (since TillSessionClosed v2; null in
+    # Z-reports published before, which the upcaster marks so).
+    taken: Decimal | None = None
+    given_back: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -148,11 +156,17 @@ class ZReport:
     # clients (deprecated, docs/api/CHANGELOG.md).
     discount_total: Decimal = Decimal("0.00")
     tax_total: Decimal = Decimal("0.00")
+    # The tax contained in the refunds (since TillSessionClosed v2; null before, see the upcaster).
+    refund_tax: Decimal | None = None
 
 
 @dataclass(frozen=True)
-class TillSessionClosed(DomainEvent, context=SALES):
-    """The till was closed with counted amounts; the Z-report is final."""
+class TillSessionClosed(DomainEvent, context=SALES, version=2):
+    """The till was closed with counted amounts; the Z-report is final, computed once from the
+    session's drawer. Readers store it as it is (sales' session view, reporting's Z-reports).
+
+    v2 adds `z_report.refund_tax` and each method's `taken` and `given_back`; v1 events are read
+    with them null (contexts/sales/upcasters.py): the figures were never published for them."""
 
     session_id: UUID
     till_id: UUID

@@ -392,7 +392,7 @@ export class App extends Component {
     try {
       const answer = await api.close(this.state.device.id, { counted });
       keep(SESSION, null);
-      this.setState({ zreport: { ...answer.z_report, session_id: answer.id }, session: null, screen: "zreport", error: null });
+      this.setState({ zreport: answer.z_report, session: null, screen: "zreport", error: null });
     } catch (error) { this.fail(error); }
   }
 
@@ -667,11 +667,15 @@ export class App extends Component {
 
   zreportView(s) {
     const z = s.zreport;
-    const scalars = Object.entries(z).filter(([, v]) => typeof v !== "object");
+    // One named line per figure; the long names (discount_total, tax_total) repeat the short ones.
+    const lines = Z_LINES.filter(([key]) => z[key] !== undefined && z[key] !== null);
     return html`<section class="receipt-screen">
       <article class="receipt" id="zreport">
-        <h2>Z-report</h2>
-        <table>${scalars.map(([k, v]) => html`<tr data-field=${k}><td>${k.replaceAll("_", " ")}</td><td class="value">${v}</td></tr>`)}</table>
+        <h2>Z-report${z.z_number ? ` no. ${z.z_number}` : ""}</h2>
+        <table>${lines.map(([key, label]) => html`<tr data-field=${key}><td>${label}</td><td class="value">${z[key]}</td></tr>`)}</table>
+        ${(z.taxes || []).length ? html`<h3>Tax by rate</h3><table>${z.taxes.map((t) => html`<tr data-tax-rate=${t.rate}>
+          <td>${t.rate} %</td><td>taxable ${t.taxable}</td><td>tax ${t.tax}</td></tr>`)}</table>` : ""}
+        <h3>Tenders</h3>
         <table>${(z.methods || []).map((m) => html`<tr data-method=${m.method}><td>${this.tenderName(m.method)}</td><td>expected ${m.expected}</td>
           <td>counted ${m.counted}</td><td>difference ${m.difference}</td></tr>`)}</table>
       </article>
@@ -680,6 +684,15 @@ export class App extends Component {
     </section>`;
   }
 }
+
+// The Z-report's figures as a cashier reads them, in this order.
+const Z_LINES = [
+  ["sales_count", "Sales"], ["gross", "Gross sales"], ["discounts", "Discounts"],
+  ["refund_count", "Refunds"], ["refunds", "Refunded"], ["net", "Net sales"], ["tax", "Tax on sales"],
+  ["refund_tax", "Tax on refunds"], ["void_count", "Voided sales"], ["voids", "Voided amount"],
+  ["opening_float", "Opening float"], ["cash_in", "Cash paid in"], ["cash_out", "Cash paid out"],
+  ["cash_difference", "Cash difference"],
+];
 
 export function start(root) {
   render(html`<${App} />`, root);
