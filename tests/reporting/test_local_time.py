@@ -37,8 +37,9 @@ def _envelope(event_type: str, stream_id: str, version: int, data: dict, at: dt.
 
 def completed(store: str, at: dt.datetime, total: str) -> Envelope:
     order_id = str(uuid.uuid4())
-    line = {"product_id": str(uuid.uuid4()), "sku": "COF", "name": "Coffee", "quantity": 1, "gross": total,
-            "discount": "0.00", "tax": "0.00", "total": total}
+    line = {"line_no": 1, "product_id": str(uuid.uuid4()), "sku": "COF", "name": "Coffee", "quantity": 1,
+            "unit_price": total, "price_includes_tax": True, "tax_rate": "0.00", "discount_percent": "0.00",
+            "gross": total, "discount": "0.00", "tax": "0.00", "total": total}
     return _envelope("OrderCompleted", order_id, 2, {
         "order_id": order_id, "number": f"{store}-000001", "kind": "till", "store_code": store, "cashier": "ann",
         "session_id": None, "total": total, "gross": total, "discount_total": "0.00", "tax_total": "0.00",
@@ -50,7 +51,8 @@ def refunded(sale: Envelope, at: dt.datetime, amount: str) -> Envelope:
     return _envelope("OrderRefunded", sale.stream_id, 3, {
         "order_id": sale.data["order_id"], "refund_id": str(uuid.uuid4()), "cashier": "ann", "method": "cash",
         "total": amount, "tax": "0.00",
-        "lines": [{"product_id": line["product_id"], "quantity": 1, "amount": amount, "tax": "0.00"}]}, at)
+        "lines": [{"line_no": 1, "product_id": line["product_id"], "quantity": 1, "amount": amount, "tax": "0.00"}]},
+        at)
 
 
 @pytest.fixture
