@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db.models import DecimalField, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
+from pymongo.errors import DuplicateKeyError
 
 from infrastructure.eventstore.databases import db_for
 from infrastructure.eventstore.models import StoredEvent
@@ -196,7 +197,10 @@ def _counted(alternatives: list[dict], buckets: list[dict], marks: dict[str, str
             parts.append(({**alternative, **bucket}, n))
         counted.append(parts)
     if fresh != kept:
-        archive.counts().replace_one({"_id": key}, {"_id": key, "parts": fresh}, upsert=True)
+        try:
+            archive.counts().replace_one({"_id": key}, {"_id": key, "parts": fresh}, upsert=True)
+        except DuplicateKeyError:  # another search kept this question's counts at the same moment
+            pass
     return counted
 
 
