@@ -5,10 +5,10 @@ Fills a scratch PostgreSQL database (`pos_bench_audit` on the server of DATABASE
 migrated if missing) with N inbox rows of consumer `audit`: a week of till orders (placed, paid,
 completed, every fourth refunded) and catalog events (stock sold, price changes, products created)
 spread over 50 tills, 10 stores and 40 cashiers, with their metadata (one SQL statement with
-generate_series). Then it rebuilds the archive (`rebuild_projections --context audit`: empty the
-`events` collection of database `pos_bench_audit` in FerretDB, replay the inbox into it) and
+generate_series). Then it rebuilds the archive (`rebuild_projections --context audit`: replay the
+inbox into the `events` collection of database `pos_bench_audit` in FerretDB, dropped first) and
 prints events/s; then asks each audit question of the API (count + first page of 50) and prints
-its latency (median and worst of 5).
+its latency: the first time (no count kept yet), and the median and worst of 5.
 
     eval "$(scripts/services env)"
     .venv/bin/python bench/audit.py --sizes 100000
@@ -135,6 +135,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100000", help="comma-separated event counts")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each question")
+    parser.add_argument("--existing", action="store_true",
+                        help="no fill or rebuild: ask the questions of the archive a previous run left (of --sizes N)")
     args = parser.parse_args()
     url, mongo = os.environ.get("DATABASE_URL"), os.environ.get("MONGODB_URL")
     if not url or not mongo:
@@ -159,20 +161,23 @@ def main() -> None:
           f"{platform.machine()} x {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     [projection] = replayable_projections("audit")
     for n in [int(s) for s in args.sizes.split(",") if s.strip()]:
-        fill(n)
-        result = rebuild(projection)
-        assert archive.collection().count_documents({}) == n
-        print(f"  N={n:,}: archive rebuilt in {result.seconds:.1f}s = {result.events_per_second:,.0f} events/s "
-              f"(load average {os.getloadavg()[0]:.1f})", flush=True)
-        print(f"\n| question (N={n:,}) | matches | median | worst |\n|---|---:|---:|---:|")
+        if not args.existing:
+            archive.drop_database()  # a fresh archive, with the indexes the code makes now
+            fill(n)
+            result = rebuild(projection)
+            assert result.events == n, result  # (counting the archive itself would decode every document)
+            print(f"  N={n:,}: archive rebuilt in {result.seconds:.1f}s = {result.events_per_second:,.0f} events/s "
+                  f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+        archive.counts().delete_many({})  # the first run of each question counts every part
+        print(f"\n| question (N={n:,}) | matches | first | median | worst |\n|---|---:|---:|---:|---:|")
         for name, query in questions(timezone.now()):
             times, count = [], 0
             for _ in range(args.repeat):
                 started = time.perf_counter()
                 count = search(query, page=1, page_size=50).count
                 times.append(time.perf_counter() - started)
-            print(f"| {name} | {count:,} | {statistics.median(times) * 1000:,.0f} ms | {max(times) * 1000:,.0f} ms |",
-                  flush=True)
+            print(f"| {name} | {count:,} | {times[0] * 1000:,.0f} ms | {statistics.median(times) * 1000:,.0f} ms "
+                  f"| {max(times) * 1000:,.0f} ms |", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ one the URL names, else `pos`).
     append(envelopes)   archive events, oldest first: one document each, idempotent by event id
     events()            the collection to write to, its indexes made (once per process)
     collection()        the collection to read
+    days()              {UTC day: its mark} for every day the archive holds events of (`days`)
+    counts()            the collection where the search keeps its counts per part (search.py)
     clear()             delete every document (a rebuild of the archive starts with it)
 
 Idempotent and in order: the documents go in with one ordered `insertMany` per batch. The
@@ -22,6 +24,7 @@ embedded relay keeps its outbox rows pending) instead of burying the events as D
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Sequence
 from contextlib import contextmanager
 
@@ -29,27 +32,34 @@ from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 from pymongo import ASCENDING, IndexModel, MongoClient
-from pymongo.errors import BulkWriteError, ConnectionFailure
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError
 
 from infrastructure.eventstore.envelope import Envelope
 
 from .documents import document_of
 
 COLLECTION = "events"
+DAYS = "days"  # one document per UTC day the archive holds events of: {"_id": "2026-03-01", "mark": "..."}
+COUNTS = "counts"  # the search's counts per part, valid while their day's mark is the same (search.py)
 DUPLICATE_KEY = 11000
 SERVER_SELECTION_TIMEOUT_MS = 5000
 
-# One index per audit question (see search.py); `_id` (the event id) is unique by nature. The
-# fields are top-level because FerretDB pushes only top-level equality down to its backend.
+# One index per field a question asks for by equality; `_id` (the event id) is unique by nature.
+# FerretDB 1.24 pushes only top-level equality down to its backend (never a range or a sort), so
+# the time range is asked by `day`/`hour` buckets (search.py), and these are the fields that
+# matter. On its PostgreSQL backend FerretDB makes each a B-tree on `_jsonb->'field'`, which its
+# own pushdown (`_jsonb->'field' @> value`) cannot use: services/ferretdb/postgresql.sql gives
+# every such index a GIN twin that it can (installed by scripts/services and docker-compose).
 INDEXES = [
     IndexModel([("stream_id", ASCENDING), ("version", ASCENDING)], name="stream_version"),
-    IndexModel([("time", ASCENDING)], name="time"),
-    IndexModel([("actor", ASCENDING), ("time", ASCENDING)], name="actor_time"),
-    IndexModel([("till", ASCENDING), ("time", ASCENDING)], name="till_time"),
-    IndexModel([("store", ASCENDING), ("time", ASCENDING)], name="store_time"),
-    IndexModel([("event_type", ASCENDING), ("time", ASCENDING)], name="type_time"),
+    IndexModel([("actor", ASCENDING)], name="actor"),
+    IndexModel([("till", ASCENDING)], name="till"),
+    IndexModel([("store", ASCENDING)], name="store"),
+    IndexModel([("event_type", ASCENDING)], name="type"),
     IndexModel([("correlation_id", ASCENDING)], name="correlation"),
     IndexModel([("sku", ASCENDING)], name="sku"),
+    IndexModel([("day", ASCENDING)], name="day"),
+    IndexModel([("hour", ASCENDING)], name="hour"),
 ]
 
 _lock = threading.Lock()
@@ -132,12 +142,38 @@ def append(envelopes: Sequence[Envelope]) -> int:
                 failed_at = start + errors[0]["index"]
                 inserted += exc.details.get("nInserted", failed_at - start)
                 start = failed_at + 1
+        _record_days(sorted({document["day"] for document in documents}))
     return inserted
+
+
+def _record_days(days: list[str]) -> None:
+    """Give each of the batch's days a fresh mark, after its events went in (a redelivery does it
+    again, so a crash between the two is mended by the redelivery): a count the search kept for a
+    day is valid while the day's mark is the one it read before counting. A mark is a new random
+    value, not a counter, so two writers at once cannot leave the mark a reader saw."""
+    target = client()[database_name()][DAYS]
+    for day in days:
+        try:
+            target.update_one({"_id": day}, {"$set": {"mark": uuid.uuid4().hex}}, upsert=True)
+        except DuplicateKeyError:  # another writer made the day's document just now: mark it again
+            target.update_one({"_id": day}, {"$set": {"mark": uuid.uuid4().hex}})
+
+
+def days() -> dict[str, str]:
+    with unavailable_as_operational_error():
+        found = client()[database_name()][DAYS].find({})
+        return {document["_id"]: document["mark"] for document in sorted(found, key=lambda d: d["_id"])}
+
+
+def counts():
+    return client()[database_name()][COUNTS]
 
 
 def clear() -> None:
     with unavailable_as_operational_error():
         events().delete_many({})
+        client()[database_name()][DAYS].delete_many({})
+        counts().delete_many({})
 
 
 def drop_database() -> None:

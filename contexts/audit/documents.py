@@ -9,6 +9,8 @@ filter on, lifted out of `data` and `metadata` so each has an index of its own.
      "event_type": "OrderRefunded", "schema_version": 1,
      "data": {...}, "metadata": {...},                      # exactly as the event carries them
      "recorded_at": <BSON date>,                            # `time` as a date (to the millisecond)
+     "day": "2026-03-01", "hour": "2026-03-01T14",          # `time`'s UTC day and hour: the buckets a
+                                                            # time range is asked by (search.py)
      "actor": "alice", "till": "<till id>", "store": "S1", "sku": "COF-1",
      "correlation_id": "...", "causation_id": "...", "request_id": "...",
      "amount_cents": 5500, "archived_at": <BSON date>}
@@ -18,6 +20,8 @@ in the metadata (the till's token), else the till the event names; `store` the s
 event names (till, session and order events carry one), else the store of the till in the metadata
 (payments, refunds, voids and what they cause in other contexts, such as stock movements); `sku` the
 product's SKU (on the catalog's product events).
+`day` and `hour` exist because FerretDB 1.24 pushes only equality down to its backend, never a
+range: a question with `since`/`until` is asked bucket by bucket, each an equality (search.py).
 `amount_cents` is the event's `total` (orders, refunds), else its `amount` (payments, cash
 movements), in cents: an integer, so "refunds above 50.00" compares exactly.
 """
@@ -35,6 +39,14 @@ def iso_time(moment: dt.datetime) -> str:
     """RFC 3339 in UTC, always with microseconds: fixed width, so these strings sort (and compare)
     in time order, to the microsecond. BSON dates keep only milliseconds."""
     return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def day_of(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d")
+
+
+def hour_of(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H")
 
 
 def cents(value) -> int | None:
@@ -78,6 +90,8 @@ def document_of(envelope: Envelope, archived_at: dt.datetime) -> dict:
         "data": data,
         "metadata": metadata,
         "recorded_at": recorded_at,
+        "day": day_of(recorded_at),
+        "hour": hour_of(recorded_at),
         "actor": metadata.get("user") or data.get("cashier"),
         "till": _text(metadata.get("till") or data.get("till_id")),
         "store": data.get("store_code") or metadata.get("store"),

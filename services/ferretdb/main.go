@@ -11,6 +11,7 @@ import (
 	"flag"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -36,6 +37,12 @@ func main() {
 		os.Exit(0)
 	}
 
+	pgURL, err := withCustomPlans(*postgresqlURL)
+	if *handler == "postgresql" && err != nil {
+		slog.Error("bad --postgresql-url", "error", err)
+		os.Exit(1)
+	}
+
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	f, err := ferretdb.New(&ferretdb.Config{
@@ -43,7 +50,7 @@ func main() {
 		Logger:        logger,
 		Handler:       *handler,
 		SQLiteURL:     *sqliteURL,
-		PostgreSQLURL: *postgresqlURL,
+		PostgreSQLURL: pgURL,
 	})
 	if err != nil {
 		logger.Error("cannot start", "error", err)
@@ -59,4 +66,28 @@ func main() {
 		logger.Error("stopped", "error", err)
 		os.Exit(1)
 	}
+}
+
+// withCustomPlans sets plan_cache_mode=force_custom_plan on FerretDB's PostgreSQL connections,
+// unless the URL sets it. FerretDB 1.24 sends a pushed-down equality as `_jsonb->$1 @> $2` in a
+// cached prepared statement; after five runs PostgreSQL may switch to a generic plan, which sees
+// `_jsonb->$1` and can use no index (not even the GIN twins of services/ferretdb/postgresql.sql).
+// A custom plan sees `_jsonb->'actor'` and uses them.
+func withCustomPlans(raw string) (string, error) {
+	if raw == "" {
+		return raw, nil
+	}
+
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+
+	q := u.Query()
+	if q.Get("plan_cache_mode") == "" {
+		q.Set("plan_cache_mode", "force_custom_plan")
+		u.RawQuery = q.Encode()
+	}
+
+	return u.String(), nil
 }
