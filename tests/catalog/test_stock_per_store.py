@@ -21,24 +21,10 @@ from infrastructure.consumers.inbox import deliver
 from infrastructure.eventstore.envelope import Envelope
 from infrastructure.eventstore.models import StoredEvent
 from tests.conftest import _make_user
-from tests.helpers.stores import register_store
 
 from .support import API, assert_problem, catalog_tables, event_count, events_of, make_product, meta, product_row
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("embedded_delivery")]
-
-
-@pytest.fixture
-def stores(db):
-    register_store("BER", "Berlin", time_zone="Europe/Berlin")
-    register_store("NYC", "New York", time_zone="America/New_York")
-    return ("BER", "NYC")
-
-
-@pytest.fixture
-def manager(api_client, manager_user):
-    api_client.force_authenticate(manager_user)
-    return api_client
 
 
 def store_manager(make_client, django_user_model, username: str, *codes):

@@ -14,23 +14,10 @@ from contexts.catalog.models import StocktakeView, StoreStockView
 from infrastructure.access.models import StoreAssignment
 from infrastructure.commands.bus import execute
 from tests.conftest import _make_user
-from tests.helpers.stores import register_store
 
 from .support import API, assert_problem, catalog_tables, event_count, events_of, make_category, make_product, meta
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("embedded_delivery")]
-
-
-@pytest.fixture
-def stores(db):
-    register_store("BER", "Berlin", time_zone="Europe/Berlin")
-    register_store("NYC", "New York", time_zone="America/New_York")
-
-
-@pytest.fixture
-def manager(api_client, manager_user):
-    api_client.force_authenticate(manager_user)
-    return api_client
 
 
 def on_hand(product_id, store) -> int:

@@ -18,7 +18,6 @@ from infrastructure.access.models import StoreAssignment
 from infrastructure.commands.bus import execute
 from kernel.errors import Conflict, DomainError
 from tests.conftest import _make_user
-from tests.helpers.stores import register_store
 
 from .support import API, assert_problem, catalog_tables, event_count, events_of, make_product, meta, product_row
 
@@ -60,18 +59,6 @@ def test_a_store_sends_only_what_it_has_available_and_the_receiver_averages_in_t
 
 
 # --- through the API --------------------------------------------------------------------------
-@pytest.fixture
-def stores(db):
-    register_store("BER", "Berlin", time_zone="Europe/Berlin")
-    register_store("NYC", "New York", time_zone="America/New_York")
-
-
-@pytest.fixture
-def manager(api_client, manager_user):
-    api_client.force_authenticate(manager_user)
-    return api_client
-
-
 def in_store(product_id, store) -> tuple[int, int]:
     row = StoreStockView.objects.filter(product_id=product_id, store_code=store).first()
     return (row.on_hand, row.available) if row else (0, 0)
