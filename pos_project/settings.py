@@ -343,6 +343,9 @@ USE_TZ = True
 # from the stores context.
 POS_CURRENCY = env.str("POS_CURRENCY", default="EUR")
 POS_SHOP_NAME = env.str("POS_SHOP_NAME", default="POS Demo Shop")
+# The store that held the chain-wide stock pool recorded before stock was kept per store, and where
+# stock commands that name no store act (contexts/catalog/legacy_stock.py). Set once; never change.
+POS_STOCK_LEGACY_STORE = env.str("POS_STOCK_LEGACY_STORE", default="S1")
 
 
 def _positive_decimal(name: str, default: str) -> Decimal:

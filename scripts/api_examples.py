@@ -107,6 +107,24 @@ def run(client) -> dict:  # noqa: PLR0915 - one straight scenario, read top to b
            status=200, template="/api/v1/catalog/products/{id}/receive-stock/", summary="Goods in: 48 units")
     s.call(manager, "POST", f"{path}adjust-stock/", {"counted_quantity": 46, "reason": "Stocktake"}, status=200,
            template="/api/v1/catalog/products/{id}/adjust-stock/", summary="Two fewer counted than on record")
+    s.call(manager, "POST", f"{path}store-threshold/", {"store_code": "S1", "low_stock_threshold": 20}, status=200,
+           template="/api/v1/catalog/products/{id}/store-threshold/", summary="Store S1 reorders at 20")
+    s.call(manager, "POST", "/api/v1/catalog/goods-in/", {
+        "store_code": "S1", "supplier": "Dairy Co", "supplier_reference": "DN-2026-0413",
+        "lines": [{"product_id": product, "quantity": 24, "unit_cost": "0.62"},
+                  {"product_id": product, "quantity": 12, "unit_cost": "0.58", "supplier_reference": "DN-2026-0414"}]},
+           status=201, summary="A delivery into store S1, at cost")
+    transfer = s.call(manager, "POST", "/api/v1/catalog/transfers/", {
+        "from_store": "S1", "to_store": "S2", "reference": "T-0001", "lines": [{"product_id": product, "quantity": 6}]},
+        status=201, summary="Send 6 from S1 to S2")["id"]
+    s.call(manager, "POST", f"/api/v1/catalog/transfers/{transfer}/receive/",
+           {"lines": [{"product_id": product, "quantity": 5}]}, status=200,
+           template="/api/v1/catalog/transfers/{id}/receive/", summary="S2 counts 5 in: one short")
+    stocktake = s.call(manager, "POST", "/api/v1/catalog/stocktakes/", {"store_code": "S1", "category_id": category},
+                       status=201, summary="A count sheet of one category in S1")["id"]
+    s.call(manager, "POST", f"/api/v1/catalog/stocktakes/{stocktake}/count/", {
+        "reason": "Monthly count", "lines": [{"product_id": product, "counted_quantity": 70}]}, status=200,
+           template="/api/v1/catalog/stocktakes/{id}/count/", summary="Counted: 70 on the shelf")
     s.call(manager, "POST", f"{path}discontinue/", {"reason": "Supplier stopped it"}, status=200,
            template="/api/v1/catalog/products/{id}/discontinue/", summary="No longer sold")
     s.call(manager, "POST", f"{path}reactivate/", status=200,

@@ -20,7 +20,9 @@ from kernel.errors import DomainError
 from . import commands as c
 from . import product_csv
 from .goods_in import goods_in_view
-from .models import CategoryView, ProductView, StockMovementView
+from .legacy_stock import legacy_store
+from .models import CategoryView, ProductView, StockMovementView, StoreStockView, TransferView
+from .stock_stores import store_choices
 
 RECENT_MOVEMENTS = 10
 
@@ -109,6 +111,11 @@ class LowStockFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _with_request(form_cls, request):
+    """The form class bound to the request (command_form_view makes it from the POST data only)."""
+    return lambda data=None: form_cls(data, request=request)
+
+
 def _as_uuid(value) -> uuid.UUID:
     return uuid.UUID(str(value))  # also takes a UUID: the initial value (has_changed coerces it too)
 
@@ -125,12 +132,13 @@ class ProductForm(CommandModelForm):
 
     class Meta:
         model = ProductView
-        fields = ["sku", "barcode", "name", "category_id", "unit_price", "tax_rate", "price_includes_tax",
-                  "low_stock_threshold"]
-        labels = {"sku": "SKU", "barcode": "Barcode (EAN-13 or UPC-A)", "unit_price": "Price",
+        fields = ["sku", "barcode", "name", "category_id", "unit_price", "cost_price", "tax_rate",
+                  "price_includes_tax", "low_stock_threshold"]
+        labels = {"sku": "SKU", "barcode": "Barcode (EAN-13 or UPC-A)", "unit_price": "Price", "cost_price": "Cost price",
                   "tax_rate": "Tax rate", "price_includes_tax": "Price includes tax",
                   "low_stock_threshold": "Low stock at"}
         help_texts = {"sku": "The shop's own code for the product, e.g. COF-250.",
+                      "cost_price": "What one unit costs the shop; goods received without a unit cost are valued at it.",
                       "tax_rate": "A percentage: 20 means 20 %, 5.5 means 5.5 %.",
                       "low_stock_threshold": "Flag the product as low on stock when this many or fewer are available."}
         widgets = {"tax_rate": PercentInput(attrs={"step": "0.01", "min": "0", "max": "100"})}
@@ -144,28 +152,51 @@ class ProductForm(CommandModelForm):
         return c.UpdateProduct(product_id=self.instance_id, **details)
 
 
-class ReceiveStockForm(CommandForm):
+class StoreStockForm(CommandForm):
+    """A stock form of one product in one store: the stores offered are those the member keeps
+    stock in (a store manager's own, every store for head office); none chosen: the legacy store."""
+
+    store_code = forms.ChoiceField(label="Store", required=False, choices=())
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.fields["store_code"].choices = store_choices(request) if request is not None else []
+        self.fields["store_code"].initial = legacy_store()
+
+    def store(self, data) -> str:
+        return data.get("store_code") or legacy_store()
+
+    def clean_store_code(self):
+        code = self.cleaned_data.get("store_code") or legacy_store()
+        if code not in dict(self.fields["store_code"].choices):
+            raise forms.ValidationError(f"You do not keep stock in store {code}.")
+        return code
+
+
+class ReceiveStockForm(StoreStockForm):
     quantity = forms.IntegerField(min_value=1)
     supplier_reference = forms.CharField(max_length=100, required=False, help_text="The delivery note's number.")
 
     def success_message(self, product) -> str:
-        return f"Received {self.cleaned_data['quantity']} × {product.name}."
+        return f"Received {self.cleaned_data['quantity']} × {product.name}. Store: {self.store(self.cleaned_data)}."
 
     def build_command(self, data):
         return c.ReceiveStock(product_id=self.instance_id, quantity=data["quantity"],
-                              supplier_reference=data.get("supplier_reference") or None)
+                              supplier_reference=data.get("supplier_reference") or None, store_code=self.store(data))
 
 
-class AdjustStockForm(CommandForm):
+class AdjustStockForm(StoreStockForm):
     counted_quantity = forms.IntegerField(min_value=0)
     reason = forms.CharField(max_length=200)
 
     def success_message(self, product) -> str:
-        return f"Stock of {product.name} set to the {self.cleaned_data['counted_quantity']} counted."
+        return (f"Stock of {product.name} set to the {self.cleaned_data['counted_quantity']} counted. "
+                f"Store: {self.store(self.cleaned_data)}.")
 
     def build_command(self, data):
         return c.AdjustStock(product_id=self.instance_id, counted_quantity=data["counted_quantity"],
-                             reason=data["reason"])
+                             reason=data["reason"], store_code=self.store(data))
 
 
 @admin.register(ProductView)
@@ -177,13 +208,13 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
                     "available", "low_stock_flag"]
     list_filter = [LowStockFilter, "status", "category_name"]
     search_fields = ["name", "sku", "barcode"]
-    readonly_fields = ["stock_summary", "stock_actions", "recent_movements"]
+    readonly_fields = ["stock_summary", "stock_per_store", "stock_actions", "recent_movements"]
     change_list_template = "admin/catalog/productview/change_list.html"
     actions = ["discontinue_selected", "reactivate_selected"]
 
     def get_fields(self, request, obj=None):
         fields = list(ProductForm._meta.fields)
-        return fields + ["stock_summary", "stock_actions", "recent_movements"] if obj else fields
+        return fields + ["stock_summary", "stock_per_store", "stock_actions", "recent_movements"] if obj else fields
 
     def prepare_form(self, form, request, obj):
         categories = CategoryView.objects.filter(status="active").order_by("name")
@@ -204,20 +235,34 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
     def low_stock_flag(self, obj):
         return obj.is_low_stock
 
-    @admin.display(description="stock")
+    @admin.display(description="stock (all stores)")
     def stock_summary(self, obj):
         return f"on hand {obj.on_hand}, reserved {obj.reserved}, available {obj.available}"
+
+    @admin.display(description="stock per store")
+    def stock_per_store(self, obj):
+        stores = StoreStockView.objects.filter(product_id=obj.pk).order_by("store_code")
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                                    "<td>{}</td></tr>", (
+            (s.store_code, s.on_hand, s.reserved, s.available, s.low_stock_threshold,
+             "yes" if s.is_low_stock else "", s.average_cost if s.average_cost is not None else "—") for s in stores))
+        if not rows:
+            return "—"
+        return format_html('<table id="stock-per-store"><thead><tr><th>store</th><th>on hand</th><th>reserved</th>'
+                           '<th>available</th><th>low at</th><th>low</th><th>average cost</th></tr></thead>'
+                           '<tbody>{}</tbody></table>', rows)
 
     @admin.display(description="recent stock movements")
     def recent_movements(self, obj):
         moves = StockMovementView.objects.filter(product_id=obj.pk).order_by("-id")[:RECENT_MOVEMENTS]
-        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
-            (date_format(localtime(m.at), "DATETIME_FORMAT"), m.kind,
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (date_format(localtime(m.at), "DATETIME_FORMAT"), m.store_code, m.kind,
              f"{m.on_hand_delta:+d}" if m.on_hand_delta else "", m.on_hand_after, m.reference) for m in moves))
         if not rows:
             return "—"
-        return format_html('<table id="recent-movements"><thead><tr><th>when</th><th>what</th><th>change</th>'
-                           '<th>on hand after</th><th>reference</th></tr></thead><tbody>{}</tbody></table>', rows)
+        return format_html('<table id="recent-movements"><thead><tr><th>when</th><th>store</th><th>what</th>'
+                           '<th>change</th><th>on hand in the store after</th><th>reference</th></tr></thead>'
+                           '<tbody>{}</tbody></table>', rows)
 
     @admin.display(description="stock actions")
     def stock_actions(self, obj):
@@ -255,10 +300,11 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
             "export_url": reverse("admin:catalog_productview_export"), **(extra_context or {})})
 
     def receive_stock_view(self, request, object_id):
-        return command_form_view(self, request, object_id, ReceiveStockForm, "Receive stock")
+        return command_form_view(self, request, object_id, _with_request(ReceiveStockForm, request), "Receive stock")
 
     def adjust_stock_view(self, request, object_id):
-        return command_form_view(self, request, object_id, AdjustStockForm, "Adjust stock after a count")
+        return command_form_view(self, request, object_id, _with_request(AdjustStockForm, request),
+                                 "Adjust stock after a count")
 
     def has_delete_permission(self, request, obj=None):
         return False  # products are discontinued, never deleted: their history and sales stay
@@ -282,3 +328,33 @@ class ProductAdmin(EventHistoryAdminMixin, CommandAdmin):
     @admin.action(description="Reactivate selected products", permissions=["change"])
     def reactivate_selected(self, request, queryset):
         self._each(request, queryset, lambda p: c.ReactivateProduct(product_id=p.pk), "Reactivated")
+
+
+@admin.register(TransferView)
+class TransferAdmin(CommandAdmin):
+    """Transfers between stores, read only: they are sent and received through the API
+    (`/api/v1/catalog/transfers/`)."""
+
+    list_display = ["sent_at", "from_store", "to_store", "status", "reference", "units_sent", "units_received",
+                    "difference"]
+    list_filter = ["status", "from_store", "to_store"]
+    readonly_fields = ["from_store", "to_store", "status", "reference", "line_table", "units_sent", "units_received",
+                       "difference", "sent_at", "received_at"]
+    fields = readonly_fields
+
+    @admin.display(description="lines")
+    def line_table(self, obj):
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (line["sku"], line["name"], line["sent"], "—" if line["received"] is None else line["received"],
+             "—" if line["difference"] is None else line["difference"]) for line in obj.lines))
+        return format_html('<table id="transfer-lines"><thead><tr><th>SKU</th><th>product</th><th>sent</th>'
+                           '<th>received</th><th>difference</th></tr></thead><tbody>{}</tbody></table>', rows)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

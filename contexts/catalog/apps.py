@@ -10,8 +10,10 @@ class CatalogConfig(AppConfig):
         from infrastructure.consumers.registry import register
 
         from . import handlers  # noqa: F401  (registers the command handlers)
+        from . import legacy_stock  # noqa: F401  (registers the upcasters of stock before stores)
         from .policies import StockPolicy
-        from .projections import CatalogProjection
+        from .projections import CatalogProjection, CatalogStoresProjection
 
         register(CatalogProjection())
+        register(CatalogStoresProjection())
         register(StockPolicy())

@@ -35,6 +35,7 @@ class CreateProduct:
     category_id: UUID | None = None
     price_includes_tax: bool = True
     low_stock_threshold: int = 0
+    cost_price: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class UpdateProduct:
     price_includes_tax: bool | None = None
     low_stock_threshold: int | None = None
     unit_price: Decimal | None = None
+    cost_price: object = UNCHANGED  # None clears it
 
 
 @dataclass(frozen=True)
@@ -67,11 +69,15 @@ class ReactivateProduct:
     product_id: UUID
 
 
+# --- stock, per product per store (store_code "": the legacy store, legacy_stock.py) ----------
 @dataclass(frozen=True)
 class ReceiveStock:
     product_id: UUID
     quantity: int
     supplier_reference: str | None = None
+    store_code: str = ""
+    supplier: str | None = None
+    unit_cost: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,80 @@ class AdjustStock:
     product_id: UUID
     counted_quantity: int
     reason: str
+    store_code: str = ""
+
+
+@dataclass(frozen=True)
+class GoodsInLine:
+    product_id: UUID
+    quantity: int
+    unit_cost: Decimal | None = None  # None: the product's cost price
+    supplier: str | None = None
+    supplier_reference: str | None = None
+
+
+@dataclass(frozen=True)
+class ReceiveGoods:
+    """One delivery into a store, many lines: all received or none."""
+
+    store_code: str
+    lines: tuple[GoodsInLine, ...]
+
+
+@dataclass(frozen=True)
+class TransferQuantity:
+    product_id: UUID
+    quantity: int
+
+
+@dataclass(frozen=True)
+class SendTransfer:
+    """Goods leave `from_store` for `to_store`: all lines or none."""
+
+    transfer_id: UUID
+    from_store: str
+    to_store: str
+    lines: tuple[TransferQuantity, ...]
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class ReceiveTransfer:
+    """The receiving store counted the goods in (a product left out: as many as were sent)."""
+
+    transfer_id: UUID
+    lines: tuple[TransferQuantity, ...] = ()
+
+
+@dataclass(frozen=True)
+class StartStocktake:
+    """A count sheet of a store's active products (or of one category's)."""
+
+    stocktake_id: UUID
+    store_code: str
+    category_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class CountedQuantity:
+    product_id: UUID
+    counted_quantity: int
+
+
+@dataclass(frozen=True)
+class CountStocktake:
+    stocktake_id: UUID
+    reason: str
+    lines: tuple[CountedQuantity, ...]
+
+
+@dataclass(frozen=True)
+class SetStoreLowStockThreshold:
+    """A store's own low-stock threshold for a product (None: the product's applies)."""
+
+    product_id: UUID
+    store_code: str
+    low_stock_threshold: int | None
 
 
 # --- issued by policies in reaction to sales events ------------------------------------------
@@ -92,6 +172,7 @@ class OrderLineQuantity:
 class RecordSale:
     order_id: UUID
     lines: tuple[OrderLineQuantity, ...] = field(default_factory=tuple)
+    store_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,6 +186,7 @@ class RecordReturn:
 class ReserveStock:
     order_id: UUID
     lines: tuple[OrderLineQuantity, ...]
+    store_code: str = ""
 
 
 @dataclass(frozen=True)

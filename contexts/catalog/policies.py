@@ -1,15 +1,16 @@
 """The catalog's reactions to sales events (consumer `catalog`, source `sales`).
 
 Contract expected from the sales context (fields used here; see its JSON Schemas):
-- `OrderPlaced`    {order_id, kind: "till" | "delivery", lines: [{product_id, quantity, ...}]}
-- `OrderCompleted` {order_id, kind, lines: [{product_id, quantity, ...}]}
+- `OrderPlaced`    {order_id, kind: "till" | "delivery", store_code, lines: [{product_id, quantity, ...}]}
+- `OrderCompleted` {order_id, kind, store_code, lines: [{product_id, quantity, ...}]}
 - `OrderRefunded`  {order_id, refund_id, lines: [{product_id, quantity, ...}]}
 - `OrderCancelled` {order_id}
 - `OrderShipped`   {order_id}
 
-A till sale takes stock down when it completes; a delivery order reserves stock when placed
-(the saga: the answer is `StockReserved` or `StockReservationRejected`), releases it when
-cancelled and consumes it when shipped; a refund puts stock back.
+A till sale takes stock down in its till's store when it completes; a delivery order reserves
+stock in the store it names when placed (the saga: the answer is `StockReserved` or
+`StockReservationRejected`), releases it when cancelled and consumes it when shipped; a refund
+puts stock back where the order took it from.
 """
 
 from uuid import UUID
@@ -36,11 +37,13 @@ class StockPolicy(Policy):
 
     def on_OrderPlaced(self, e: Envelope):
         if e.data.get("kind") == DELIVERY:
-            execute(c.ReserveStock(order_id=UUID(e.data["order_id"]), lines=_lines(e.data)), Metadata.from_event(e))
+            execute(c.ReserveStock(order_id=UUID(e.data["order_id"]), lines=_lines(e.data),
+                                   store_code=e.data.get("store_code") or ""), Metadata.from_event(e))
 
     def on_OrderCompleted(self, e: Envelope):
         if e.data.get("kind") != DELIVERY:  # delivery stock leaves with the shipment instead
-            execute(c.RecordSale(order_id=UUID(e.data["order_id"]), lines=_lines(e.data)), Metadata.from_event(e))
+            execute(c.RecordSale(order_id=UUID(e.data["order_id"]), lines=_lines(e.data),
+                                 store_code=e.data.get("store_code") or ""), Metadata.from_event(e))
 
     def on_OrderRefunded(self, e: Envelope):
         execute(c.RecordReturn(order_id=UUID(e.data["order_id"]), refund_id=UUID(e.data["refund_id"]),

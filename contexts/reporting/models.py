@@ -4,8 +4,9 @@ Three groups, one projection each (each can be rebuilt on its own, none reads an
 while projecting; reports join them when they are read):
 
 - The catalog directory: `CategoryEntry`, `ProductEntry` — what the catalog last said about each
-  product (sku, name, category, price) and its stock (on hand, reserved). Stock valuation and low
-  stock read it; sales by category joins it.
+  product (sku, name, category, price) and its stock (on hand, reserved: the sums over the stores),
+  and `StockEntry`, its stock in each store. Stock valuation and low stock read them; sales by
+  category joins them.
 - Sales figures: daily roll-ups keyed by business date and store (`DailySales`, `HourlySales`,
   `CashierSales`, `ProductSales`, `PaymentMethodSales`), plus the facts that make them exactly
   once (`CompletedSale`, `Refund`, `Payment`: one row per order / refund / payment id; a figure is
@@ -54,6 +55,7 @@ class ProductEntry(models.Model):
     name = models.CharField(max_length=200)
     category_id = models.UUIDField(null=True, blank=True, db_index=True)
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)  # the current list price
+    cost_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
     price_includes_tax = models.BooleanField(default=True)
     status = models.CharField(max_length=12, default=ACTIVE)
@@ -70,6 +72,30 @@ class ProductEntry(models.Model):
 
     def __str__(self):
         return f"{self.sku} {self.name}"
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class StockEntry(models.Model):
+    """A product's stock in one store, as the store's stock stream last stated it (version 0: only
+    movements recorded on the product's stream before stock per store, in the legacy store)."""
+
+    id = models.BigAutoField(primary_key=True)
+    product_id = models.UUIDField(db_index=True)
+    store_code = models.CharField(max_length=8, db_index=True)
+    on_hand = models.IntegerField(default=0)
+    reserved = models.IntegerField(default=0)
+    average_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    low_stock_threshold = models.IntegerField(null=True, blank=True)  # the store's own, if set
+    version = models.PositiveIntegerField(default=0)  # of the stock stream
+
+    class Meta:
+        db_table = "reporting_stock"
+        ordering = ["store_code"]
+        verbose_name = "stock in a store"
+        constraints = [models.UniqueConstraint(fields=["product_id", "store_code"], name="reporting_stock_uniq")]
 
     @property
     def available(self) -> int:

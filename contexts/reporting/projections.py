@@ -2,7 +2,8 @@
 
 - `StoreCalendarProjection` (stores: `StoreRegistered`, `StoreUpdated`) -> `StoreEntry`: each
   store's time zone, so days and hours are the store's local ones (`store_calendar.py`).
-- `CatalogDirectoryProjection` (catalog: categories, products, stock) -> `CategoryEntry`, `ProductEntry`.
+- `CatalogDirectoryProjection` (catalog: categories, products, stock) -> `CategoryEntry`, `ProductEntry`,
+  `StockEntry` (per product per store).
 - `SalesFiguresProjection` (sales: `PaymentRecorded`, `OrderCompleted`, `OrderRefunded`) -> the daily
   roll-ups by store, hour, cashier, product and payment method, and their fact rows.
 - `TillSessionsProjection` (sales: till and session streams) -> `TillEntry`, `TillSessionReport`,
@@ -40,7 +41,7 @@ from infrastructure.projections.values import ZERO, money, utc, uuid_or_none
 
 from .models import (
     CashierSales, CategoryEntry, CompletedSale, DailySales, HourlySales, Payment, PaymentMethodSales, ProductEntry,
-    ProductSales, Refund, TaxRateSales, TillEntry, TillSessionMethod, TillSessionReport,
+    ProductSales, Refund, StockEntry, TaxRateSales, TillEntry, TillSessionMethod, TillSessionReport,
 )
 from .sql import Rollup, insert_new
 from .store_calendar import StoreCalendarProjection, local, zones_of
@@ -91,21 +92,30 @@ def _missing(e: Envelope, what: str):
 
 # --- the catalog directory -----------------------------------------------------------------------
 _CATEGORY_EVENTS = {"CategoryCreated", "CategoryRenamed", "CategoryDeleted"}
-_PRODUCT_EVENTS = {"ProductCreated", "ProductDetailsUpdated", "ProductPriceChanged", "ProductDiscontinued",
-                   "ProductReactivated"}
+_PRODUCT_EVENTS = {"ProductCreated", "ProductDetailsUpdated", "ProductPriceChanged", "ProductCostPriceChanged",
+                   "ProductDiscontinued", "ProductReactivated"}
 _STOCK_EVENTS = {"StockReceived", "StockAdjusted", "StockSold", "StockReturned", "ProductStockReserved",
-                 "ProductReservationReleased", "ReservedStockShipped"}
-_PRODUCT_FIELDS = ["sku", "name", "category_id", "unit_price", "tax_rate", "price_includes_tax", "status", "on_hand",
-                   "reserved", "low_stock_threshold", "version", "updated_at"]
+                 "ProductReservationReleased", "ReservedStockShipped", "StockCarriedOver",
+                 "StoreLowStockThresholdSet", "StockTransferredOut", "StockTransferredIn"}
+_PRODUCT_FIELDS = ["sku", "name", "category_id", "unit_price", "cost_price", "tax_rate", "price_includes_tax",
+                   "status", "on_hand", "reserved", "low_stock_threshold", "version", "updated_at"]
+_STOCK_FIELDS = ["on_hand", "reserved", "average_cost", "low_stock_threshold", "version"]
 
 
 class CatalogDirectoryProjection(Projection):
-    """Products (current sku, name, category, price, stock) and category names. Stock figures are
-    the events' own `on_hand_after` / `reserved_after`, so a movement sets, never adds."""
+    """Products (current sku, name, category, price, stock) and category names, and stock per
+    store. Stock figures are the events' own `on_hand_after` / `reserved_after`, so a movement
+    sets a store's figures, never adds; the product's are the sums over its stores, moved by the
+    difference. A store's stock stream and its product's stream may arrive in either order:
+    a product row created after its stock sums what is there.
+
+    Movements recorded on the product's stream before stock per store (the legacy store's, see
+    contexts/catalog/legacy_stock.py) are applied by the product stream's version; once the
+    store's own stream has spoken (its `StockCarriedOver` states the same figures), they are not."""
 
     name = "directory"
     consumer = REPORTING
-    tables = (CategoryEntry, ProductEntry)
+    tables = (CategoryEntry, ProductEntry, StockEntry)
     subscriptions = {CATALOG: _CATEGORY_EVENTS | _PRODUCT_EVENTS | _STOCK_EVENTS}
 
     def handle(self, envelopes: list[Envelope]) -> None:
@@ -113,13 +123,18 @@ class CatalogDirectoryProjection(Projection):
         product_ids = {uuid_or_none(e.data["product_id"]) for e in envelopes if e.event_type not in _CATEGORY_EVENTS}
         categories = _Rows(CategoryEntry, self.db, category_ids, category_id__in=category_ids)
         products = _Rows(ProductEntry, self.db, product_ids, product_id__in=product_ids)
+        stock = _Rows(StockEntry, self.db, product_ids, key=lambda row: (row.product_id, row.store_code),
+                      product_id__in=product_ids)
         for e in envelopes:
             if e.event_type in _CATEGORY_EVENTS:
                 self._category(categories, e)
+            elif e.event_type in _STOCK_EVENTS:
+                self._stock(products, stock, e)
             else:
-                self._product(products, e)
+                self._product(products, stock, e)
         categories.save(["name", "deleted", "version"])
         products.save(_PRODUCT_FIELDS)
+        stock.save(_STOCK_FIELDS)
 
     @staticmethod
     def _category(rows: _Rows, e: Envelope) -> None:
@@ -142,17 +157,19 @@ class CatalogDirectoryProjection(Projection):
         rows.changed(row)
 
     @staticmethod
-    def _product(rows: _Rows, e: Envelope) -> None:
+    def _product(rows: _Rows, stock: _Rows, e: Envelope) -> None:
         d = e.data
         key = uuid_or_none(d["product_id"])
         row = rows.get(key)
         if e.event_type == "ProductCreated":
             if row is None:
+                stores = [s for (product_id, _), s in stock.rows.items() if product_id == key]
                 rows.add(ProductEntry(
                     product_id=key, sku=d["sku"], name=d["name"], category_id=uuid_or_none(d.get("category_id")),
                     unit_price=money(d["unit_price"]), tax_rate=money(d["tax_rate"]),
                     price_includes_tax=d.get("price_includes_tax", True),
                     low_stock_threshold=d.get("low_stock_threshold") or 0, version=e.version,
+                    on_hand=sum(s.on_hand for s in stores), reserved=sum(s.reserved for s in stores),
                     updated_at=e.recorded_at))
             return
         if row is None:
@@ -166,17 +183,50 @@ class CatalogDirectoryProjection(Projection):
             row.low_stock_threshold = d.get("low_stock_threshold") or 0
         elif kind == "ProductPriceChanged":
             row.unit_price = money(d["new_price"])
+        elif kind == "ProductCostPriceChanged":
+            row.cost_price = money(d["new_cost_price"]) if d["new_cost_price"] is not None else None
         elif kind == "ProductDiscontinued":
             row.status = ProductEntry.DISCONTINUED
         elif kind == "ProductReactivated":
             row.status = ProductEntry.ACTIVE
-        else:  # a stock movement: the event states the figures after it
-            if "on_hand_after" in d:
-                row.on_hand = d["on_hand_after"]
-            if "reserved_after" in d:
-                row.reserved = d["reserved_after"]
         row.version, row.updated_at = e.version, e.recorded_at
         rows.changed(row)
+
+    @staticmethod
+    def _stock(products: _Rows, stock: _Rows, e: Envelope) -> None:
+        d = e.data
+        product_id = uuid_or_none(d["product_id"])
+        product = products.get(product_id)
+        key = (product_id, d["store_code"])
+        row = stock.get(key)
+        if row is None:
+            row = StockEntry(product_id=product_id, store_code=d["store_code"])
+            stock.add(row)
+        if e.stream_type == "Product":  # recorded before stock per store: the legacy store's pool
+            if product is None:
+                raise _missing(e, "product")
+            if e.version <= product.version or row.version > 0:
+                return
+            product.version, product.updated_at = e.version, e.recorded_at
+        elif e.version <= row.version:
+            return
+        else:
+            row.version = e.version
+        on_hand, reserved = row.on_hand, row.reserved
+        if e.event_type == "StockCarriedOver":
+            on_hand, reserved = d["on_hand"], sum(r["quantity"] for r in d["reservations"])
+        elif e.event_type == "StoreLowStockThresholdSet":
+            row.low_stock_threshold = d["low_stock_threshold"]
+        on_hand = d.get("on_hand_after", on_hand)
+        reserved = d.get("reserved_after", reserved)
+        if d.get("average_cost_after") is not None:
+            row.average_cost = money(d["average_cost_after"])
+        if product is not None:
+            product.on_hand += on_hand - row.on_hand
+            product.reserved += reserved - row.reserved
+            products.changed(product)
+        row.on_hand, row.reserved = on_hand, reserved
+        stock.changed(row)
 
 
 # --- sales figures ---------------------------------------------------------------------------------

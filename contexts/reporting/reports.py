@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from .models import (
     CashierSales, CategoryEntry, DailySales, Figures, HourlySales, PaymentMethodSales, ProductEntry, ProductSales,
-    StoreEntry, TaxRateSales, TillEntry, TillSessionMethod, TillSessionReport,
+    StockEntry, StoreEntry, TaxRateSales, TillEntry, TillSessionMethod, TillSessionReport,
 )
 from .store_calendar import UTC, today_in
 
@@ -338,25 +338,45 @@ def _session_reports(sessions) -> list[dict]:
 
 
 # --- stock -----------------------------------------------------------------------------------------
-def _stock_row(product: ProductEntry, categories: dict) -> dict:
+def _stock_row(product: ProductEntry, categories: dict, entries: list, *, in_store: bool = False) -> dict:
+    """A product's stock over every store (its own sums), or (`in_store`) over `entries`, its
+    stock in one store. Valued twice: at the list price (`value`, as ever), and at cost
+    (`cost_value`): each store's units on hand at that store's moving average cost, or the
+    product's cost price where the store has none yet (docs/catalog.md, "Cost"); negative stock is
+    worth nothing."""
+    on_hand = sum(e.on_hand for e in entries) if in_store else product.on_hand
+    reserved = sum(e.reserved for e in entries) if in_store else product.reserved
+    costed = [(e, e.average_cost if e.average_cost is not None else product.cost_price) for e in entries]
+    cost_value = round_cents(sum((max(e.on_hand, 0) * cost for e, cost in costed if cost is not None), ZERO))
     return {"product_id": product.product_id, "sku": product.sku, "name": product.name,
             "category_id": product.category_id,
             "category_name": categories.get(product.category_id, "") if product.category_id else "",
-            "status": product.status, "on_hand": product.on_hand, "reserved": product.reserved,
-            "available": product.available, "low_stock_threshold": product.low_stock_threshold,
-            "unit_price": product.unit_price, "value": round_cents(product.on_hand * product.unit_price)}
+            "status": product.status, "on_hand": on_hand, "reserved": reserved,
+            "available": on_hand - reserved, "low_stock_threshold": product.low_stock_threshold,
+            "unit_price": product.unit_price, "value": round_cents(on_hand * product.unit_price),
+            "cost_price": product.cost_price, "cost_value": cost_value,
+            "cost_known": all(cost is not None for e, cost in costed if e.on_hand > 0)}
 
 
-def stock_valuation(*, category=None, status: str | None = None) -> dict:
+def stock_valuation(*, category=None, status: str | None = None, store: str | None = None) -> dict:
+    """Every product's stock, over all stores or in `store` (a store code)."""
     products = ProductEntry.objects.order_by("sku", "product_id")
     if category:
         products = products.filter(category_id=category)
     if status:
         products = products.filter(status=status)
+    entries = StockEntry.objects.all()
+    if store:
+        entries = entries.filter(store_code=store)
+    by_product = defaultdict(list)
+    for entry in entries:
+        by_product[entry.product_id].append(entry)
     categories = _category_names()
-    rows = [_stock_row(p, categories) for p in products]
+    rows = [_stock_row(p, categories, by_product[p.product_id], in_store=bool(store))
+            for p in products if not store or p.product_id in by_product]
     return {"rows": rows, "totals": {"products": len(rows), "on_hand": sum(r["on_hand"] for r in rows),
-                                     "value": sum((r["value"] for r in rows), ZERO)}}
+                                     "value": sum((r["value"] for r in rows), ZERO),
+                                     "cost_value": sum((r["cost_value"] for r in rows), ZERO)}}
 
 
 #: on hand < 0, or active with available (on hand - reserved) at or under the threshold
@@ -368,7 +388,7 @@ def low_stock(*, limit: int | None = None) -> dict:
     categories = _category_names()
     rows = []
     for product in products:
-        row = _stock_row(product, categories)
+        row = _stock_row(product, categories, list(StockEntry.objects.filter(product_id=product.product_id)))
         row["negative"] = product.on_hand < 0
         row["shortfall"] = max(product.low_stock_threshold - product.available, 0)
         rows.append(row)

@@ -162,8 +162,9 @@ _TYPES = [
     ProblemType("store-open", 409, "Store open", "The store is already open.", "It was not closed.",
                 "Nothing to do."),
     ProblemType("unknown-store", 422, "Unknown store", "No store has this code.",
-                "Tills, delivery orders and staff belong to a store registered under /api/v1/stores/; the code is "
-                "wrong, or the store is not yet known to sales (reads may trail writes). Nothing was changed.",
+                "Tills, delivery orders, staff and stock belong to a store registered under /api/v1/stores/; the "
+                "code is wrong, or the store is not yet known to sales or the catalog (reads may trail writes). "
+                "Nothing was changed.",
                 "Check the code (GET /api/v1/stores/); register the store first; if just registered, retry shortly."),
     # --- catalog ------------------------------------------------------------------------------------
     ProblemType("already-discontinued", 409, "Already discontinued", "The product is already discontinued.",
@@ -176,6 +177,18 @@ _TYPES = [
                 "A deleted category cannot change.", "Use another category."),
     ProblemType("unknown-category", 422, "Unknown category", "No category has this id.",
                 "The id is wrong or the category was deleted.", "List the categories and choose one."),
+    ProblemType("insufficient-stock", 409, "Insufficient stock", "The store has fewer units available.",
+                "A transfer sends only what the sending store has available (on hand less reserved); "
+                "nothing was sent.", "Send fewer, or receive or count the stock first."),
+    ProblemType("transfer-already-sent", 409, "Transfer already sent", "A transfer with this id was sent.",
+                "A transfer is sent once.", "Use a new transfer id, or read the transfer."),
+    ProblemType("stocktake-already-started", 409, "Stocktake already started",
+                "A stocktake with this id was started.", "A stocktake is started once.",
+                "Use a new stocktake id, or read the stocktake."),
+    ProblemType("stocktake-not-open", 409, "Stocktake not open", "The stocktake was already counted.",
+                "A count sheet is counted once.", "Start a new stocktake."),
+    ProblemType("transfer-not-in-transit", 409, "Transfer not in transit", "The transfer is not in transit.",
+                "A transfer is received once, after it was sent.", "Read the transfer's status."),
     # --- customers ----------------------------------------------------------------------------------
     ProblemType("customer-removed", 409, "Customer removed", "The customer was removed.",
                 "Nothing about a removed customer may change.", "Use another customer."),
@@ -201,7 +214,8 @@ _TYPES = [
     ProblemType("wrong-till", 409, "Wrong till", "The sale belongs to another till.",
                 "A till acts on its own sales.", "Use the till that made the sale."),
     ProblemType("unknown-product", 422, "Unknown product", "No product has this id.",
-                "The id is wrong, or the product is not yet known to sales (reads may trail writes).",
+                "The id is wrong, or the product is not yet known to sales (reads may trail writes); goods in "
+                "and transfers name products of the catalog.",
                 "Check the id; if just created, retry shortly."),
     ProblemType("discontinued-product", 422, "Discontinued product", "The product is discontinued.",
                 "Discontinued products are not sold.", "Remove the line or sell another product."),

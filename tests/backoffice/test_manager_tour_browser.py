@@ -47,8 +47,8 @@ def test_a_managers_tour_of_the_back_office(known_days, clock, live_server, mana
     manager_user.is_staff = True
     manager_user.save(update_fields=["is_staff"])
     products = known_days["products"]
-    for n in range(25):  # a history of more than one page
-        execute(cat.ReceiveStock(product_id=products["TEA"], quantity=1, supplier_reference=f"DN-{n}"),
+    for n in range(25):  # a history of more than one page (price changes: stock has streams of its own)
+        execute(cat.ChangeProductPrice(product_id=products["TEA"], unit_price=Decimal("3.01") + Decimal(n) / 100),
                 Metadata.new(user="head-office"))
     customer_id = make_customer("Ann Example")
     for order_id, amount in [(uuid.uuid4(), "12.50"), (uuid.uuid4(), "30.00")]:
@@ -86,7 +86,7 @@ def test_a_managers_tour_of_the_back_office(known_days, clock, live_server, mana
         page.click("a.older")
         assert "Page 2 of 2" in text(page, ".event-pages")
         history = text(page, "#event-history")
-        assert "Product created" in history and "Stock received" in history
+        assert "Product created" in history and "Product price changed" in history
         shot(page, "04-product-history-page-2")
 
         # goods in: one delivery, three lines

@@ -77,14 +77,14 @@ def event_count(**filters) -> int:
 
 def catalog_tables() -> dict[str, list[tuple]]:
     """Every row of the catalog's read tables (movements without their auto id), sorted."""
-    from contexts.catalog.models import CategoryView, ProductView, StockMovementView
+    from contexts.catalog.models import CategoryView, ProductView, StockMovementView, StoreStockView
 
     def rows(model, exclude=()):
         names = [f.attname for f in model._meta.concrete_fields if f.attname not in exclude]
         return sorted(model.objects.order_by().values_list(*names), key=repr)
 
     return {"categories": rows(CategoryView), "products": rows(ProductView),
-            "movements": rows(StockMovementView, exclude=("id",))}
+            "stores": rows(StoreStockView, exclude=("id",)), "movements": rows(StockMovementView, exclude=("id",))}
 
 
 def product_row(product_id):

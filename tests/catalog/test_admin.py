@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from contexts.catalog import commands as c
 from contexts.catalog.command_side import ProductKey
-from contexts.catalog.models import CategoryView, ProductView
+from contexts.catalog.domain.stock import stock_stream_id
+from contexts.catalog.models import CategoryView, ProductView, StoreStockView
 from infrastructure.commands.bus import execute
 from infrastructure.eventstore.models import StoredEvent
 
@@ -259,10 +260,12 @@ def test_the_change_page_shows_the_event_history(admin_client):
     product_id = make_product(stock=5)
     execute(c.ChangeProductPrice(product_id=product_id, unit_price=Decimal("9.99")), meta("someone-else"))
     page = admin_client.get(f"{PRODUCTS}{product_id}/change/").content.decode()
-    assert page.count('class="event-history-row"') == 3
-    for event_type in ("ProductCreated", "StockReceived", "ProductPriceChanged"):
+    # The product's own stream; its stock is on the stock streams, shown per store (below).
+    assert page.count('class="event-history-row"') == 2
+    for event_type in ("ProductCreated", "ProductPriceChanged"):
         assert event_type in page
     assert "someone-else" in page and "on hand 5, reserved 0, available 5" in page
+    assert '<table id="stock-per-store">' in page and "<td>S1</td><td>5</td><td>0</td><td>5</td>" in page
     category_id = make_category("Drinks")
     execute(c.RenameCategory(category_id=category_id, name="Beverages"), meta())
     page = admin_client.get(f"{CATEGORIES}{category_id}/change/").content.decode()
@@ -287,8 +290,9 @@ def test_receive_stock_page(admin_client):
 
     response = admin_client.post(url, {"quantity": "24", "supplier_reference": "PO-9"})
     assert response.status_code == 302 and response["Location"] == f"{PRODUCTS}{product_id}/change/"
-    assert events_of(product_id)[-1] == ("StockReceived", {"product_id": str(product_id), "quantity": 24,
-                                                           "supplier_reference": "PO-9", "on_hand_after": 24})
+    assert events_of(stock_stream_id(product_id, "S1"))[-1] == ("StockReceived", {
+        "product_id": str(product_id), "store_code": "S1", "quantity": 24, "supplier_reference": "PO-9",
+        "on_hand_after": 24, "supplier": None, "unit_cost": None, "average_cost_after": None})
     assert product_row(product_id).on_hand == 24
 
 
@@ -312,8 +316,9 @@ def test_adjust_stock_page(admin_client):
     assert admin_client.get(url).status_code == 200
     response = admin_client.post(url, {"counted_quantity": "7", "reason": "monthly count"})
     assert response.status_code == 302
-    assert events_of(product_id)[-1][1] == {"product_id": str(product_id), "counted_quantity": 7, "delta": -3,
-                                            "reason": "monthly count", "on_hand_after": 7}
+    assert events_of(stock_stream_id(product_id, "S1"))[-1][1] == {
+        "product_id": str(product_id), "store_code": "S1", "counted_quantity": 7, "delta": -3,
+        "reason": "monthly count", "on_hand_after": 7}
     assert product_row(product_id).on_hand == 7
 
 
@@ -328,7 +333,8 @@ def test_adjust_stock_page_shows_errors(admin_client, form, message):
     response = admin_client.post(f"{PRODUCTS}{product_id}/adjust-stock/", form)
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert product_row(product_id).on_hand == 10 and event_types(product_id)[-1] == "StockReceived"
+    assert product_row(product_id).on_hand == 10
+    assert event_types(stock_stream_id(product_id, "S1")) == ["StockReceived"]
 
 
 def test_stock_pages_of_an_unknown_product_redirect_with_a_message(admin_client):
@@ -401,3 +407,59 @@ def test_a_staff_user_who_may_only_view_products_cannot_discontinue_or_reactivat
         assert action not in client.get(PRODUCTS).content.decode()
         client.post(PRODUCTS, {"action": action, "_selected_action": [str(a)]})
         assert product_row(a).status == "active" and "ProductDiscontinued" not in event_types(a)
+
+
+# --- goods in and stock per store ---------------------------------------------------------------
+def goods_in_form(store_code: str, *lines, supplier: str = "", reference: str = "") -> dict:
+    form = {"store_code": store_code, "supplier": supplier, "supplier_reference": reference,
+            "line-TOTAL_FORMS": "8", "line-INITIAL_FORMS": "0", "line-MIN_NUM_FORMS": "0", "line-MAX_NUM_FORMS": "1000"}
+    for n, (product_id, quantity, unit_cost) in enumerate(lines):
+        form.update({f"line-{n}-product": str(product_id), f"line-{n}-quantity": str(quantity),
+                     f"line-{n}-unit_cost": unit_cost})
+    return form
+
+
+def test_goods_in_page_receives_a_delivery_into_the_chosen_store_at_cost(admin_client):
+    from tests.helpers.stores import register_store
+
+    register_store("BER", "Berlin", time_zone="Europe/Berlin")
+    coffee, tea = make_product(name="Coffee beans"), make_product(name="Green tea")
+    page = admin_client.get(f"{PRODUCTS}goods-in/").content.decode()
+    assert '<option value="BER">BER Berlin</option>' in page and "Unit cost" in page
+    response = admin_client.post(f"{PRODUCTS}goods-in/", goods_in_form(
+        "BER", (coffee, 10, "2.00"), (tea, 3, ""), (coffee, 5, "3.20"), supplier="Roastery", reference="DN-5"),
+        follow=True)
+    assert "Received 10 × Coffee beans, 3 × Green tea, 5 × Coffee beans." in response.content.decode()
+    stock = {(row.product_id, row.store_code): (row.on_hand, row.average_cost)
+             for row in StoreStockView.objects.filter(product_id__in=[coffee, tea])}
+    assert stock == {(coffee, "BER"): (15, Decimal("2.40")), (tea, "BER"): (3, None)}
+    assert [d["supplier"] for _, d in events_of(stock_stream_id(coffee, "BER"))] == ["Roastery", "Roastery"]
+
+
+def test_goods_in_page_refuses_a_bad_line_and_receives_nothing(admin_client):
+    coffee = make_product(name="Coffee beans")
+    response = admin_client.post(f"{PRODUCTS}goods-in/", goods_in_form("S1", (coffee, 10, "2.00"), (coffee, 1, "-1")))
+    assert response.status_code == 200 and "Ensure this value is greater than or equal to 0." in response.content.decode()
+    assert event_count(stream_id=stock_stream_id(coffee, "S1")) == 0 and product_row(coffee).on_hand == 0
+
+
+def test_a_store_manager_is_offered_only_their_stores_on_the_stock_pages(client, django_user_model):
+    from infrastructure.access.models import StoreAssignment
+    from tests.conftest import _make_user
+    from tests.helpers.stores import register_store
+
+    register_store("BER", "Berlin", time_zone="Europe/Berlin")
+    register_store("NYC", "New York", time_zone="America/New_York")
+    user = _make_user(django_user_model, "ber-back-office", group="manager")
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    StoreAssignment.objects.create(user=user, store_code="BER")
+    client.force_login(user)
+    product_id = make_product()
+    page = client.get(f"{PRODUCTS}{product_id}/receive-stock/").content.decode()
+    assert '<option value="BER">BER Berlin</option>' in page and 'value="NYC"' not in page
+    refused = client.post(f"{PRODUCTS}{product_id}/receive-stock/", {"store_code": "NYC", "quantity": "3"})
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
+    assert client.post(f"{PRODUCTS}{product_id}/receive-stock/", {"store_code": "BER", "quantity": "3"}).status_code == 302
+    assert [(r.store_code, r.on_hand) for r in StoreStockView.objects.filter(product_id=product_id)] == [("BER", 3)]
+    assert 'value="NYC"' not in client.get(f"{PRODUCTS}goods-in/").content.decode()

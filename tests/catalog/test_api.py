@@ -13,6 +13,7 @@ from django.core.management import call_command
 from contexts.catalog import commands as c
 from contexts.catalog.command_side import CategoryKey, ProductKey
 from contexts.catalog.models import CategoryView, ProductView, StockMovementView
+from contexts.catalog.domain.stock import stock_stream_id
 from infrastructure.commands.bus import execute
 from infrastructure.eventstore.models import StoredEvent
 
@@ -261,7 +262,7 @@ def test_product_detail(cashier):
     body = response.json()
     assert (body["sku"], body["unit_price"], body["tax_rate"], body["on_hand"], body["reserved"], body["available"],
             body["is_low_stock"], body["last_movement_kind"], body["version"]) == (
-        "JUI-100", "2.49", "10.00", 12, 0, 12, False, "received", 2)
+        "JUI-100", "2.49", "10.00", 12, 0, 12, False, "received", 1)  # the product stream's version: stock is apart
     assert body["last_movement_at"] is not None
 
 
@@ -520,8 +521,10 @@ def test_receive_stock(manager):
     assert (response.json()["on_hand"], response.json()["available"]) == (24, 24)
     row = product_row(product_id)
     assert (row.on_hand, row.available, row.is_low_stock, row.last_movement_kind) == (24, 24, False, "received")
-    assert events_of(product_id)[-1] == ("StockReceived", {"product_id": str(product_id), "quantity": 24,
-                                                           "supplier_reference": "PO-2024-17", "on_hand_after": 24})
+    assert events_of(stock_stream_id(product_id, "S1"))[-1] == ("StockReceived", {
+        "product_id": str(product_id), "store_code": "S1", "quantity": 24, "supplier_reference": "PO-2024-17",
+        "on_hand_after": 24, "supplier": None, "unit_cost": None, "average_cost_after": None})
+    assert event_types(product_id) == ["ProductCreated"]  # the catalog stream takes no stock
     response = manager.post(f"{API}/products/{product_id}/receive-stock/", {"quantity": 1}, format="json")
     assert response.status_code == 200 and response.json()["on_hand"] == 25
 
@@ -534,6 +537,7 @@ def test_receive_stock_with_bad_input(manager, payload, field):
     product_id = make_product()
     assert_problem(manager.post(f"{API}/products/{product_id}/receive-stock/", payload, format="json"), 400, field)
     assert product_row(product_id).on_hand == 0 and event_types(product_id) == ["ProductCreated"]
+    assert event_types(stock_stream_id(product_id, "S1")) == []
 
 
 def test_adjust_stock_after_a_count(manager):
@@ -542,8 +546,9 @@ def test_adjust_stock_after_a_count(manager):
                             {"counted_quantity": 7, "reason": "monthly count"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["on_hand"] == 7
-    assert events_of(product_id)[-1][1] == {"product_id": str(product_id), "counted_quantity": 7, "delta": -3,
-                                            "reason": "monthly count", "on_hand_after": 7}
+    assert events_of(stock_stream_id(product_id, "S1"))[-1][1] == {
+        "product_id": str(product_id), "store_code": "S1", "counted_quantity": 7, "delta": -3,
+        "reason": "monthly count", "on_hand_after": 7}
     row = product_row(product_id)
     assert (row.on_hand, row.last_movement_kind) == (7, "adjusted")
     assert manager.post(f"{API}/products/{product_id}/adjust-stock/", {"counted_quantity": 0, "reason": "breakage"},
@@ -586,13 +591,16 @@ def test_product_history_with_who_and_which_request(manager):
     response = manager.get(f"{API}/products/{product_id}/history/")
     assert response.status_code == 200
     history = response.json()
-    assert [(e["version"], e["event_type"]) for e in history] == [
-        (1, "ProductCreated"), (2, "ProductPriceChanged"), (3, "StockReceived")]
+    # The product's own stream: its catalog details. Its stock is on the stock streams (one per
+    # store, `stock-movements/` lists them).
+    assert [(e["version"], e["event_type"]) for e in history] == [(1, "ProductCreated"), (2, "ProductPriceChanged")]
     assert history[1]["user"] == "test-manager" and history[1]["request_id"] == "req-price-42"
     assert history[1]["correlation_id"] == "req-price-42"
     assert history[1]["data"] == {"product_id": str(product_id), "old_price": "1.00", "new_price": "1.20"}
-    assert history[2]["correlation_id"] == "corr-7" and history[2]["request_id"]
     assert all(e["recorded_at"] and e["schema_version"] == 1 for e in history)
+    (received,) = StoredEvent.objects.filter(stream_id=stock_stream_id(product_id, "S1"))
+    assert received.event_type == "StockReceived" and received.metadata["correlation_id"] == "corr-7"
+    assert received.metadata["request_id"] and received.schema_version == 2
 
 
 def test_the_ledger_sums_to_on_hand_and_rebuild_reproduces_the_tables(manager):

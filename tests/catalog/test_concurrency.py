@@ -18,14 +18,15 @@ from django.db import connection
 
 from contexts.catalog import commands as c
 from contexts.catalog.command_side import CategoryKey
-from contexts.catalog.domain.product import Product
 from contexts.catalog.domain.reservation import reservation_stream_id
-from contexts.catalog.models import CategoryView
+from contexts.catalog.domain.stock import StoreStock, stock_stream_id
+from contexts.catalog.models import CategoryView, StoreEntry, StoreStockView
 from infrastructure.aggregates.repository import Repository
 from infrastructure.commands.bus import execute
 from kernel.errors import ConcurrencyConflict
 from infrastructure.outbox.relay import relay_pending
 from tests.helpers import wait_until
+from tests.helpers.stores import register_store
 
 from .support import events_of, make_category, make_product, meta, product_row
 
@@ -70,8 +71,8 @@ class Racers:
         return self.start().join()
 
 
-def load_product(product_id) -> Product:
-    return Repository(Product).get(product_id)
+def load_stock(product_id, store_code: str = "S1") -> StoreStock:
+    return Repository(StoreStock).get(stock_stream_id(product_id, store_code))
 
 
 def flush_relay() -> None:
@@ -102,7 +103,7 @@ def test_twenty_concurrent_orders_for_five_units_reserve_exactly_five():
         assert decisions[order][0][1]["lines"] == [{"product_id": str(product_id), "quantity": 1,
                                                     "reason": "insufficient_stock", "available": 0}]
 
-    product = load_product(product_id)
+    product = load_stock(product_id)
     assert (product.on_hand, product.reserved, product.available) == (5, 5, 0)
     assert set(product.reservations) == set(reserved)
     flush_relay()
@@ -124,7 +125,7 @@ def test_concurrent_multi_line_orders_never_over_reserve_any_product():
     assert racers.errors == {}
     statuses = [racers.results[i]["status"] for i in range(12)]
     assert statuses.count("reserved") == 4  # b runs out first; all or nothing per order
-    product_a, product_b = load_product(a), load_product(b)
+    product_a, product_b = load_stock(a), load_stock(b)
     assert (product_a.reserved, product_b.reserved) == (4, 4)
     assert set(product_a.reservations) == set(product_b.reservations)
 
@@ -140,13 +141,13 @@ def test_a_sale_racing_reservations_is_never_lost():
 
     racers = Racers(10, act).run()
     assert racers.errors == {}
-    product = load_product(product_id)
+    product = load_stock(product_id)
     reserved = sum(1 for i in range(1, 10) if racers.results[i]["status"] == "reserved")
     assert product.on_hand == 6 and product.reserved == reserved
     # Whatever the interleaving, the sale always counted, and each reservation found the units it
     # took available at that moment (the sale may take stock below what is reserved afterwards).
     on_hand = reserved_so_far = 0
-    for event_type, data in events_of(product_id):
+    for event_type, data in events_of(stock_stream_id(product_id, "S1")):
         if "on_hand_after" in data:
             on_hand = data["on_hand_after"]
         if event_type == "ProductStockReserved":
@@ -156,6 +157,36 @@ def test_a_sale_racing_reservations_is_never_lost():
     flush_relay()
     row = product_row(product_id)
     assert (row.on_hand, row.reserved) == (6, reserved)
+
+
+def test_orders_in_two_stores_for_their_last_units_never_oversell_either_store():
+    """Per store: each store's units go to its own orders only, and a store's shortage never
+    borrows from the other's stock."""
+    register_store("NYC", "New York", time_zone="America/New_York")
+    assert StoreEntry.objects.filter(code="NYC").exists()  # the catalog's copy, delivered in-process
+    product_id = make_product(stock=3)  # in S1
+    execute(c.ReceiveStock(product_id=product_id, quantity=2, store_code="NYC"), meta())
+    orders = [uuid.uuid4() for _ in range(16)]
+    stores = ["S1" if i % 2 else "NYC" for i in range(16)]
+
+    def reserve(i):
+        return execute(c.ReserveStock(order_id=orders[i], lines=(c.OrderLineQuantity(product_id, 1),),
+                                      store_code=stores[i]), meta(f"racer-{i}"))
+
+    racers = Racers(16, reserve).run()
+    assert racers.errors == {}
+    won = {store: sum(1 for i in range(16) if stores[i] == store and racers.results[i]["status"] == "reserved")
+           for store in ("S1", "NYC")}
+    assert won == {"S1": 3, "NYC": 2}
+    s1, nyc = load_stock(product_id, "S1"), load_stock(product_id, "NYC")
+    assert (s1.on_hand, s1.reserved, nyc.on_hand, nyc.reserved) == (3, 3, 2, 2)
+    assert set(s1.reservations) == {orders[i] for i in range(16) if stores[i] == "S1"
+                                    and racers.results[i]["status"] == "reserved"}
+    flush_relay()
+    row = product_row(product_id)
+    assert (row.on_hand, row.reserved, row.available) == (5, 5, 0)
+    assert sorted(StoreStockView.objects.filter(product_id=product_id).values_list("store_code", "available")) == [
+        ("NYC", 0), ("S1", 0)]
 
 
 # --- two writers of one stream ----------------------------------------------------------------
@@ -240,7 +271,9 @@ def test_two_concurrent_price_changes_both_apply_in_turn_each_on_fresh_state():
     assert changes[0]["old_price"] == "5.00" and changes[1]["old_price"] == changes[0]["new_price"]
     assert {changes[0]["new_price"], changes[1]["new_price"]} == {"6.00", "7.00"}
     final = Decimal(changes[1]["new_price"])
-    assert load_product(product_id).unit_price == final
+    from contexts.catalog.domain.product import Product
+
+    assert Repository(Product).get(product_id).unit_price == final
     flush_relay()
     assert product_row(product_id).unit_price == final
     # Each writer answered with the state it committed.
@@ -251,6 +284,6 @@ def test_concurrent_stock_receipts_all_count():
     product_id = make_product()
     racers = Racers(8, lambda i: execute(c.ReceiveStock(product_id=product_id, quantity=i + 1), meta())).run()
     assert racers.errors == {}
-    assert load_product(product_id).on_hand == sum(range(1, 9))
+    assert load_stock(product_id).on_hand == sum(range(1, 9))
     flush_relay()
     assert product_row(product_id).on_hand == 36

@@ -18,6 +18,7 @@ from contexts.catalog.domain.events import (
     ProductDiscontinued,
     ProductPriceChanged,
     ProductReactivated,
+    CarriedReservation,
     ProductReservationReleased,
     ProductStockReserved,
     RejectedLine,
@@ -25,15 +26,18 @@ from contexts.catalog.domain.events import (
     ReservationLine,
     ReservedStockShipped,
     StockAdjusted,
+    StockCarriedOver,
     StockReceived,
     StockReleased,
     StockReservationRejected,
     StockReserved,
     StockReturned,
     StockSold,
+    StoreLowStockThresholdSet,
 )
 from contexts.catalog.domain.product import Product
 from contexts.catalog.domain.reservation import StockReservation, reservation_stream_id
+from contexts.catalog.domain.stock import StoreStock, split_stock_stream_id, stock_stream_id
 from kernel.errors import Conflict, DomainError
 from kernel.serialization import event_from_data, event_to_data
 
@@ -199,13 +203,11 @@ def test_a_category_is_created_once_and_needs_a_name():
 
 
 # --- products ---------------------------------------------------------------------------------
-def new_product(stock: int = 0, **overrides) -> Product:
+def new_product(**overrides) -> Product:
     product = Product(str(uuid.uuid4()))
     details = {"sku": "cof-250", "barcode": "4006381333931", "name": "Ground coffee", "category_id": None,
                "unit_price": "4.99", "tax_rate": "10", "price_includes_tax": True, "low_stock_threshold": 3}
     product.create(**{**details, **overrides})
-    if stock:
-        product.receive(stock)
     return product
 
 
@@ -213,6 +215,18 @@ def replayed(product: Product) -> Product:
     """The same product rebuilt from its events through their JSON form, as the repository does."""
     events = [event_from_data(type(e), event_to_data(e)) for e in product.pending_events]
     return Product.replay(product.id, events)
+
+
+def test_replaying_a_product_gives_the_same_state_and_a_snapshot_restores_it():
+    product = new_product(category_id=uuid.uuid4())
+    product.change_price("5.49")
+    product.update(barcode=None)
+    product.discontinue()
+    assert replayed(product).state() == product.state()
+    snapshot = json.loads(json.dumps(product.to_snapshot()))
+    restored = Product.from_snapshot(product.id, snapshot)
+    restored.version = product.version
+    assert restored.state() == product.state() and restored.state()["status"] == "discontinued"
 
 
 def test_a_product_is_created_with_clean_values():
@@ -279,128 +293,242 @@ def test_reactivating_an_active_product_is_a_conflict_and_a_discontinued_one_com
     assert isinstance(product.pending_events[-1], ProductReactivated) and product.active
 
 
+# --- stock of one product in one store -------------------------------------------------------
+def new_stock(stock: int = 0, store_code: str = "S1", product_id=None) -> StoreStock:
+    stock_of = StoreStock(stock_stream_id(product_id or uuid.uuid4(), store_code))
+    if stock:
+        stock_of.receive(stock)
+    return stock_of
+
+
+def replayed_stock(stock: StoreStock) -> StoreStock:
+    events = [event_from_data(type(e), event_to_data(e)) for e in stock.pending_events]
+    return StoreStock.replay(stock.id, events)
+
+
+def test_a_stock_stream_is_named_by_product_and_store():
+    product_id = uuid.uuid4()
+    stock = StoreStock(stock_stream_id(product_id, "NYC1"))
+    assert stock.id == f"stock-{product_id}-NYC1" and len(stock.id) <= 64
+    assert (stock.product_id, stock.store_code) == (product_id, "NYC1")
+    assert split_stock_stream_id(stock.id) == (product_id, "NYC1")
+
+
 @pytest.mark.parametrize("quantity", [0, -5, values.MAX_QUANTITY + 1])
 def test_receiving_needs_a_positive_quantity(quantity):
-    product = new_product()
-    raises_on("quantity", product.receive, quantity)
-    assert product.on_hand == 0 and len(product.pending_events) == 1
+    stock = new_stock()
+    raises_on("quantity", stock.receive, quantity)
+    assert stock.on_hand == 0 and stock.pending_events == ()
 
 
 def test_receiving_adds_to_on_hand_with_an_optional_supplier_reference():
-    product = new_product()
-    product.receive(10, "  PO-77 ")
-    product.receive(5)
-    first, second = product.pending_events[1:]
-    assert first == StockReceived(product_id=product.uuid, quantity=10, supplier_reference="PO-77", on_hand_after=10)
+    stock = new_stock()
+    stock.receive(10, "  PO-77 ")
+    stock.receive(5)
+    first, second = stock.pending_events
+    assert first == StockReceived(product_id=stock.product_id, store_code="S1", quantity=10,
+                                  supplier_reference="PO-77", on_hand_after=10)
     assert second.supplier_reference is None and second.on_hand_after == 15
-    assert product.on_hand == 15
+    assert stock.on_hand == 15
 
 
 def test_adjusting_needs_a_reason_and_records_the_delta():
-    product = new_product(stock=10)
-    raises_on("reason", product.adjust, 7, "   ")
-    raises_on("reason", product.adjust, 7, None)
-    raises_on("counted_quantity", product.adjust, -1, "count")
-    product.adjust(7, "monthly count")
-    adjusted = product.pending_events[-1]
-    assert adjusted == StockAdjusted(product_id=product.uuid, counted_quantity=7, delta=-3, reason="monthly count",
-                                     on_hand_after=7)
-    assert product.on_hand == 7
+    stock = new_stock(stock=10)
+    raises_on("reason", stock.adjust, 7, "   ")
+    raises_on("reason", stock.adjust, 7, None)
+    raises_on("counted_quantity", stock.adjust, -1, "count")
+    stock.adjust(7, "monthly count")
+    adjusted = stock.pending_events[-1]
+    assert adjusted == StockAdjusted(product_id=stock.product_id, store_code="S1", counted_quantity=7, delta=-3,
+                                     reason="monthly count", on_hand_after=7)
+    assert stock.on_hand == 7
 
 
 def test_a_till_sale_can_take_stock_below_zero_and_a_refund_puts_it_back():
-    product = new_product(stock=2)
+    stock = new_stock(stock=2)
     order, refund = uuid.uuid4(), uuid.uuid4()
-    product.sell(order, 5)
-    assert product.on_hand == -3 and product.pending_events[-1] == StockSold(
-        product_id=product.uuid, order_id=order, quantity=5, on_hand_after=-3)
-    product.take_back(order, refund, 2)
-    assert product.on_hand == -1 and isinstance(product.pending_events[-1], StockReturned)
-    raises_on("quantity", product.sell, order, 0)
+    stock.sell(order, 5)
+    assert stock.on_hand == -3 and stock.pending_events[-1] == StockSold(
+        product_id=stock.product_id, store_code="S1", order_id=order, quantity=5, on_hand_after=-3)
+    stock.take_back(order, refund, 2)
+    assert stock.on_hand == -1 and isinstance(stock.pending_events[-1], StockReturned)
+    raises_on("quantity", stock.sell, order, 0)
 
 
 def test_reservation_problem_names_why_units_cannot_be_reserved():
-    product = new_product(stock=5)
-    assert product.reservation_problem(5) is None
-    assert product.reservation_problem(6) == "insufficient_stock"
-    product.reserve(uuid.uuid4(), 4)
-    assert product.reservation_problem(1) is None
-    assert product.reservation_problem(2) == "insufficient_stock"
-    product.discontinue()
-    assert product.reservation_problem(1) == "discontinued"
+    stock = new_stock(stock=5)
+    assert stock.reservation_problem(5, product_active=True) is None
+    assert stock.reservation_problem(6, product_active=True) == "insufficient_stock"
+    stock.reserve(uuid.uuid4(), 4, product_active=True)
+    assert stock.reservation_problem(1, product_active=True) is None
+    assert stock.reservation_problem(2, product_active=True) == "insufficient_stock"
+    assert stock.reservation_problem(1, product_active=False) == "discontinued"
 
 
 def test_reserve_release_and_ship_move_reserved_and_available():
-    product = new_product(stock=10)
+    stock = new_stock(stock=10)
     a, b = uuid.uuid4(), uuid.uuid4()
-    product.reserve(a, 3)
-    product.reserve(b, 4)
-    assert (product.on_hand, product.reserved, product.available) == (10, 7, 3)
-    assert product.pending_events[-1] == ProductStockReserved(product_id=product.uuid, order_id=b, quantity=4,
-                                                              reserved_after=7)
+    stock.reserve(a, 3, product_active=True)
+    stock.reserve(b, 4, product_active=True)
+    assert (stock.on_hand, stock.reserved, stock.available) == (10, 7, 3)
+    assert stock.pending_events[-1] == ProductStockReserved(product_id=stock.product_id, store_code="S1", order_id=b,
+                                                            quantity=4, reserved_after=7)
     with pytest.raises(Conflict) as info:
-        product.reserve(uuid.uuid4(), 4)
+        stock.reserve(uuid.uuid4(), 4, product_active=True)
     assert "insufficient_stock" in info.value.message and info.value.code == "Conflict"  # a page: conflict
 
-    product.release(a)
-    assert product.pending_events[-1] == ProductReservationReleased(product_id=product.uuid, order_id=a, quantity=3,
-                                                                    reserved_after=4)
-    assert (product.on_hand, product.reserved, product.available) == (10, 4, 6)
+    stock.release(a)
+    assert stock.pending_events[-1] == ProductReservationReleased(product_id=stock.product_id, store_code="S1",
+                                                                  order_id=a, quantity=3, reserved_after=4)
+    assert (stock.on_hand, stock.reserved, stock.available) == (10, 4, 6)
 
-    product.ship_reserved(b)
-    assert product.pending_events[-1] == ReservedStockShipped(product_id=product.uuid, order_id=b, quantity=4,
-                                                              on_hand_after=6, reserved_after=0)
-    assert (product.on_hand, product.reserved, product.available) == (6, 0, 6)
+    stock.ship_reserved(b)
+    assert stock.pending_events[-1] == ReservedStockShipped(product_id=stock.product_id, store_code="S1", order_id=b,
+                                                            quantity=4, on_hand_after=6, reserved_after=0)
+    assert (stock.on_hand, stock.reserved, stock.available) == (6, 0, 6)
 
-    count = len(product.pending_events)
-    product.release(a)  # nothing held any more: nothing happens
-    product.ship_reserved(b)
-    assert len(product.pending_events) == count
+    count = len(stock.pending_events)
+    stock.release(a)  # nothing held any more: nothing happens
+    stock.ship_reserved(b)
+    assert len(stock.pending_events) == count
 
 
 def test_reserving_again_for_the_same_order_is_a_no_op_even_when_nothing_is_left():
-    product = new_product(stock=3)
+    stock = new_stock(stock=3)
     order = uuid.uuid4()
-    product.reserve(order, 3)
-    product.reserve(order, 3)
-    assert product.reserved == 3 and len(product.pending_events) == 3
+    stock.reserve(order, 3, product_active=True)
+    stock.reserve(order, 3, product_active=True)
+    assert stock.reserved == 3 and len(stock.pending_events) == 2
 
 
 def test_a_discontinued_product_cannot_be_reserved():
-    product = new_product(stock=3)
-    product.discontinue()
+    stock = new_stock(stock=3)
     with pytest.raises(Conflict) as info:
-        product.reserve(uuid.uuid4(), 1)
+        stock.reserve(uuid.uuid4(), 1, product_active=False)
     assert "discontinued" in info.value.message and info.value.code == "Conflict"
 
 
+def test_two_stores_of_one_product_keep_their_own_stock():
+    product_id = uuid.uuid4()
+    berlin, new_york = new_stock(5, "BER", product_id), new_stock(1, "NYC", product_id)
+    assert berlin.id != new_york.id
+    berlin.reserve(uuid.uuid4(), 5, product_active=True)
+    assert new_york.reservation_problem(2, product_active=True) == "insufficient_stock"
+    assert (berlin.available, new_york.available) == (0, 1)
+
+
 def test_replaying_the_events_gives_the_same_state():
-    product = new_product(stock=10, category_id=uuid.uuid4())
+    stock = new_stock(stock=10)
     order = uuid.uuid4()
-    product.reserve(order, 2)
-    product.sell(uuid.uuid4(), 1)
-    product.adjust(12, "count")
-    product.change_price("5.49")
-    product.update(barcode=None)
-    assert replayed(product).state() == product.state()
-    assert replayed(product).reservations == {order: 2}
+    stock.reserve(order, 2, product_active=True)
+    stock.sell(uuid.uuid4(), 1)
+    stock.adjust(12, "count")
+    stock.receive(4, unit_cost="1.10")
+    stock.set_low_stock_threshold(6)
+    assert replayed_stock(stock).state() == stock.state()
+    assert replayed_stock(stock).reservations == {order: 2}
 
 
 def test_a_snapshot_restores_the_same_state_and_the_same_decisions():
-    product = new_product(stock=3, category_id=uuid.uuid4(), barcode=None)
+    stock = new_stock(stock=3)
     order = uuid.uuid4()
-    product.reserve(order, 2)
-    product.sell(uuid.uuid4(), 1)
-    product.discontinue()
-    snapshot = json.loads(json.dumps(product.to_snapshot()))  # stored as JSON
-    restored = Product.from_snapshot(product.id, snapshot)
-    restored.version = product.version
-    assert restored.state() == product.state() and restored.reservations == {order: 2}
-    assert restored.state()["status"] == "discontinued" and restored.state()["available"] == 0
+    stock.reserve(order, 2, product_active=True)
+    stock.sell(uuid.uuid4(), 1)
+    stock.receive(2, unit_cost="2.00")
+    snapshot = json.loads(json.dumps(stock.to_snapshot()))  # stored as JSON
+    restored = StoreStock.from_snapshot(stock.id, snapshot)
+    restored.version = stock.version
+    assert restored.state() == stock.state() and restored.reservations == {order: 2}
+    assert restored.state()["available"] == 2 and restored.state()["average_cost"] == "2.00"
     # the reservation is still known: shipping it takes the units from on hand
     restored.ship_reserved(order)
     (shipped,) = restored.pending_events
-    assert isinstance(shipped, ReservedStockShipped) and (shipped.quantity, shipped.on_hand_after) == (2, 0)
+    assert isinstance(shipped, ReservedStockShipped) and (shipped.quantity, shipped.on_hand_after) == (2, 2)
+
+
+def test_a_store_threshold_is_set_cleared_and_checked():
+    stock = new_stock()
+    stock.set_low_stock_threshold(4)
+    stock.set_low_stock_threshold(4)  # unchanged: nothing recorded
+    stock.set_low_stock_threshold(None)
+    assert stock.pending_events == (
+        StoreLowStockThresholdSet(product_id=stock.product_id, store_code="S1", low_stock_threshold=4),
+        StoreLowStockThresholdSet(product_id=stock.product_id, store_code="S1", low_stock_threshold=None))
+    raises_on("low_stock_threshold", stock.set_low_stock_threshold, -1)
+
+
+# --- the legacy pool: stock recorded on the product's stream before stock per store -----------
+def legacy_product_stream(product_id) -> tuple[list, uuid.UUID]:
+    """What a product stream recorded before stock per store holds, as its v1 events upcast to v2."""
+    order, reserved_for = uuid.uuid4(), uuid.uuid4()
+    created = ProductCreated(product_id=product_id, sku="OLD-1", barcode=None, name="Old", category_id=None,
+                             unit_price=Decimal("1.00"), tax_rate=Decimal("20.00"), price_includes_tax=True,
+                             low_stock_threshold=0)
+    return [created,
+            StockReceived(product_id=product_id, store_code="S1", quantity=10, supplier_reference=None, on_hand_after=10),
+            StockSold(product_id=product_id, store_code="S1", order_id=order, quantity=3, on_hand_after=7),
+            ProductStockReserved(product_id=product_id, store_code="S1", order_id=reserved_for, quantity=2,
+                                 reserved_after=2)], reserved_for
+
+
+def test_a_product_stream_with_old_stock_movements_still_replays_and_keeps_the_pool():
+    product_id = uuid.uuid4()
+    events, reserved_for = legacy_product_stream(product_id)
+    product = Product.replay(str(product_id), events)
+    assert (product.legacy_on_hand, product.legacy_reservations) == (7, {reserved_for: 2})
+    assert product.version == 4 and product.sku == "OLD-1"
+    assert not hasattr(product, "receive") and not hasattr(product, "sell")  # no new movement goes here
+
+
+def test_the_legacy_store_stream_carries_the_pool_over_once_and_goes_on_from_it():
+    product_id = uuid.uuid4()
+    events, reserved_for = legacy_product_stream(product_id)
+    product = Product.replay(str(product_id), events)
+    stock = StoreStock(stock_stream_id(product_id, "S1"))
+    stock.carry_over(product.legacy_on_hand, product.legacy_reservations)
+    stock.carry_over(product.legacy_on_hand, product.legacy_reservations)  # only as the first event
+    assert stock.pending_events == (StockCarriedOver(
+        product_id=product_id, store_code="S1", on_hand=7,
+        reservations=(CarriedReservation(order_id=reserved_for, quantity=2),)),)
+    assert (stock.on_hand, stock.reserved, stock.available) == (7, 2, 5)
+    stock.ship_reserved(reserved_for)
+    assert (stock.on_hand, stock.reserved) == (5, 0)
+    empty = StoreStock(stock_stream_id(uuid.uuid4(), "S1"))
+    empty.carry_over(0, {})
+    assert empty.pending_events == ()  # nothing to carry: the stream starts with its first movement
+
+
+# --- cost: the store's moving average -----------------------------------------------------------
+def test_receipts_at_different_costs_make_a_moving_average_per_store():
+    stock = new_stock()
+    stock.receive(10, unit_cost="2.00")
+    assert stock.average_cost == Decimal("2.00")
+    stock.receive(5, unit_cost="3.20")  # (10 x 2.00 + 5 x 3.20) / 15 = 2.40
+    assert stock.pending_events[-1].average_cost_after == Decimal("2.40") and stock.average_cost == Decimal("2.40")
+    stock.sell(uuid.uuid4(), 12)  # sales move units at the average, which stays
+    stock.receive(3, unit_cost="1.00")  # (3 x 2.40 + 3 x 1.00) / 6 = 1.70
+    assert stock.average_cost == Decimal("1.70")
+    stock.receive(1)  # no cost given: the average stays
+    assert stock.average_cost == Decimal("1.70") and stock.pending_events[-1].unit_cost is None
+    stock.sell(uuid.uuid4(), 10)  # below zero
+    stock.receive(4, unit_cost="5.55")  # nothing on hand: the receipt's cost is the average
+    assert stock.average_cost == Decimal("5.55")
+
+
+def test_an_average_is_rounded_to_the_cent_half_up():
+    stock = new_stock()
+    stock.receive(2, unit_cost="1.00")
+    stock.receive(1, unit_cost="1.01")  # 3.01 / 3 = 1.00333...
+    assert stock.average_cost == Decimal("1.00")
+    stock.receive(1, unit_cost="1.03")  # (3 x 1.00 + 1.03) / 4 = 1.0075
+    assert stock.average_cost == Decimal("1.01")
+
+
+@pytest.mark.parametrize("cost", ["-0.01", "abc", "1000000.00"])
+def test_a_bad_unit_cost_is_refused_and_nothing_is_received(cost):
+    stock = new_stock()
+    raises_on("unit_cost", stock.receive, 1, unit_cost=cost)
+    assert stock.pending_events == () and stock.on_hand == 0
 
 
 # --- the reservation of one delivery order ----------------------------------------------------
@@ -409,15 +537,16 @@ def test_a_reservation_is_reserved_then_released_or_fulfilled():
     lines = [ReservationLine(product_id=uuid.uuid4(), quantity=2)]
     reservation = StockReservation(reservation_stream_id(order))
     assert reservation.order_id == order and reservation.status == "new"
-    reservation.reserve(lines)
+    reservation.reserve(lines, "S1")
     assert reservation.status == "reserved" and reservation.lines == tuple(lines)
+    assert reservation.store_code == "S1" and reservation.pending_events[0].store_code == "S1"
     reservation.release()
     assert reservation.status == "released"
     assert [type(e) for e in reservation.pending_events] == [StockReserved, StockReleased]
     assert reservation.pending_events[-1].lines == tuple(lines)
 
     shipped = StockReservation(reservation_stream_id(uuid.uuid4()))
-    shipped.reserve(lines)
+    shipped.reserve(lines, "NYC")
     shipped.fulfil()
     assert shipped.status == "fulfilled" and isinstance(shipped.pending_events[-1], ReservationFulfilled)
 

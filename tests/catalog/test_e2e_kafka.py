@@ -19,6 +19,7 @@ import pytest
 from django.core.management import call_command
 
 from contexts.catalog.domain.reservation import reservation_stream_id
+from contexts.catalog.domain.stock import stock_stream_id
 from contexts.catalog.models import ProductView
 from infrastructure.consumers.models import InboxEvent
 from infrastructure.eventstore.models import StoredEvent
@@ -57,6 +58,7 @@ class OrderCompleted(SalesEvent):
     order_id: str
     kind: str
     lines: tuple
+    store_code: str = "S1"
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class OrderPlaced(SalesEvent):
     order_id: str
     kind: str
     lines: tuple
+    store_code: str = "S1"
 
 
 def line(product_id, quantity) -> dict:
@@ -153,7 +156,8 @@ def test_api_writes_and_sales_events_reach_the_read_model_through_kafka(manager,
     row = wait_until(relayed_and(lambda: (p := product(product_id)).on_hand == 7 and p), timeout=WAIT_S,
                      message="on hand 10 - 3 after the sale")
     assert (row.on_hand, row.available, row.last_movement_kind) == (7, 7, "sold")
-    sold = StoredEvent.objects.get(context="catalog", stream_id=product_id, event_type="StockSold")
+    sold = StoredEvent.objects.get(context="catalog", stream_id=stock_stream_id(product_id, "S1"),
+                                   event_type="StockSold")
     assert sold.data["order_id"] == order_id and sold.data["quantity"] == 3
     assert sold.metadata["causation_id"] == str(sale_event_id) and sold.metadata["user"] == "policy:sales"
     sale_inbox = InboxEvent.objects.get(consumer="catalog", event_id=sale_event_id)

@@ -1,6 +1,7 @@
 """The catalog projection fed directly through the inbox (`apply_batch`), in orders Kafka may
-deliver: one stream's events stay in order, but a category's and a product's streams travel on
-different partitions, so a product can arrive before its category."""
+deliver: one stream's events stay in order, but a category's, a product's and a product's stock
+streams travel on different partitions, so a product can arrive before its category, and its
+stock in a store before the product."""
 
 import uuid
 from decimal import Decimal
@@ -9,7 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from contexts.catalog import commands as c
-from contexts.catalog.models import CategoryView, ProductView
+from contexts.catalog.domain.stock import stock_stream_id
+from contexts.catalog.models import CategoryView, ProductView, StockMovementView, StoreStockView
 from infrastructure.commands.bus import execute
 from infrastructure.consumers.inbox import apply_batch
 from infrastructure.eventstore.envelope import Envelope
@@ -65,7 +67,8 @@ def test_the_same_events_in_either_order_give_the_same_tables_and_rebuild_agrees
     execute(c.RenameCategory(category_id=category_id, name="Home"), meta())
     execute(c.ChangeProductPrice(product_id=soap, unit_price=Decimal("2.25")), meta())
 
-    apply_batch("catalog", envelopes(soap) + envelopes(category_id))
+    stock = stock_stream_id(soap, "S1")
+    apply_batch("catalog", envelopes(soap) + envelopes(stock) + envelopes(category_id))
     product_first = catalog_tables()
     call_command("rebuild_projections", "--context", "catalog", "--no-progress")
     assert catalog_tables() == product_first
@@ -74,16 +77,18 @@ def test_the_same_events_in_either_order_give_the_same_tables_and_rebuild_agrees
     assert (row.category_name, row.unit_price, row.on_hand, row.is_low_stock) == ("Home", Decimal("2.25"), 3, True)
     assert CategoryView.objects.get(id=category_id).active_product_count == 1
 
-    # The same events, category first, in a fresh inbox: the same tables.
+    store = StoreStockView.objects.get(product_id=soap)
+    assert (store.store_code, store.on_hand, store.low_stock_threshold, store.is_low_stock) == ("S1", 3, 5, True)
+
+    # The same events, category first and the stock before its product, in a fresh inbox: the same tables.
     from infrastructure.consumers.models import InboxEvent
 
     InboxEvent.objects.filter(consumer="catalog").delete()
-    for model in (CategoryView, ProductView):
+    for model in (CategoryView, ProductView, StoreStockView, StockMovementView):
         model.objects.all().delete()
-    from contexts.catalog.models import StockMovementView
-
-    StockMovementView.objects.all().delete()
-    apply_batch("catalog", envelopes(category_id) + envelopes(soap))
+    apply_batch("catalog", envelopes(category_id) + envelopes(stock))
+    assert StoreStockView.objects.get(product_id=soap).on_hand == 3  # the product is not known yet
+    apply_batch("catalog", envelopes(soap))
     assert catalog_tables() == product_first
 
 

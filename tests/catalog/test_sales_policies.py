@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from contexts.catalog import commands as c
 from contexts.catalog.domain.reservation import reservation_stream_id
+from contexts.catalog.domain.stock import stock_stream_id
 from contexts.catalog.models import ProductView, StockMovementView
 from infrastructure.commands.bus import execute
 from infrastructure.consumers.inbox import apply_batch, deliver
@@ -37,9 +38,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("embedded_deliver
 class Order:
     """One order of the sales context, as its events would arrive (versions 1, 2, ...)."""
 
-    def __init__(self, kind: str = "till"):
+    def __init__(self, kind: str = "till", store_code: str = "S1"):
         self.order_id = uuid.uuid4()
         self.kind = kind
+        self.store_code = store_code
         self.version = 0
 
     def event(self, event_type: str, **data) -> Envelope:
@@ -57,10 +59,10 @@ class Order:
                 for product_id, quantity in pairs]
 
     def placed(self, *pairs) -> Envelope:
-        return self.event("OrderPlaced", kind=self.kind, lines=self.lines(*pairs))
+        return self.event("OrderPlaced", kind=self.kind, store_code=self.store_code, lines=self.lines(*pairs))
 
     def completed(self, *pairs) -> Envelope:
-        return self.event("OrderCompleted", kind=self.kind, lines=self.lines(*pairs))
+        return self.event("OrderCompleted", kind=self.kind, store_code=self.store_code, lines=self.lines(*pairs))
 
     def refunded(self, refund_id, *pairs) -> Envelope:
         return self.event("OrderRefunded", refund_id=str(refund_id), lines=self.lines(*pairs))
@@ -83,6 +85,11 @@ def stock(product_id) -> tuple[int, int, int]:
     return row.on_hand, row.reserved, row.available
 
 
+def in_s1(product_id) -> str:
+    """The stream of the product's stock in store S1 (the legacy store of the test settings)."""
+    return stock_stream_id(product_id, "S1")
+
+
 def reservation_events(order: Order) -> list[tuple[str, dict]]:
     return events_of(reservation_stream_id(order.order_id))
 
@@ -103,12 +110,12 @@ def test_a_completed_till_sale_takes_stock_down(cashier):
     result = consume(order.completed((coffee, 2), (water, 6), (coffee, 1)))  # coffee on two lines
     assert result.applied == 1
     assert stock(coffee) == (7, 0, 7) and stock(water) == (24, 0, 24)
-    sold = events_of(coffee)[-1]
-    assert sold == ("StockSold", {"product_id": str(coffee), "order_id": str(order.order_id), "quantity": 3,
-                                  "on_hand_after": 7})
+    sold = events_of(in_s1(coffee))[-1]
+    assert sold == ("StockSold", {"product_id": str(coffee), "store_code": "S1", "order_id": str(order.order_id),
+                                  "quantity": 3, "on_hand_after": 7})
     assert product_row(coffee).last_movement_kind == "sold"
     # Who and why: the policy's metadata names the sales event that caused it.
-    stored = StoredEvent.objects.filter(stream_id=str(coffee)).order_by("-version").first()
+    stored = StoredEvent.objects.filter(stream_id=in_s1(coffee)).order_by("-version").first()
     assert stored.metadata["causation_id"] == str(InboxEvent.objects.get(consumer="catalog", source_context="sales")
                                                   .event_id)
     assert stored.metadata["correlation_id"] == f"corr-{order.order_id.hex[:8]}"
@@ -133,9 +140,9 @@ def test_a_refund_puts_stock_back(cashier):
     consume(order.completed((product_id, 4)))
     consume(order.refunded(refund_id, (product_id, 3)))
     assert stock(product_id) == (9, 0, 9)
-    assert events_of(product_id)[-1] == ("StockReturned", {
-        "product_id": str(product_id), "order_id": str(order.order_id), "refund_id": str(refund_id), "quantity": 3,
-        "on_hand_after": 9})
+    assert events_of(in_s1(product_id))[-1] == ("StockReturned", {
+        "product_id": str(product_id), "store_code": "S1", "order_id": str(order.order_id),
+        "refund_id": str(refund_id), "quantity": 3, "on_hand_after": 9})
     movement = StockMovementView.objects.filter(product_id=product_id).order_by("-id").first()
     assert (movement.kind, movement.on_hand_delta, movement.reference) == ("returned", 3, str(refund_id))
     assert_ledger_matches(product_id)
@@ -174,9 +181,9 @@ def test_a_delivery_order_reserves_every_line():
     assert data["order_id"] == str(order.order_id)
     assert sorted((line["product_id"], line["quantity"]) for line in data["lines"]) == sorted(
         [(str(coffee), 5), (str(water), 4)])
-    assert events_of(coffee)[-1] == ("ProductStockReserved", {"product_id": str(coffee),
-                                                              "order_id": str(order.order_id), "quantity": 5,
-                                                              "reserved_after": 5})
+    assert events_of(in_s1(coffee))[-1] == ("ProductStockReserved", {
+        "product_id": str(coffee), "store_code": "S1", "order_id": str(order.order_id), "quantity": 5,
+        "reserved_after": 5})
     assert product_row(water).is_low_stock  # nothing left to sell
     assert_ledger_matches(coffee, water)
 
@@ -190,7 +197,7 @@ def test_insufficient_stock_rejects_the_order_and_reserves_nothing():
     assert data["lines"] == [{"product_id": str(scarce), "quantity": 3, "reason": "insufficient_stock",
                               "available": 2}]
     assert stock(plenty) == (10, 0, 10) and stock(scarce) == (2, 0, 2)
-    assert event_types(plenty) == ["ProductCreated", "StockReceived"]
+    assert event_types(in_s1(plenty)) == ["StockReceived"]
 
 
 def test_stock_reserved_by_another_order_is_not_available():
@@ -218,7 +225,7 @@ def test_a_rejection_names_a_reason_per_failing_line():
                        str(scarce): ("insufficient_stock", 5, 1)}
     for product_id in (good, discontinued, scarce):
         assert product_row(product_id).reserved == 0
-        assert "ProductStockReserved" not in event_types(product_id)
+        assert "ProductStockReserved" not in event_types(in_s1(product_id))
 
 
 def test_cancelling_a_delivery_order_releases_its_reservation():
@@ -231,7 +238,7 @@ def test_cancelling_a_delivery_order_releases_its_reservation():
     released = reservation_events(order)[-1][1]
     assert sorted((line["product_id"], line["quantity"]) for line in released["lines"]) == sorted(
         [(str(a), 2), (str(b), 6)])
-    assert event_types(a)[-1] == "ProductReservationReleased"
+    assert event_types(in_s1(a))[-1] == "ProductReservationReleased"
     # Cancelling again (another cancellation event) finds nothing held.
     consume(order.cancelled())
     assert [t for t, _ in reservation_events(order)] == ["StockReserved", "StockReleased"]
@@ -256,9 +263,9 @@ def test_shipping_a_delivery_order_consumes_its_reserved_stock():
     consume(order.shipped())
     assert stock(product_id) == (3, 0, 3)
     assert [t for t, _ in reservation_events(order)] == ["StockReserved", "ReservationFulfilled"]
-    assert events_of(product_id)[-1] == ("ReservedStockShipped", {
-        "product_id": str(product_id), "order_id": str(order.order_id), "quantity": 7, "on_hand_after": 3,
-        "reserved_after": 0})
+    assert events_of(in_s1(product_id))[-1] == ("ReservedStockShipped", {
+        "product_id": str(product_id), "store_code": "S1", "order_id": str(order.order_id), "quantity": 7,
+        "on_hand_after": 3, "reserved_after": 0})
     # A cancellation after shipping releases nothing.
     consume(order.cancelled())
     assert stock(product_id) == (3, 0, 3)
@@ -291,7 +298,7 @@ def test_a_redelivered_event_has_one_effect():
     both = apply_batch("catalog", [completed, completed])
     assert (both.applied, both.duplicates) == ([], 2)
     assert stock(product_id) == (6, 0, 6)
-    assert event_types(product_id).count("StockSold") == 1
+    assert event_types(in_s1(product_id)).count("StockSold") == 1
 
 
 def test_a_redelivered_order_placed_reserves_once():
@@ -304,7 +311,7 @@ def test_a_redelivered_order_placed_reserves_once():
     consume(order.placed((product_id, 4)))
     assert stock(product_id) == (10, 4, 6)
     assert [t for t, _ in reservation_events(order)] == ["StockReserved"]
-    assert event_types(product_id).count("ProductStockReserved") == 1
+    assert event_types(in_s1(product_id)).count("ProductStockReserved") == 1
 
 
 def test_the_ledger_sums_to_on_hand_and_a_rebuild_reproduces_the_tables():

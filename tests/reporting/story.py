@@ -311,7 +311,9 @@ EXPECTED_Z = {
                  [("cash", "100.00", None, None), ("card", "0.00", None, None)], None),
 }
 
-# on hand: COF 20 - 2 - 1 + 10 - 1 = 26 at 5.49 = 142.74; SOAP 10 - 3 - 1 + 1 - 2 = 5, counted 4 at 2.15 = 8.60;
+# on hand (stock is per store since issue 16: receipts and the count name no store, so they are the
+# legacy store S1's): COF 20 - 2 - 1 + 10 - 1 = 26 at 5.49 = 142.74; SOAP in S1 10 - 3 + 1 - 2 = 6,
+# counted 4, and in S2 -1 (B1's): 3 at 2.15 = 6.45;
 # NET 5 - 2 + 1 = 4 at 10.00 = 40.00; MUG 1 - 1 - 1 = -1 at 6.00 = -6.00; TEA 0; OLD 3 at 1.00 = 3.00
 EXPECTED_STOCK = [  # by sku
     {"sku": "COF", "status": "active", "on_hand": 26, "reserved": 0, "available": 26, "low_stock_threshold": 5,
@@ -322,14 +324,16 @@ EXPECTED_STOCK = [  # by sku
      "unit_price": "10.00", "value": "40.00", "category_name": "Home & bath"},
     {"sku": "OLD", "status": "discontinued", "on_hand": 3, "reserved": 0, "available": 3, "low_stock_threshold": 5,
      "unit_price": "1.00", "value": "3.00", "category_name": ""},
-    {"sku": "SOAP", "status": "active", "on_hand": 4, "reserved": 0, "available": 4, "low_stock_threshold": 8,
-     "unit_price": "2.15", "value": "8.60", "category_name": "Home & bath"},
+    {"sku": "SOAP", "status": "active", "on_hand": 3, "reserved": 0, "available": 3, "low_stock_threshold": 8,
+     "unit_price": "2.15", "value": "6.45", "category_name": "Home & bath"},
     {"sku": "TEA", "status": "active", "on_hand": 0, "reserved": 0, "available": 0, "low_stock_threshold": 0,
      "unit_price": "3.50", "value": "0.00", "category_name": "Coffee"},
 ]
-EXPECTED_STOCK_TOTALS = {"products": 6, "on_hand": 36, "value": "188.34"}
-# MUG is negative; TEA (0 <= 0) and SOAP (4 <= 8) are at or under their thresholds; OLD is discontinued
-EXPECTED_LOW_STOCK = [("MUG", True, 1), ("TEA", False, 0), ("SOAP", False, 4)]  # (sku, negative, shortfall)
+# at cost: the story gives no product a cost price nor any receipt a unit cost (tests/catalog/
+# test_stock_per_store.py values stock at cost)
+EXPECTED_STOCK_TOTALS = {"products": 6, "on_hand": 35, "value": "186.19", "cost_value": "0.00"}
+# MUG is negative; TEA (0 <= 0) and SOAP (3 <= 8) are at or under their thresholds; OLD is discontinued
+EXPECTED_LOW_STOCK = [("MUG", True, 1), ("TEA", False, 0), ("SOAP", False, 5)]  # (sku, negative, shortfall)
 
 
 def as_ours(published: dict) -> dict:

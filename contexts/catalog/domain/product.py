@@ -1,29 +1,29 @@
-"""The product aggregate: what is sold, at what price and tax, and how many are in the shop.
+"""The product aggregate: what is sold, at what price and tax.
 
-Stock lives on the product's own stream, so every movement of one product is serialised by
-the stream's version: two reservations racing for the last units cannot both succeed.
+Stock is kept per store on streams of its own (domain/stock.py). Before that, stock was one pool
+for the chain on this stream: those movements still replay here, into `legacy_on_hand` and
+`legacy_reservations`, which the legacy store's stock stream carries over once (legacy_stock.py).
+No new movement is recorded here.
 """
 
 from decimal import Decimal
 from uuid import UUID
 
 from kernel.aggregate import Aggregate
-from kernel.errors import Conflict, DomainError
+from kernel.errors import Conflict
 
 from . import values
 from .events import (
-    CATALOG, ProductCreated, ProductDetailsUpdated, ProductDiscontinued, ProductPriceChanged,
-    ProductReactivated, ProductReservationReleased, ProductStockReserved, ReservedStockShipped,
-    StockAdjusted, StockReceived, StockReturned, StockSold,
+    CATALOG, ProductCostPriceChanged, ProductCreated, ProductDetailsUpdated, ProductDiscontinued, ProductPriceChanged,
+    ProductReactivated,
 )
 
 
 class Product(Aggregate):
     context = CATALOG
     stream_type = "Product"
-    # Every completed till sale adds a StockSold: without snapshots the stock policy replays a
-    # popular product's whole history per sale (measured at 100 sales/s on one product: 75% of the
-    # catalog consumer's CPU in that replay, and it fell further behind as the stream grew).
+    # Streams recorded before stock per store hold every sale of the product: snapshots spare
+    # replaying them (measured at 100 sales/s on one product: 75% of the catalog consumer's CPU).
     snapshot_every = 20
 
     def __init__(self, stream_id):
@@ -33,20 +33,13 @@ class Product(Aggregate):
         self.name = ""
         self.category_id: UUID | None = None
         self.unit_price = Decimal("0.00")
+        self.cost_price: Decimal | None = None
         self.tax_rate = Decimal("0.00")
         self.price_includes_tax = True
         self.low_stock_threshold = 0
         self.active = True
-        self.on_hand = 0
-        self.reservations: dict[UUID, int] = {}
-
-    @property
-    def reserved(self) -> int:
-        return sum(self.reservations.values())
-
-    @property
-    def available(self) -> int:
-        return self.on_hand - self.reserved
+        self.legacy_on_hand = 0  # the chain-wide pool of the stream's version-1 stock movements
+        self.legacy_reservations: dict[UUID, int] = {}
 
     # -- commands ------------------------------------------------------------------------------
     def create(self, *, sku, barcode, name, category_id, unit_price, tax_rate, price_includes_tax=True,
@@ -85,6 +78,13 @@ class Product(Aggregate):
         if price != self.unit_price:
             self._record(ProductPriceChanged(product_id=self.uuid, old_price=self.unit_price, new_price=price))
 
+    def set_cost_price(self, cost_price):
+        """None clears it (not known)."""
+        cost = values.clean_cost(cost_price) if cost_price is not None else None
+        if cost != self.cost_price:
+            self._record(ProductCostPriceChanged(product_id=self.uuid, old_cost_price=self.cost_price,
+                                                 new_cost_price=cost))
+
     def discontinue(self, reason: str = ""):
         if not self.active:
             raise Conflict(f"{self.sku} is already discontinued.", code="AlreadyDiscontinued")
@@ -94,62 +94,6 @@ class Product(Aggregate):
         if self.active:
             raise Conflict(f"{self.sku} is not discontinued.", code="NotDiscontinued")
         self._record(ProductReactivated(product_id=self.uuid))
-
-    def receive(self, quantity: int, supplier_reference: str | None = None):
-        quantity = values.positive_quantity(quantity)
-        reference = (supplier_reference or "").strip()[:100] or None
-        self._record(StockReceived(product_id=self.uuid, quantity=quantity, supplier_reference=reference,
-                                   on_hand_after=self.on_hand + quantity))
-
-    def adjust(self, counted_quantity: int, reason: str):
-        counted = values.counted_quantity(counted_quantity)
-        reason = (reason or "").strip()
-        if not reason:
-            raise DomainError("Say why the stock is adjusted (e.g. 'monthly count', 'breakage').", field="reason")
-        self._record(StockAdjusted(product_id=self.uuid, counted_quantity=counted, delta=counted - self.on_hand,
-                                   reason=reason[:200], on_hand_after=counted))
-
-    def sell(self, order_id: UUID, quantity: int):
-        """A completed till sale: never refused for stock (the goods already left the counter)."""
-        quantity = values.positive_quantity(quantity)
-        self._record(StockSold(product_id=self.uuid, order_id=order_id, quantity=quantity,
-                               on_hand_after=self.on_hand - quantity))
-
-    def take_back(self, order_id: UUID, refund_id: UUID, quantity: int):
-        quantity = values.positive_quantity(quantity)
-        self._record(StockReturned(product_id=self.uuid, order_id=order_id, refund_id=refund_id,
-                                   quantity=quantity, on_hand_after=self.on_hand + quantity))
-
-    def reservation_problem(self, quantity: int) -> str | None:
-        """Why `quantity` units cannot be reserved now, or None."""
-        if not self.active:
-            return "discontinued"
-        if quantity > self.available:
-            return "insufficient_stock"
-        return None
-
-    def reserve(self, order_id: UUID, quantity: int):
-        if order_id in self.reservations:
-            return  # already reserved for this order (its units are no longer available): nothing to do
-        problem = self.reservation_problem(quantity)
-        if problem:
-            # A guard: the handler rejects such lines before reserving (a Conflict, problem type `conflict`).
-            raise Conflict(f"Cannot reserve {quantity} of {self.sku}: {problem}.")
-        self._record(ProductStockReserved(product_id=self.uuid, order_id=order_id, quantity=quantity,
-                                          reserved_after=self.reserved + quantity))
-
-    def release(self, order_id: UUID):
-        quantity = self.reservations.get(order_id)
-        if quantity:
-            self._record(ProductReservationReleased(product_id=self.uuid, order_id=order_id, quantity=quantity,
-                                                    reserved_after=self.reserved - quantity))
-
-    def ship_reserved(self, order_id: UUID):
-        quantity = self.reservations.get(order_id)
-        if quantity:
-            self._record(ReservedStockShipped(product_id=self.uuid, order_id=order_id, quantity=quantity,
-                                              on_hand_after=self.on_hand - quantity,
-                                              reserved_after=self.reserved - quantity))
 
     # -- state changes -------------------------------------------------------------------------
     def when_ProductCreated(self, e):
@@ -165,35 +109,40 @@ class Product(Aggregate):
     def when_ProductPriceChanged(self, e):
         self.unit_price = e.new_price
 
+    def when_ProductCostPriceChanged(self, e):
+        self.cost_price = e.new_cost_price
+
     def when_ProductDiscontinued(self, e):
         self.active = False
 
     def when_ProductReactivated(self, e):
         self.active = True
 
+    # -- the chain-wide pool of streams recorded before stock per store (history only) ----------
     def when_StockReceived(self, e):
-        self.on_hand = e.on_hand_after
+        self.legacy_on_hand = e.on_hand_after
 
     when_StockAdjusted = when_StockSold = when_StockReturned = when_StockReceived
 
     def when_ProductStockReserved(self, e):
-        self.reservations[e.order_id] = e.quantity
+        self.legacy_reservations[e.order_id] = e.quantity
 
     def when_ProductReservationReleased(self, e):
-        self.reservations.pop(e.order_id, None)
+        self.legacy_reservations.pop(e.order_id, None)
 
     def when_ReservedStockShipped(self, e):
-        self.reservations.pop(e.order_id, None)
-        self.on_hand = e.on_hand_after
+        self.legacy_reservations.pop(e.order_id, None)
+        self.legacy_on_hand = e.on_hand_after
 
     # -- snapshots -----------------------------------------------------------------------------
     def to_snapshot(self) -> dict:
         return {"sku": self.sku, "barcode": self.barcode, "name": self.name,
                 "category_id": str(self.category_id) if self.category_id else None,
                 "unit_price": str(self.unit_price), "tax_rate": str(self.tax_rate),
+                "cost_price": str(self.cost_price) if self.cost_price is not None else None,
                 "price_includes_tax": self.price_includes_tax, "low_stock_threshold": self.low_stock_threshold,
-                "active": self.active, "on_hand": self.on_hand,
-                "reservations": {str(order_id): quantity for order_id, quantity in self.reservations.items()}}
+                "active": self.active, "on_hand": self.legacy_on_hand,
+                "reservations": {str(order_id): quantity for order_id, quantity in self.legacy_reservations.items()}}
 
     @classmethod
     def from_snapshot(cls, stream_id: str, state: dict) -> "Product":
@@ -201,16 +150,21 @@ class Product(Aggregate):
         product.sku, product.barcode, product.name = state["sku"], state["barcode"], state["name"]
         product.category_id = UUID(state["category_id"]) if state["category_id"] else None
         product.unit_price, product.tax_rate = Decimal(state["unit_price"]), Decimal(state["tax_rate"])
+        cost = state.get("cost_price")  # snapshots taken before cost prices have none
+        product.cost_price = Decimal(cost) if cost is not None else None
         product.price_includes_tax, product.low_stock_threshold = state["price_includes_tax"], state["low_stock_threshold"]
-        product.active, product.on_hand = state["active"], state["on_hand"]
-        product.reservations = {UUID(order_id): quantity for order_id, quantity in state["reservations"].items()}
+        product.active, product.legacy_on_hand = state["active"], state["on_hand"]
+        product.legacy_reservations = {UUID(order_id): quantity
+                                       for order_id, quantity in state["reservations"].items()}
         return product
 
-    def state(self) -> dict:
-        """What the command side knows, for API answers."""
+    def state(self, on_hand: int = 0, reserved: int = 0) -> dict:
+        """What the command side knows, for API answers; `on_hand` and `reserved` are the sums over
+        the stores (the handler's, from the stock levels it keeps)."""
         return {"id": self.id, "version": self.version, "sku": self.sku, "barcode": self.barcode, "name": self.name,
                 "category_id": str(self.category_id) if self.category_id else None,
                 "unit_price": str(self.unit_price), "tax_rate": str(self.tax_rate),
+                "cost_price": str(self.cost_price) if self.cost_price is not None else None,
                 "price_includes_tax": self.price_includes_tax, "low_stock_threshold": self.low_stock_threshold,
-                "status": "active" if self.active else "discontinued", "on_hand": self.on_hand,
-                "reserved": self.reserved, "available": self.available}
+                "status": "active" if self.active else "discontinued", "on_hand": on_hand,
+                "reserved": reserved, "available": on_hand - reserved}

@@ -23,13 +23,14 @@ class StockReservation(Aggregate):
         super().__init__(stream_id)
         self.status = "new"  # new -> reserved | rejected; reserved -> released | fulfilled
         self.lines: tuple[ReservationLine, ...] = ()
+        self.store_code = ""  # the store the units are reserved in
 
     @property
     def order_id(self) -> UUID:
         return UUID(self.id.removeprefix("reservation-"))
 
-    def reserve(self, lines: list[ReservationLine]):
-        self._record(StockReserved(order_id=self.order_id, lines=tuple(lines)))
+    def reserve(self, lines: list[ReservationLine], store_code: str):
+        self._record(StockReserved(order_id=self.order_id, lines=tuple(lines), store_code=store_code))
 
     def reject(self, lines: list[RejectedLine]):
         self._record(StockReservationRejected(order_id=self.order_id, lines=tuple(lines)))
@@ -41,7 +42,7 @@ class StockReservation(Aggregate):
         self._record(ReservationFulfilled(order_id=self.order_id))
 
     def when_StockReserved(self, e):
-        self.status, self.lines = "reserved", e.lines
+        self.status, self.lines, self.store_code = "reserved", e.lines, e.store_code
 
     def when_StockReservationRejected(self, e):
         self.status = "rejected"

@@ -10,6 +10,7 @@ from kernel.money import to_money
 SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
 MAX_PRICE = Decimal("999999.99")
 MAX_QUANTITY = 1_000_000
+STORE_CODE_PATTERN = re.compile(r"^[A-Z0-9]{1,8}$")  # as the stores context registers them
 
 
 def clean_sku(value: str) -> str:
@@ -69,6 +70,17 @@ def clean_tax_rate(value) -> Decimal:
     if not rate.is_finite() or not Decimal("0") <= rate <= Decimal("100"):  # NaN cannot be compared
         raise DomainError("The tax rate is a percentage between 0 and 100.", field="tax_rate")
     return rate
+
+
+def clean_cost(value, field: str = "cost_price") -> Decimal:
+    """What a unit cost the shop (a purchase price): an amount from 0 (a free sample) to MAX_PRICE."""
+    try:
+        cost = to_money(value)
+    except (TypeError, ValueError, InvalidOperation):
+        raise DomainError("A cost is an amount such as 1.25.", field=field) from None
+    if not cost.is_finite() or not Decimal("0") <= cost <= MAX_PRICE:
+        raise DomainError(f"A cost is an amount from 0 to {MAX_PRICE}.", field=field)
+    return cost
 
 
 def positive_quantity(value: int, field: str = "quantity") -> int:

@@ -224,13 +224,18 @@ class ReportStockRow(serializers.Serializer):
     available = serializers.IntegerField()
     low_stock_threshold = serializers.IntegerField()
     unit_price = _money(help_text="The current list price.")
-    value = _money(help_text="on_hand x unit_price.")
+    value = _money(help_text="on_hand x unit_price (the list price: tax included or not, as the product's price is).")
+    cost_price = _money(allow_null=True, help_text="The product's cost price (null: not known).")
+    cost_value = _money(help_text="At cost: each store's units on hand x that store's moving average cost, or the "
+                                  "product's cost price where the store has none; negative stock counts nothing.")
+    cost_known = serializers.BooleanField(help_text="Every store with units on hand has a cost for them.")
 
 
 class ReportStockTotals(serializers.Serializer):
     products = serializers.IntegerField()
     on_hand = serializers.IntegerField()
     value = _money()
+    cost_value = _money()
 
 
 class ReportStockValuation(serializers.Serializer):

@@ -255,10 +255,12 @@ class StockValuationView(ReportView):
 
     @extend_schema(
         summary="Stock valuation",
-        description="Every product's stock now, valued at its current list price (on hand x unit price), and the "
-                    "total. A snapshot: it has no date range.",
+        description="Every product's stock now, over all stores or in one (`store_code`), valued at cost (each "
+                    "store's moving average cost, else the product's cost price: `cost_value`) and at its current "
+                    "list price (`value`), and the totals. A snapshot: it has no date range.",
         parameters=[OpenApiParameter("category", OpenApiTypes.UUID, description="Only this category's products."),
-                    OpenApiParameter("status", OpenApiTypes.STR, enum=["active", "discontinued"]), FORMAT],
+                    OpenApiParameter("status", OpenApiTypes.STR, enum=["active", "discontinued"]),
+                    OpenApiParameter("store_code", OpenApiTypes.STR, description="Only this store's stock."), FORMAT],
         responses=_responses(s.ReportStockValuation), tags=TAG)
     def get(self, request):
         query = request.query_params
@@ -266,7 +268,9 @@ class StockValuationView(ReportView):
         status = query.get("status") or None
         if status not in (None, "active", "discontinued"):
             raise serializers.ValidationError({"status": ["Use active or discontinued."]})
-        return Response(s.ReportStockValuation(reports.stock_valuation(category=category, status=status)).data)
+        store = query.get("store_code", "").strip().upper() or None
+        return Response(s.ReportStockValuation(reports.stock_valuation(category=category, status=status,
+                                                                       store=store)).data)
 
 
 class LowStockView(ReportView):
