@@ -197,10 +197,10 @@ POS_IDEMPOTENCY_DAYS = env.int("POS_IDEMPOTENCY_DAYS", default=7)
 KAFKA_ENABLED = bool(KAFKA_BOOTSTRAP_SERVERS)
 KAFKA_TOPIC_PREFIX = env.str("KAFKA_TOPIC_PREFIX", default="pos")
 # The most a consumer's fetch waits for more records to batch (infrastructure/kafka/clients.py).
-KAFKA_CONSUMER_FETCH_WAIT_MS = env.int("KAFKA_CONSUMER_FETCH_WAIT_MS", default=50)
+KAFKA_CONSUMER_FETCH_WAIT_MS = env.int("KAFKA_CONSUMER_FETCH_WAIT_MS", default=250)
 # ... and while nothing arrives, how long the broker may hold a fetch that returns at the first
-# record (an idle consumer asks a couple of times a second, not twenty).
-KAFKA_CONSUMER_IDLE_WAIT_MS = env.int("KAFKA_CONSUMER_IDLE_WAIT_MS", default=1000)
+# record (an idle consumer asks every few seconds, not twenty times a second).
+KAFKA_CONSUMER_IDLE_WAIT_MS = env.int("KAFKA_CONSUMER_IDLE_WAIT_MS", default=5000)
 
 # --- Auth, API ------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -153,12 +153,12 @@ BUSY_MIN_BYTES = 64 * 1024
 def set_fetch_pacing(kafka_consumer: KafkaConsumer, *, busy: bool) -> None:
     """How the broker holds this consumer's fetches, by whether the last poll brought records.
 
-    Busy: until 64 KiB are there or KAFKA_CONSUMER_FETCH_WAIT_MS (50) have passed, so a poll at a
+    Busy: until 64 KiB are there or KAFKA_CONSUMER_FETCH_WAIT_MS (250) have passed, so a poll at a
     till's pace takes a few sales per transaction instead of one event (less CPU for the whole
-    machine) for at most that much added delay. Idle: back at the first byte, or after
-    KAFKA_CONSUMER_IDLE_WAIT_MS (1000): the first event after a quiet spell is not delayed at all,
-    and a consumer with nothing to do asks about once a second instead of twenty times (the
-    difference between ~4.5 % and ~0.5 % of a core per idle consumer on this project's machine).
+    machine: 250 rather than 50 ms halved the pipeline's CPU per till sale, docs/benchmarks.md)
+    for at most that much added delay. Idle: back at the first byte, or after
+    KAFKA_CONSUMER_IDLE_WAIT_MS (5000): the first event after a quiet spell is not delayed at all,
+    and a consumer with nothing to do asks every few seconds instead of twenty times a second.
 
     kafka-python reads both values from its fetcher's config for every fetch request and has no
     public setter; the attribute is checked by tests/integration/test_consumer_kafka.py, so an
