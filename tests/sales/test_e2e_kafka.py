@@ -6,12 +6,10 @@ what happened and reporting's equals it, catalog stock equals received - sold + 
 voided sale took none), and the customer's loyalty points follow their paid sales, the points they spent and a refund.
 A sale paid by a tender the shop defined (a gift voucher) counts in the Z-report as its own line."""
 
-import threading
 from decimal import ROUND_FLOOR
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
 
 from contexts.catalog.models import ProductView
 from contexts.customers.models import CustomerView
@@ -20,60 +18,14 @@ from contexts.sales.commands import DefineTender
 from contexts.sales.models import CustomerDirectoryEntry, PriceListEntry, TillSessionView, TillView
 from infrastructure.commands.bus import execute
 from infrastructure.commands.metadata import Metadata
-from infrastructure.outbox.relay import relay_pending
 from tests.customers.support import make_customer
 from tests.helpers import wait_until
 from tests.helpers.auth import at_till
-from tests.helpers.consumers import ConsumerThread
+from tests.helpers.kafka_pipeline import pipeline  # noqa: F401  (the relay pump and the consumers)
 from tests.sales.support import make_product, make_till, sale_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-CONTEXTS = ("stores", "catalog", "customers", "sales")  # the publishers (a till's store reaches sales too)
-CONSUMERS = ("catalog", "customers", "sales", "reporting")
 WAIT_S = 60
-
-
-class RelayPump:
-    """The relay's job, done by a thread instead of a Celery worker: publish every context's
-    pending outbox to Kafka until stopped."""
-
-    def __init__(self):
-        self.stop_event = threading.Event()
-        self.error = None
-        self.thread = threading.Thread(target=self._main, name="relay-pump", daemon=True)
-
-    def _main(self):
-        try:
-            while not self.stop_event.is_set():
-                if not sum(relay_pending(context) for context in CONTEXTS):
-                    self.stop_event.wait(0.05)
-        except BaseException as exc:  # reported by stop()
-            self.error = exc
-        finally:
-            connection.close()
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop_event.set()
-        self.thread.join(30)
-        assert not self.thread.is_alive(), "the relay pump did not stop"
-        assert self.error is None, f"the relay pump failed: {self.error!r}"
-
-
-@pytest.fixture
-def pipeline():
-    consumers = [ConsumerThread(context, stop_timeout=30) for context in CONSUMERS]
-    with RelayPump():
-        try:
-            for consumer in consumers:
-                consumer.start(wait_assigned=45)
-            yield
-        finally:
-            for consumer in consumers:
-                consumer.stop()
 
 
 def test_a_day_at_the_till_through_kafka(pipeline, api_client, cashier_user, manager_user):
