@@ -43,6 +43,28 @@ def published_marks(context: str) -> int:
     return OutboxEntry.objects.filter(context=context, published_at__isnull=False).count()
 
 
+class FirstPendingRowHeld:
+    """A transaction of its own holding the row lock of `context`'s first pending outbox entry.
+    The relay's pass produces its batch to Kafka, then waits on that row to mark the batch
+    published: the state "on Kafka, not marked" lasts until `release()` instead of milliseconds
+    (a race the test lost on a busy machine: the whole pass fell between two 2 ms looks)."""
+
+    def __init__(self, context: str):
+        from django.db import connections
+
+        self.connection = connections.create_connection("default")
+        self.connection.set_autocommit(False)
+        table = self.connection.ops.quote_name(OutboxEntry._meta.db_table)
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT position FROM {table} WHERE context = %s AND published_at IS NULL "
+                           "ORDER BY position LIMIT 1 FOR UPDATE", [context])
+            assert cursor.fetchone() is not None, f"no pending {context} outbox entry to hold"
+
+    def release(self) -> None:
+        self.connection.rollback()
+        self.connection.close()
+
+
 def test_relay_worker_and_consumer_sigkilled_mid_work_no_loss_no_double_effect(
         fleet, api_client, cashier_user, record_property, capsys):  # noqa: F811
     for context in CONSUMERS:
@@ -58,10 +80,10 @@ def test_relay_worker_and_consumer_sigkilled_mid_work_no_loss_no_double_effect(
         wait_until(lambda: sales_topic.records() == published_marks("sales"), timeout=WAIT_S, interval=0.1,
                    message="the relay to be idle (every record on Kafka marked published)")
         fleet.pause("consumer:reporting")
-        # The relay is killed between producing records and marking them published. That moment
-        # lasts milliseconds and the watch can see it just before the marks land: then the kill
-        # came too late, the scenario did not happen, and it is set up again with a new backlog
-        # (a precondition established, never a check relaxed).
+        # The relay is killed between producing records and marking them published. The test holds
+        # the first pending outbox row, so the relay's marking waits on it and that moment lasts;
+        # should the kill still come after the marks, the scenario did not happen and it is set up
+        # again with a new backlog (a precondition established, never a check relaxed).
         next_sale, backlog_events, attempts = WARM_UP, 0, 0
         while True:
             attempts += 1
@@ -77,6 +99,7 @@ def test_relay_worker_and_consumer_sigkilled_mid_work_no_loss_no_double_effect(
             assert pending > 0
             backlog_events += pending
 
+            held = FirstPendingRowHeld("sales")
             fleet.resume("relay")
             state = {}
 
@@ -85,9 +108,12 @@ def test_relay_worker_and_consumer_sigkilled_mid_work_no_loss_no_double_effect(
                 state.update(records=records, marked=marked)
                 return records > marked
 
-            wait_until(relay_half_way, timeout=WAIT_S, interval=WATCH_INTERVAL,
-                       message="the resumed relay to have records on Kafka that it has not marked published")
-            fleet.kill("relay")
+            try:
+                wait_until(relay_half_way, timeout=WAIT_S, interval=WATCH_INTERVAL,
+                           message="the resumed relay to have records on Kafka that it has not marked published")
+                fleet.kill("relay")
+            finally:
+                held.release()  # the killed relay's transaction, which waited on it, then rolls back
             relay_killed = Stopwatch()
             on_kafka_unmarked = sales_topic.records() - published_marks("sales")
             if on_kafka_unmarked > 0:  # still so after the kill: these go out a second time
