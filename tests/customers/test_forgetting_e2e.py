@@ -22,7 +22,7 @@ from kernel.values import ERASED
 from tests.audit.support import audit_db  # noqa: F401 - fixture
 from tests.helpers import plaintext_scan, wait_until
 from tests.helpers.fleet import fleet, topic_prefix, wait_worker_ready  # noqa: F401 - fixtures
-from tests.helpers.shop import Shop
+from tests.helpers.shop import STORE, Shop
 from tests.sales.support import sale_body, sell
 
 pytestmark = pytest.mark.e2e
@@ -103,7 +103,7 @@ def test_a_forgotten_customer_is_nowhere_in_plaintext_and_a_rebuild_agrees(  # n
     # A delivery order to them: its shipping address is sealed under sales' key for the customer.
     person["ship_to"] = a_shipping_address()
     delivery = manager.post("/api/v1/sales/orders/", {
-        "kind": "delivery", "store_code": "RF1", "customer_id": customer_id, "ship_to": person["ship_to"],
+        "kind": "delivery", "store_code": STORE, "customer_id": customer_id, "ship_to": person["ship_to"],
         "lines": [{"product_id": str(shop.products[1]), "quantity": 1}]}, format="json",
         HTTP_IDEMPOTENCY_KEY=f"e2e-delivery-{uuid.uuid4().hex[:8]}")
     assert delivery.status_code == 201, delivery.json()

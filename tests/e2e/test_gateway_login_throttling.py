@@ -23,9 +23,10 @@ TOKEN = "/api/v1/auth/token/"
 REFRESH = "/api/v1/auth/token/refresh/"
 ATTACKER, SHOP = "127.0.0.2", "127.0.0.3"
 TILLS = 31
-# The tills log in one after the other, as fast as the deployment's one gunicorn worker answers,
-# so none waits past the gateway's 15 s proxy timeout on a busy machine. What is under test is
-# that none is refused.
+# Each login hashes a password (PBKDF2, deliberately slow: the shared gateway deployment runs the
+# shipped settings) in the deployment's one gunicorn worker: the tills log in one after the other,
+# as fast as it answers, so none waits past the gateway's 15 s proxy timeout on a busy machine.
+# What is under test is that none is refused.
 SLOW = 60.0
 
 

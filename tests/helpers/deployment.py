@@ -107,7 +107,7 @@ class Deployment:
     """The per-context deployment (see the module docstring). `start()` / `stop()`, or `with`."""
 
     def __init__(self, services_env: Mapping[str, str], *, own_databases=("catalog", "sales"),
-                 gunicorn_workers: int | Mapping[str, int] = 1):
+                 gunicorn_workers: int | Mapping[str, int] = 1, settings_module: str = "tests.settings"):
         self.run_id = uuid.uuid4().hex[:10]
         self.admin_url = services_env["DATABASE_URL"]
         self.databases = {"default": f"pos_gw_{self.run_id}"}
@@ -120,8 +120,8 @@ class Deployment:
         self.dir = Path(tempfile.mkdtemp(prefix=f"pos-gw-{self.run_id}-"))
         env = {
             "POS_MODE": "full",
-            # The shipped settings with the tests' fast password hasher (tests/settings.py).
-            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            # By default the shipped settings with the tests' fast password hasher (tests/settings.py).
+            "DJANGO_SETTINGS_MODULE": settings_module,
             "DATABASE_URL": _with_database(self.admin_url, self.databases["default"]),
             "CELERY_BROKER_URL": _with_redis_db(services_env["CELERY_BROKER_URL"], REDIS_DB),
             "KAFKA_BOOTSTRAP_SERVERS": services_env["KAFKA_BOOTSTRAP_SERVERS"],
@@ -380,7 +380,9 @@ def shared_deployment_fixture(services_env):
     """Body of the `gateway_deployment` fixture: the first module to ask starts the deployment, the
     last one to finish stops it (each module imports the fixture, so pytest holds one per module)."""
     if _shared["deployment"] is None:
-        deployment = Deployment(services_env)
+        # The shipped settings, password hasher included: the gateway's per-address limits are
+        # tested against logins that cost what they cost in a shop (tests/e2e/test_gateway_login_throttling.py).
+        deployment = Deployment(services_env, settings_module="pos_project.settings")
         deployment.__enter__()
         _shared["deployment"] = deployment
     _shared["users"] += 1

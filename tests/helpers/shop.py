@@ -18,6 +18,7 @@ from tests.helpers.auth import at_till
 from tests.sales.support import make_product, make_till, sale_body
 
 PRODUCTS = (("RF-COF", "3.50", 40), ("RF-TEA", "2.20", 30), ("RF-BUN", "1.75", 25))
+STORE = "S1"  # the legacy store: make_product receives its stock there
 
 
 class Shop:
@@ -39,7 +40,9 @@ class Shop:
             product = make_product(f"{sku}-{uuid.uuid4().hex[:6]}", price, stock=stock)
             self.products.append(product)
             self.received[product] = stock
-        self.till = make_till("Fault till", store="RF1")
+        # In the store its stock was received in (the legacy store: stock commands naming none),
+        # so its delivery orders can reserve it.
+        self.till = make_till("Fault till", store=STORE)
         wait_until(lambda: PriceListEntry.objects.filter(product_id__in=self.products).count() == len(self.products)
                    and TillView.objects.filter(till_id=self.till).exists(),
                    timeout=wait_timeout, interval=0.2, message="sales' price list and till via Kafka")

@@ -80,8 +80,8 @@ def test_two_refunds_of_the_same_line_at_once_take_it_back_once(embedded_deliver
 
 
 def test_paying_and_cancelling_one_delivery_order_at_once_ends_paid_or_cancelled(embedded_delivery, manager_user):
-    product = make_product("RACE-DLV", "7.00", tax="10", stock=ROUNDS)
     till = make_till("Race delivery desk", store="RD1")  # every payment goes through a till's open session
+    product = make_product("RACE-DLV", "7.00", tax="10", stock=ROUNDS, store="RD1")  # reserved where it is
     opened = client_for(manager_user).post(f"/api/v1/sales/tills/{till}/open/", {"opening_float": "0.00"},
                                            format="json")
     assert opened.status_code == 201, opened.json()

@@ -13,12 +13,15 @@ from tests.helpers.stores import register_store
 META = Metadata.new(user="test-setup")
 
 
-def make_product(sku: str, price: str, tax: str = "20", stock: int = 0, includes_tax: bool = True) -> uuid.UUID:
+def make_product(sku: str, price: str, tax: str = "20", stock: int = 0, includes_tax: bool = True,
+                 store: str = "") -> uuid.UUID:
+    """A product; `stock` units received in `store` (registered first), else in the legacy store
+    (POS_STOCK_LEGACY_STORE, S1), where stock commands that name no store act."""
     product_id = uuid.uuid4()
     execute(cat.CreateProduct(product_id=product_id, sku=sku, name=f"Product {sku}", unit_price=Decimal(price),
                               tax_rate=Decimal(tax), price_includes_tax=includes_tax), META)
     if stock:
-        execute(cat.ReceiveStock(product_id=product_id, quantity=stock), META)
+        execute(cat.ReceiveStock(product_id=product_id, quantity=stock, store_code=store), META)
     return product_id
 
 
