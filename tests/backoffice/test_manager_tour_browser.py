@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 
 from contexts.catalog import commands as cat
+from contexts.catalog.models import StoreStockView
 from contexts.customers import commands as cc
 from contexts.reporting import reports
 from contexts.reporting.backoffice import pdf_available
@@ -59,6 +60,8 @@ def test_a_managers_tour_of_the_back_office(known_days, clock, live_server, mana
     period = reports.Period(start=DAY1, end=DAY2)
     by_product = reports.sales_by_product(period)
     taxes = reports.tax_by_rate(period)
+    coffee_stores = [(store, str(on_hand)) for store, on_hand in StoreStockView.objects.filter(
+        product_id=products["COF"]).order_by("store_code").values_list("store_code", "on_hand")]
     z_report = reports.z_reports(DAY1, DAY2)[1]  # newest first: the first closed one
     base = live_server.url
 
@@ -78,6 +81,15 @@ def test_a_managers_tour_of_the_back_office(known_days, clock, live_server, mana
         assert page.inner_text("th.column-sku_column").strip() == "SKU"
         assert "Green tea" in text(page, "#result_list")
         shot(page, "03-products")
+        # a product's page: its stock in each store, and its recent movements with their store
+        page.click("#result_list a:text-is('COF')")
+        page.wait_for_selector("#stock-per-store")
+        rows = page.eval_on_selector_all("#stock-per-store tbody tr", "rows => rows.map(r => Array.from("
+                                         "r.querySelectorAll('td'), c => c.textContent.trim()))")
+        assert [(row[0], row[1]) for row in rows] == coffee_stores and len(coffee_stores) == 2, rows
+        assert {"S1", "S2"} <= set(text(page, "#recent-movements").split())
+        shot(page, "03b-product-stock-per-store")
+        page.go_back()
         page.click("#result_list a:text-is('TEA')")
         page.wait_for_selector(".field-recent_movements")
         assert "recent stock movements" in text(page, "#content-main").lower()
