@@ -421,3 +421,14 @@ def test_a_sale_time_is_believed_only_within_its_session_and_a_small_skew_ahead(
         with pytest.raises(DomainError) as err:
             session.check_sale_time(placed_at, NOW, skew)
         assert (err.value.field, err.value.code) == ("placed_at", code)
+
+
+def test_a_sale_timed_to_the_second_the_session_opened_in_belongs_to_it():
+    opened = NOW.replace(microsecond=400_000)
+    session = TillSession(str(uuid.uuid4()))
+    session.start(till_id=uuid.uuid4(), store_code="S1", cashier="c", opening_float="0.00", at=opened)
+    skew = timedelta(minutes=5)
+    session.drawer.check_sale_time(opened.replace(microsecond=0), opened, skew)  # a till's clock, to the second
+    with pytest.raises(DomainError) as err:
+        session.drawer.check_sale_time(opened.replace(microsecond=0) - timedelta(seconds=1), opened, skew)
+    assert err.value.code == "PlacedAtOutsideSession"

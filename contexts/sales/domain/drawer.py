@@ -74,7 +74,8 @@ class Drawer:
     def check_sale_time(self, placed_at: datetime, now: datetime, max_skew: timedelta):
         """An offline sale's time is believed only within this session, and at most `max_skew`
         ahead of the server's clock (a till's clock is never exact)."""
-        if self.opened_at is not None and placed_at < self.opened_at:
+        # Tills send their clock to the second: a sale rung in the second the session opened is in it.
+        if self.opened_at is not None and placed_at < self.opened_at.replace(microsecond=0):
             raise DomainError(f"placed_at {placed_at.isoformat()} is before this till session opened "
                               f"({self.opened_at.isoformat()}); a sale belongs to the session it is sold in.",
                               field="placed_at", code="PlacedAtOutsideSession")
