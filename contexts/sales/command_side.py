@@ -27,7 +27,7 @@ class OrderNumberCounter(models.Model):
 
 
 class StoreTillCounter(models.Model):
-    """The last till number given in a store: a till gets the next one on its first sale."""
+    """The last till number given in a store: a till gets the next one when it is registered."""
 
     store_code = models.CharField(max_length=8, primary_key=True)
     last_till = models.PositiveIntegerField(default=0)
@@ -42,7 +42,7 @@ class TillReceiptCounter(models.Model):
 
     till_id = models.UUIDField(primary_key=True)
     store_code = models.CharField(max_length=8)
-    till_number = models.PositiveIntegerField(default=0)  # 0 until given, in the same transaction
+    till_number = models.PositiveIntegerField(default=0)  # 0: a till registered before numbering at registration
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -54,6 +54,7 @@ def register_till(cmd: c.RegisterTill, uow: UnitOfWork) -> dict:
     till = tills.get_or_new(cmd.till_id)
     till.register(cmd.name, cmd.store_code, _known_store(uow, cmd.store_code))
     tills.save(till)
+    _number_till(uow, till)
     return {"id": till.id, "version": till.version, "name": till.name, "store_code": till.store_code,
             "store_name": till.store_name}
 
@@ -213,6 +214,8 @@ _NEXT_DELIVERY_NUMBER_SQL = _upsert_next(OrderNumberCounter, "store_code", "last
 _NEXT_Z_SQL = _upsert_next(TillZCounter, "till_id", "last_z")
 _NEXT_TILL_NUMBER_SQL = _upsert_next(StoreTillCounter, "store_code", "last_till")
 _NEXT_RECEIPT_SQL = _upsert_next(TillReceiptCounter, "till_id", "last_number", "store_code", "till_number")
+_INSERT_TILL_COUNTER_SQL = (f"INSERT INTO {TillReceiptCounter._meta.db_table} (till_id, store_code, till_number, "
+                            "last_number) VALUES (%s, %s, %s, 0)")
 _SET_TILL_NUMBER_SQL = f"UPDATE {TillReceiptCounter._meta.db_table} SET till_number = %s WHERE till_id = %s"
 
 
@@ -224,9 +227,21 @@ def _next_number(uow: UnitOfWork, store_code: str) -> str:
     return f"{store_code}-{number:06d}"
 
 
+def _number_till(uow: UnitOfWork, till: Till) -> None:
+    """A till gets its number in its store when it is registered (a manager's set-up), so its
+    sales lock only its own counter row, never the store's."""
+    connection = connections[uow.db]
+    till_id = TillReceiptCounter._meta.pk.get_db_prep_value(till.uuid, connection)  # as the ORM stores it
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_TILL_NUMBER_SQL, [till.store_code])
+        (till_number,) = cursor.fetchone()
+        cursor.execute(_INSERT_TILL_COUNTER_SQL, [till_id, till.store_code, till_number])
+
+
 def _next_receipt(uow: UnitOfWork, till: Till) -> str:
     """A till sale's number, per till: S1-03-000123. Only this till's counter row is locked until
-    commit; the store's till counter is touched once per till, on its first sale."""
+    commit. A till registered before tills were numbered at registration takes its number from
+    the store's counter on its first sale."""
     connection = connections[uow.db]
     till_id = TillReceiptCounter._meta.pk.get_db_prep_value(till.uuid, connection)  # as the ORM stores it
     with connection.cursor() as cursor:

@@ -123,5 +123,18 @@ def test_receipts_are_numbered_per_till(shop, cashier_user):
     for till in (second, first, second):
         at_till(client, cashier_user, till)
         numbers.append(sell(client, sale_body(till, [(shop["soap"], 1, None)], [("card", "2.15")])).json()["number"])
-    # tills are numbered in the store by their first sale; each till's receipts count on their own
-    assert numbers == ["S1-01-000001", "S1-02-000001", "S1-01-000002"]
+    # tills are numbered in the store as they are registered; each till's receipts count on their own
+    assert numbers == ["S1-02-000001", "S1-01-000001", "S1-02-000002"]
+
+
+def test_a_till_registered_before_numbering_at_registration_is_numbered_on_its_first_sale(shop, cashier_user):
+    from contexts.sales.command_side import TillReceiptCounter
+
+    client = shop["client"]
+    older = make_till("Till 2")  # numbered 02 at registration; its counter row is then removed,
+    TillReceiptCounter.objects.filter(till_id=older).delete()  # as for a till registered before
+    at_till(client, cashier_user, older)
+    _open(client, older)
+    numbers = [sell(client, sale_body(older, [(shop["soap"], 1, None)], [("card", "2.15")])).json()["number"]
+               for _ in range(2)]
+    assert numbers == ["S1-03-000001", "S1-03-000002"]  # the store's next number, then its own counter
