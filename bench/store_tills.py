@@ -6,7 +6,7 @@ The till sale's command path (`PlaceTillSale` through the command bus: price, nu
 outbox, one transaction) runs in-process on PostgreSQL, one thread and one connection per till,
 so what is measured is the database work a sale holds locks for, not HTTP; the full-stack till
 benchmark is bench/till.py. Each till rings 1-4 line sales paid in cash, one after the other
-(`--rate` sales/s per till, paced; 0 = flat out). Output: sales/s, p50/p99 per sale for both
+(`--rate` sales/s per till, paced from a random point of the first interval; 0 = flat out). Output: sales/s, p50/p99 per sale for both
 layouts, the ratio of their throughputs, and a check that every till's receipt numbers are
 1..n with no gap.
 
@@ -89,7 +89,7 @@ def _ring(till: uuid.UUID, products, seconds: float, rate: float, meta, out: lis
     rng = random.Random(str(till))
     interval = 1 / rate if rate else 0
     start = time.monotonic()
-    next_at = start
+    next_at = start + rng.uniform(0, interval)  # tills are not synchronised: each starts at its own point
     try:
         while time.monotonic() - start < seconds:
             if interval:

@@ -360,6 +360,69 @@ def freshness(api: Api, port: int, tills, prods, tokens, rate: float, seconds: f
             "latency_p50": statistics.median([(a - s) * 1000 for s, a in sent.values()]) if sent else 0}
 
 
+def paced_tills(port: int, tills, prods, tokens, every: float, seconds: float) -> dict:
+    """Each till rings a sale every `every` seconds for `seconds`, as a cashier would: baskets of
+    1-4 lines, cash. Each till starts at a random point of its first interval (the tills of a shop
+    are not synchronised; all of them at one instant would measure a burst, not a rate)."""
+    import random
+
+    latencies, errors = [], []
+    lock = threading.Lock()
+    start = time.time() + 0.5
+
+    def till_loop(till, token, rng):
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        due = start + rng.uniform(0, every)
+        while due < start + seconds:
+            time.sleep(max(0.0, due - time.time()))
+            lines = [{"product_id": p, "quantity": rng.randint(1, 3)} for p in rng.sample(prods, rng.randint(1, min(4, len(prods))))]
+            t0 = time.time()
+            conn.request("POST", "/api/v1/sales/orders/", body=json.dumps({
+                "till_id": till, "lines": lines, "payments": [{"method": "cash", "amount": "200.00"}]}), headers={
+                "Content-Type": "application/json", "Authorization": f"Bearer {token}",
+                "Idempotency-Key": f"paced-{uuid.uuid4()}"})
+            resp = conn.getresponse()
+            data = resp.read()
+            with lock:
+                (latencies.append((time.time() - t0) * 1000) if resp.status == 201
+                 else errors.append((resp.status, data[:200])))
+            due += every
+
+    threads = [threading.Thread(target=till_loop, args=(t, k, random.Random(t))) for t, k in zip(tills, tokens)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies.sort()
+    pct = (lambda p: latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] if latencies else float("nan"))
+    return {"tills": len(tills), "offered_per_s": len(tills) / every, "sales": len(latencies),
+            "achieved_per_s": len(latencies) / (time.time() - start), "errors": len(errors),
+            "error_sample": errors[:2], "p50": pct(50), "p99": pct(99), "max": max(latencies or [0])}
+
+
+def store_tills(api: Api, port: int, manager: str, cashier_login, prods, count: int, seconds: int) -> dict:
+    """`count` tills of one store against `count` tills in stores of their own, through the API:
+    paced (a sale every 2 s per till) and flat out (wrk, one connection per till)."""
+    tag = uuid.uuid4().hex[:4].upper()
+    one = open_tills(api, manager, cashier_login, count, f"T{tag}")
+    own = [open_tills(api, manager, cashier_login, 1, f"U{tag}{n:02d}") for n in range(count)]
+    own = ([t for tills, _ in own for t in tills], [k for _, tokens in own for k in tokens])
+    out = {}
+    for layout, (tills, tokens) in (("one store", one), ("own stores", own)):
+        out[f"paced, {layout}"] = paced = paced_tills(port, tills, prods, tokens, 2.0, seconds)
+        print(f"  {count} tills, {layout}, a sale every 2 s each ({paced['offered_per_s']:g}/s offered): "
+              f"{paced['sales']} sales ({paced['achieved_per_s']:.1f}/s, {paced['errors']} errors "
+              f"{paced['error_sample']}); p50 {paced['p50']:.0f} ms, p99 {paced['p99']:.0f} ms, max "
+              f"{paced['max']:.0f} ms (load {os.getloadavg()[0]:.1f})", flush=True)
+        out[f"flat out, {layout}"] = flat = run_wrk(port, "sale", tills, prods, tokens, count, seconds)
+        print(f"  {count} tills, {layout}, flat out: {flat['rps']:.1f} sales/s ({flat['non2xx']} non-2xx); p50 "
+              f"{flat['p50'] / 1000:.0f} ms, p99 {flat['p99'] / 1000:.0f} ms (load {os.getloadavg()[0]:.1f})", flush=True)
+    ratio = out["flat out, one store"]["rps"] / out["flat out, own stores"]["rps"]
+    print(f"  flat out, one store / own stores: {ratio:.2f}x", flush=True)
+    out["ratio"] = ratio
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=18469)
@@ -374,6 +437,8 @@ def main() -> None:
                              "bench/freshness_pipeline.py); empty to skip")
     parser.add_argument("--pipeline-seconds", type=float, default=15.0)
     parser.add_argument("--pipeline-senders", type=int, default=4, help="appending threads of the pipeline runs")
+    parser.add_argument("--store-tills", type=int, default=0,
+                        help="also run N tills of one store against N tills in N stores, paced and flat out (0: not)")
     parser.add_argument("--skip-wrk", action="store_true")
     parser.add_argument("--scrape-seconds", type=float, default=0,
                         help="also run the sale with /metrics scraped this often (0: not), to see what scraping costs")
@@ -444,6 +509,9 @@ def main() -> None:
                     print("    CPU ms per request: " + ", ".join(
                         f"{g} {ms:.1f}" for g, ms in sorted(r["cpu_ms"].items(), key=lambda kv: -kv[1]) if ms >= 0.05)
                         + f"; all {sum(r['cpu_ms'].values()):.1f}", flush=True)
+        if args.store_tills:
+            results["store_tills"] = store_tills(api, args.port, manager, cashier_login, prods, args.store_tills,
+                                                 args.seconds * 2)
         results["freshness"] = []
         for n, rate in enumerate(float(r) for r in args.rates.split(",") if r):
             fresh_tills, fresh_token = open_tills(api, manager, cashier_login, args.fresh_senders, f"{store[:6]}{n}")
@@ -491,7 +559,7 @@ def main() -> None:
                 sale, scraped = agg("sale", conns, "rps"), agg("scraped", conns, "rps")
                 print(f"\n/metrics scraped every {args.scrape_seconds:g}s, c={conns}: {scraped:.1f} req/s against "
                       f"{sale:.1f} unscraped: {100 * (sale - scraped) / sale:+.1f} % throughput cost")
-        groups = [g for _, g in cpu_accounting.GROUPS] + ["other"]
+        groups = list(dict.fromkeys(g for _, g in cpu_accounting.GROUPS)) + ["other"]  # relay and consumers share one
         print(f"\n| CPU ms per request (mean of {args.rounds}) | connections | "
               + " | ".join(groups) + " | all |")
         print("|---|---:|" + "---:|" * (len(groups) + 1))
