@@ -32,6 +32,7 @@ customer's registration finds the name).
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.utils import timezone
 
 from infrastructure.consumers.registry import register
@@ -306,6 +307,10 @@ def _line(order_id, d: dict) -> OrderLineView:
                          discount=money(d["discount"]), total=money(d["total"]), tax=money(d["tax"]))
 
 
+_PAYMENT_FIELDS = ["order_id", "method", "amount", "tendered", "change", "session_id", "reference", "recorded_at",
+                   "stream_version"]
+
+
 class SalesOrdersProjection(Projection):
     name = "orders"
     consumer = SALES
@@ -363,43 +368,40 @@ class SalesOrdersProjection(Projection):
         self.save_row(order, e)
         self.lines.bulk_create([_line(d["order_id"], line) for line in d["lines"]])
 
+    def _update_order(self, e: Envelope, **changes) -> bool:
+        return self.update_row(self.orders, e, {"order_id": e.data["order_id"]}, **changes)
+
     def on_OrderConfirmed(self, e: Envelope):
-        if order := self._order(e):
-            self.save_row(order, e, status=OrderView.CONFIRMED, confirmed_at=e.recorded_at)
+        self._update_order(e, status=OrderView.CONFIRMED, confirmed_at=e.recorded_at)
 
     def on_OrderCancelled(self, e: Envelope):
-        if order := self._order(e):
-            self.save_row(order, e, status=OrderView.CANCELLED, cancelled_at=e.recorded_at,
-                  cancelled_reasons=list(e.data.get("reasons") or []))
+        self._update_order(e, status=OrderView.CANCELLED, cancelled_at=e.recorded_at,
+                           cancelled_reasons=list(e.data.get("reasons") or []))
 
     def on_PaymentRecorded(self, e: Envelope):
         d = e.data
-        if order := self._order(e):
-            change = money(d["change"])
-            PaymentView.objects.using(self.db).update_or_create(payment_id=d["payment_id"], defaults={
-                "order_id": d["order_id"], "method": d["method"], "amount": money(d["amount"]),
-                "tendered": money(d["tendered"]), "change": change, "session_id": d.get("session_id"),
-                "reference": d.get("reference") or "",
-                "recorded_at": e.recorded_at, "stream_version": e.version})
-            self.save_row(order, e, paid=money(d["paid_total"]), change=order.change + change)
+        change = money(d["change"])
+        if self._update_order(e, paid=money(d["paid_total"]), change=F("change") + change):
+            PaymentView.objects.using(self.db).bulk_create([PaymentView(
+                payment_id=d["payment_id"], order_id=d["order_id"], method=d["method"], amount=money(d["amount"]),
+                tendered=money(d["tendered"]), change=change, session_id=d.get("session_id"),
+                reference=d.get("reference") or "", recorded_at=e.recorded_at, stream_version=e.version)],
+                update_conflicts=True, unique_fields=["payment_id"], update_fields=_PAYMENT_FIELDS)
 
     def on_OrderCompleted(self, e: Envelope):
         d = e.data
-        if order := self._order(e):
-            self.save_row(order, e, status=OrderView.COMPLETED, completed_at=utc(d["completed_at"]),
-                  paid=money(d["paid"]), change=money(d["change"]))
+        self._update_order(e, status=OrderView.COMPLETED, completed_at=utc(d["completed_at"]),
+                           paid=money(d["paid"]), change=money(d["change"]))
 
     def on_OrderVoided(self, e: Envelope):
-        if order := self._order(e):
-            self.save_row(order, e, status=OrderView.VOIDED, voided_at=utc(e.data["voided_at"]))
+        self._update_order(e, status=OrderView.VOIDED, voided_at=utc(e.data["voided_at"]))
 
     def on_OrderAddressForgotten(self, e: Envelope):
         if order := self._order(e):
             self.save_row(order, e, ship_to=erased() if order.ship_to is not None else None)
 
     def on_OrderShipped(self, e: Envelope):
-        if order := self._order(e):
-            self.save_row(order, e, status=OrderView.SHIPPED, shipped_at=utc(e.data["shipped_at"]))
+        self._update_order(e, status=OrderView.SHIPPED, shipped_at=utc(e.data["shipped_at"]))
 
     def on_OrderRefunded(self, e: Envelope):
         d = e.data
