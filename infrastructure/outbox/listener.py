@@ -1,7 +1,7 @@
 """The relay's one wake-up path in full mode: PostgreSQL LISTEN/NOTIFY.
 
-Every statement that inserts outbox rows notifies channel `pos_outbox` with its context (a
-trigger, migration 0005), delivered when the writer commits. `listen_and_relay` waits on that
+Every statement that inserts outbox rows notifies its context's channel, `pos_outbox_<context>`
+(a trigger, migrations 0005 and 0012), delivered when the writer commits. `listen_and_relay` waits on that
 channel and runs `relay_pending(context)` for each context it hears about, keeping its database
 connection and Kafka producer warm: commit -> NOTIFY -> relay pass, one hop, and nothing on the
 request's path. It also makes a pass every POS_RELAY_SWEEP_SECONDS, and one for every context
@@ -30,14 +30,17 @@ from infrastructure.outbox.relay import OnPublished, relay_pending
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "pos_outbox"
+def channel(context: str) -> str:
+    """The channel `context`'s outbox commits notify (the payload is the context's name)."""
+    return f"pos_outbox_{context}"
 
 
-def _listen_connection(alias: str):
+def _listen_connection(alias: str, contexts: Iterable[str]):
     wrapper = connections[alias]
     conn = wrapper.get_new_connection(wrapper.get_connection_params())
     conn.autocommit = True
-    conn.execute(f"LISTEN {CHANNEL}")
+    for context in sorted(contexts):
+        conn.execute(f'LISTEN "{channel(context)}"')
     return conn
 
 
@@ -58,7 +61,7 @@ class _Relays:
             if time.monotonic() < self.retry_at.get(context, 0.0):
                 continue
             try:
-                total += relay_pending(context, on_published=self.on_published)
+                total += relay_pending(context, on_published=self.on_published, notified=True)
             except Exception as exc:  # database trouble: log, keep listening; retried after the back-off
                 delay = self.backoff.setdefault(context, Backoff()).next_delay()
                 self.retry_at[context] = time.monotonic() + delay
@@ -90,10 +93,10 @@ def listen_and_relay(contexts: Iterable[str], stop_event: threading.Event, *, sw
     while not stop_event.is_set():
         try:
             if conn is None:
-                conn = _listen_connection(alias)
+                conn = _listen_connection(alias, contexts)
                 if listening is not None:
                     listening.set()
-                logger.info("relay listener: listening on %s for %s", CHANNEL, ", ".join(sorted(contexts)))
+                logger.info("relay listener: listening for %s", ", ".join(channel(c) for c in sorted(contexts)))
                 total += relay(contexts)  # what was committed while nobody listened
                 next_sweep = time.monotonic() + sweep_every
             timeout = max(0.0, min(next_sweep - time.monotonic(), 0.5))  # 0.5 s: notice stop_event soon

@@ -73,12 +73,15 @@ def _relaying() -> dict[str, bool]:
 
 
 def relay_pending(context: str, *, batch_size: int = DEFAULT_BATCH_SIZE, max_passes: int = MAX_PASSES,
-                  on_published: OnPublished | None = None) -> int:
+                  on_published: OnPublished | None = None, notified: bool = False) -> int:
     """Publish `context`'s pending outbox rows in position order; return how many went out.
 
     Runs passes of up to `batch_size` events until a pass finds nothing (or fails, or another
     relay holds the lock, or `max_passes` is reached). `on_published(envelopes)` is called after
     each pass that published something, once its marks are committed (for tests and tooling).
+    `notified`: the caller hears of every commit (the NOTIFY listener), so a pass that found less
+    than a full batch ends the call: what was committed during it is notified and relayed next,
+    and the empty pass that would confirm it costs a transaction per commit at a till's pace.
 
     Reentrant per thread: in embedded mode the consumers run inside the relay (a policy may
     execute a command whose commit kicks the relay of this same context in this same thread).
@@ -106,6 +109,8 @@ def relay_pending(context: str, *, batch_size: int = DEFAULT_BATCH_SIZE, max_pas
             # that published something is followed by another: more may be pending (a larger
             # backlog, or events committed while this pass ran, whose kicks found the lock taken).
             if not outcome.published and not relaying[context]:
+                break
+            if notified and len(outcome.published) < batch_size and not relaying[context]:
                 break
     finally:
         del relaying[context]

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from infrastructure.eventstore.store import EventStore
-from infrastructure.outbox.listener import CHANNEL, listen_and_relay
+from infrastructure.outbox.listener import channel, listen_and_relay
 from infrastructure.outbox.models import OutboxEntry
 from tests.helpers import wait_until
 from tests.integration.test_outbox_relay import LAB, PassLog, added, opened, records_of
@@ -46,10 +46,10 @@ def listener():
     assert not errors, errors
 
 
-def listen_connection():
+def listen_connection(context=LAB):
     conn = connection.get_new_connection(connection.get_connection_params())
     conn.autocommit = True
-    conn.execute(f"LISTEN {CHANNEL}")
+    conn.execute(f'LISTEN "{channel(context)}"')
     return conn
 
 
@@ -74,6 +74,19 @@ def test_the_outbox_notifies_its_context_when_the_append_commits():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_commit_wakes_only_its_own_contexts_channel():
+    other, own = listen_connection("catalog"), listen_connection(LAB)
+    try:
+        stream = str(uuid.uuid4())
+        EventStore(LAB).append("Tally", stream, 0, [opened(stream)])
+        assert [n.payload for n in own.notifies(timeout=TIMEOUT_S, stop_after=1)] == [LAB]
+        assert list(other.notifies(timeout=0.3)) == []  # catalog's relay sleeps on
+    finally:
+        other.close()
+        own.close()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_listener_publishes_a_commit(listener):
     stream = str(uuid.uuid4())
     EventStore(LAB).append("Tally", stream, 0, [opened(stream), added(stream, 1)])
@@ -88,7 +101,7 @@ def test_the_listener_reconnects_when_its_connection_is_killed(listener):
     def listening_pids():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND query = %s AND pid <> pg_backend_pid()", [f"LISTEN {CHANNEL}"])
+                           "AND query = %s AND pid <> pg_backend_pid()", [f'LISTEN "{channel(LAB)}"'])
             return [pid for (pid,) in cursor.fetchall()]
 
     [pid] = listening_pids()
