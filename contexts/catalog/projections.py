@@ -56,9 +56,18 @@ class CatalogProjection(Projection):
     }}
 
     def handle(self, envelopes: list[Envelope]) -> None:
+        """`on_<Event>` per event, except stock movements: each run of them is applied in one go
+        (`_on_movements`), a poll's worth of sales moving a few products each."""
+        movements = []
         for e in envelopes:
-            handler = getattr(self, f"on_{e.event_type}", None) or self._on_movement
+            handler = getattr(self, f"on_{e.event_type}", None)
+            if handler is None:
+                movements.append(e)
+                continue
+            self._on_movements(movements)
+            movements = []
             handler(e)
+        self._on_movements(movements)
 
     # -- helpers -------------------------------------------------------------------------------
     @property
@@ -82,8 +91,8 @@ class CatalogProjection(Projection):
             return ""
         return self.categories.filter(id=category_id).values_list("name", flat=True).first() or ""
 
-    def _save_product(self, product: ProductView, e: Envelope, **changes):
-        """Save with `changes`; the product stream's version only from its own events."""
+    def _change_product(self, product: ProductView, e: Envelope, **changes):
+        """Set `changes` (not saved); the product stream's version only from its own events."""
         for key, value in changes.items():
             setattr(product, key, value)
         product.available = product.on_hand - product.reserved
@@ -92,6 +101,9 @@ class CatalogProjection(Projection):
         if e.stream_type == "Product":
             product.version = e.version
         product.updated_at = _later(product.updated_at, e.recorded_at)
+
+    def _save_product(self, product: ProductView, e: Envelope, **changes):
+        self._change_product(product, e, **changes)
         product.save(using=self.db)
         if e.stream_type == "Product" and e.event_type not in _MOVEMENTS:
             for row in self.store_stock.filter(product_id=product.id):
@@ -177,34 +189,49 @@ class CatalogProjection(Projection):
         self._save_product(product, e, status="active")
 
     # -- stock ---------------------------------------------------------------------------------
-    def _on_movement(self, e: Envelope):
-        kind, on_hand_sign, reserved_sign = _MOVEMENTS[e.event_type]
-        d = e.data
-        # A count states the new figure; every other movement moves `quantity` units.
-        on_hand_delta = d["delta"] if e.event_type == "StockAdjusted" else d["quantity"] * on_hand_sign
-        reserved_delta = d.get("quantity", 0) * reserved_sign
-        reference = (d.get("supplier_reference") or d.get("reason")
-                     or str(d.get("refund_id") or d.get("order_id") or d.get("transfer_id") or ""))
-        row = self._store_row(d)
-        StockMovementView.objects.using(self.db).create(
-            event_id=e.event_id, product_id=d["product_id"], store_code=d["store_code"], kind=kind,
-            on_hand_delta=on_hand_delta, reserved_delta=reserved_delta, on_hand_after=row.on_hand + on_hand_delta,
-            reference=reference[:200], at=e.recorded_at)
-        row.on_hand += on_hand_delta
-        row.reserved += reserved_delta
-        if e.event_type in ("StockReceived", "StockTransferredIn") and d.get("average_cost_after") is not None:
-            row.average_cost = d["average_cost_after"]
-        moved_last = row.last_movement_at is None or e.recorded_at >= row.last_movement_at
-        if moved_last:
-            row.last_movement_kind, row.last_movement_at = kind, e.recorded_at
-        product = self.products.filter(id=d["product_id"]).first()
-        self._save_store_stock(row, product)
-        if product is not None:
-            latest = product.last_movement_at is None or e.recorded_at >= product.last_movement_at
-            self._save_product(product, e, on_hand=product.on_hand + on_hand_delta,
-                               reserved=product.reserved + reserved_delta,
-                               last_movement_kind=kind if latest else product.last_movement_kind,
-                               last_movement_at=e.recorded_at if latest else product.last_movement_at)
+    def _on_movements(self, events: list[Envelope]):
+        """Stock movements, in order, with the result of applying them one at a time: each store
+        row and product they touch is read once, changed by every movement in turn and written
+        once, and their ledger lines go in one INSERT (a poll of eight two-line sales: 21 round
+        trips instead of 80)."""
+        if not events:
+            return
+        keys = list(dict.fromkeys((str(e.data["product_id"]), e.data["store_code"]) for e in events))
+        rows = {key: self._store_row({"product_id": key[0], "store_code": key[1]}) for key in keys}
+        products = {str(p.id): p for p in self.products.filter(id__in={product_id for product_id, _ in keys})}
+        ledger, moved = [], {}
+        for e in events:
+            kind, on_hand_sign, reserved_sign = _MOVEMENTS[e.event_type]
+            d = e.data
+            # A count states the new figure; every other movement moves `quantity` units.
+            on_hand_delta = d["delta"] if e.event_type == "StockAdjusted" else d["quantity"] * on_hand_sign
+            reserved_delta = d.get("quantity", 0) * reserved_sign
+            reference = (d.get("supplier_reference") or d.get("reason")
+                         or str(d.get("refund_id") or d.get("order_id") or d.get("transfer_id") or ""))
+            row = rows[(str(d["product_id"]), d["store_code"])]
+            ledger.append(StockMovementView(
+                event_id=e.event_id, product_id=d["product_id"], store_code=d["store_code"], kind=kind,
+                on_hand_delta=on_hand_delta, reserved_delta=reserved_delta, on_hand_after=row.on_hand + on_hand_delta,
+                reference=reference[:200], at=e.recorded_at))
+            row.on_hand += on_hand_delta
+            row.reserved += reserved_delta
+            if e.event_type in ("StockReceived", "StockTransferredIn") and d.get("average_cost_after") is not None:
+                row.average_cost = d["average_cost_after"]
+            if row.last_movement_at is None or e.recorded_at >= row.last_movement_at:
+                row.last_movement_kind, row.last_movement_at = kind, e.recorded_at
+            product = products.get(str(d["product_id"]))
+            if product is not None:
+                latest = product.last_movement_at is None or e.recorded_at >= product.last_movement_at
+                self._change_product(product, e, on_hand=product.on_hand + on_hand_delta,
+                                     reserved=product.reserved + reserved_delta,
+                                     last_movement_kind=kind if latest else product.last_movement_kind,
+                                     last_movement_at=e.recorded_at if latest else product.last_movement_at)
+                moved[product.id] = product
+        StockMovementView.objects.using(self.db).bulk_create(ledger)
+        for (product_id, _), row in rows.items():
+            self._save_store_stock(row, products.get(product_id))
+        for product in moved.values():
+            product.save(using=self.db)
 
     def on_StockCarriedOver(self, e: Envelope):
         """Moves nothing: the units it states were counted by the product stream's movements."""

@@ -4,8 +4,10 @@ The rule is one `on_<EventType>(envelope)` method per event (the Subscriber's de
 Rows that reflect one stream remember the stream version they show (`row.version`), so an event
 delivered again under a new id changes nothing: `current_row` hands out the row only while it is
 older than the event, `save_row` records the event's version; `update_row` does both in one
-UPDATE when the change needs no look at the row (most of a sale's events: a round trip each). (reporting's projections handle
-whole batches instead, for rebuild speed; their module says why.)"""
+UPDATE when the change needs no look at the row (most of a sale's events: a round trip each).
+
+Two documented exceptions handle batches: reporting's projections (rebuild speed) and the
+catalog's stock movements (a poll's sales touch a few rows many times); their modules say why."""
 
 from __future__ import annotations
 

@@ -275,3 +275,40 @@ def test_a_product_stream_with_old_stock_replays_into_the_legacy_store_and_rebui
     before = catalog_tables()
     call_command("rebuild_projections", "--context", "catalog", "--no-progress")
     assert catalog_tables() == before
+
+
+def test_movements_folded_in_one_batch_give_the_tables_that_one_at_a_time_gives(stores):
+    """The projection applies a run of stock movements in one go (each store row and product read
+    and written once); the tables must be those of applying the events one by one."""
+    from contexts.catalog.models import CategoryView, ProductView
+    from infrastructure.consumers.inbox import apply_batch
+    from infrastructure.consumers.models import InboxEvent
+
+    coffee, tea = make_product(low_stock_threshold=3), make_product()
+    execute(c.ReceiveGoods(store_code="BER", lines=(c.GoodsInLine(coffee, 10, Decimal("2.00")),
+                                                     c.GoodsInLine(tea, 4, Decimal("1.00")))), meta())
+    execute(c.ReceiveStock(product_id=coffee, quantity=5, store_code="NYC", unit_cost=Decimal("3.00")), meta())
+    for store in ("BER", "NYC", "BER"):
+        execute(c.RecordSale(order_id=uuid.uuid4(), store_code=store,
+                             lines=(c.OrderLineQuantity(coffee, 2), c.OrderLineQuantity(tea, 1))), meta())
+    execute(c.AdjustStock(product_id=coffee, counted_quantity=3, reason="count", store_code="BER"), meta())
+    execute(c.ReceiveGoods(store_code="BER", lines=(c.GoodsInLine(coffee, 6, Decimal("2.60")),)), meta())
+
+    events = [Envelope.from_stored(row) for row in StoredEvent.objects.filter(context="catalog").order_by("position")]
+
+    def afresh():
+        InboxEvent.objects.filter(consumer="catalog", source_context="catalog").delete()
+        for model in (CategoryView, ProductView, StoreStockView, StockMovementView):
+            model.objects.all().delete()
+
+    afresh()
+    for event in events:
+        apply_batch("catalog", [event])
+    one_at_a_time = catalog_tables()
+    afresh()
+    apply_batch("catalog", events)
+    assert catalog_tables() == one_at_a_time
+    # BER coffee: 10 - 2 - 2 = 6, counted 3, +6 = 9; NYC coffee 5 - 2 = 3; tea BER 4 - 2 = 2, NYC -1
+    assert (per_store(coffee), per_store(tea)) == ({"BER": (9, 0, 9), "NYC": (3, 0, 3)},
+                                                   {"BER": (2, 0, 2), "NYC": (-1, 0, -1)})
+    assert ProductView.objects.get(id=coffee).on_hand == 12
