@@ -61,7 +61,7 @@ def main():
 
     def sale():
         body = {"till_id": till, "lines": [{"product_id": prods[0], "quantity": 1}, {"product_id": prods[-1], "quantity": 2}],
-                "payments": [{"method": "cash", "amount": "1000.00"}]}
+                "payments": [{"method": "cash", "amount": "100.00"}]}
         r = client.post("/api/v1/sales/orders/", json.dumps(body), content_type="application/json",
                         HTTP_AUTHORIZATION=f"Bearer {cashier}", HTTP_IDEMPOTENCY_KEY=f"prof-{uuid.uuid4()}")
         assert r.status_code == 201, r.content

@@ -47,12 +47,12 @@ def store_of_till(till_id) -> str | None:
     return _till_store_lookup(str(till_id)) if _till_store_lookup is not None else None
 
 
-def stores_of(user) -> frozenset[str] | None:
+def stores_of(user, roles: set[str] | None = None) -> frozenset[str] | None:
     """The stores `user` works in; None means every store (head office, admin, an account with
-    no store assignment)."""
+    no store assignment). `roles`: the user's roles when already looked up."""
     if not user or not user.is_authenticated:
         return frozenset()
-    if ADMIN in roles_of(user):
+    if ADMIN in (roles_of(user) if roles is None else roles):
         return None
     codes = frozenset(user.store_assignments.values_list("store_code", flat=True))
     return codes or None
@@ -61,7 +61,7 @@ def stores_of(user) -> frozenset[str] | None:
 def request_stores(request) -> frozenset[str] | None:
     """`stores_of(request.user)`, looked up once per request."""
     if not hasattr(request, "_pos_stores"):
-        request._pos_stores = stores_of(request.user)
+        request._pos_stores = stores_of(request.user, request_roles(request))
     return request._pos_stores
 
 
