@@ -147,11 +147,13 @@ def _pending_batch(context: str, using: str, batch_size: int) -> list[Envelope]:
     taken, and under READ COMMITTED each statement sees everything committed before it started,
     so it sees the marks of the relay that held the lock before us and never re-selects them.
     """
-    pending = (OutboxEntry.objects.using(using)
-               .filter(context=context, published_at__isnull=True)
-               .order_by("position").values("position")[:batch_size])
-    rows = StoredEvent.objects.using(using).filter(position__in=pending).order_by("position")
+    rows = StoredEvent.objects.using(using).raw(_PENDING_SQL, [context, batch_size])  # built once, not per pass
     return [Envelope.from_stored(row) for row in rows]
+
+
+_PENDING_SQL = (f"SELECT e.* FROM {StoredEvent._meta.db_table} e WHERE e.position IN ("
+                f"SELECT o.position FROM {OutboxEntry._meta.db_table} o WHERE o.context = %s AND o.published_at IS NULL "
+                "ORDER BY o.position LIMIT %s) ORDER BY e.position")
 
 
 def _relay_one_pass(context: str, batch_size: int) -> _PassOutcome:
