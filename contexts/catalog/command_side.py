@@ -53,10 +53,11 @@ class StockLevel(models.Model):
 
 
 class SaleStore(models.Model):
-    """Which store a till sale took its stock from."""
+    """Which store a till sale took its stock from, and its receipt number (for its returns)."""
 
     order_id = models.UUIDField(primary_key=True)
     store_code = models.CharField(max_length=8)
+    number = models.CharField(max_length=40, default="", blank=True)
 
     class Meta:
         db_table = "catalog_cmd_sale_store"

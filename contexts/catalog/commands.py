@@ -173,6 +173,7 @@ class RecordSale:
     order_id: UUID
     lines: tuple[OrderLineQuantity, ...] = field(default_factory=tuple)
     store_code: str = ""
+    order_number: str = ""  # the receipt's number, shown in the stock ledger
 
 
 @dataclass(frozen=True)

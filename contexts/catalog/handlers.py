@@ -438,26 +438,26 @@ def record_sale(cmd: c.RecordSale, uow: UnitOfWork) -> dict:
         if product_id not in known:
             continue  # the till sold something the catalog never had: nothing to count down
         stock = stocks.get(product_id, store_code)
-        stock.sell(cmd.order_id, quantity)
+        stock.sell(cmd.order_id, quantity, cmd.order_number)
         stocks.save(stock)
-    SaleStore.objects.using(uow.db).bulk_create([SaleStore(order_id=cmd.order_id, store_code=store_code)],
-                                                ignore_conflicts=True)
+    SaleStore.objects.using(uow.db).bulk_create(
+        [SaleStore(order_id=cmd.order_id, store_code=store_code, number=cmd.order_number)], ignore_conflicts=True)
     return {"order_id": str(cmd.order_id), "store_code": store_code}
 
 
-def _store_of_order(uow: UnitOfWork, order_id) -> str:
-    """Where an order's stock came from: its till's store, the store its delivery reserved in, or
-    (sold before stock per store) the legacy store."""
-    sold_in = SaleStore.objects.using(uow.db).filter(order_id=order_id).values_list("store_code", flat=True).first()
-    if sold_in:
-        return sold_in
+def _store_of_order(uow: UnitOfWork, order_id) -> tuple[str, str]:
+    """Where an order's stock came from (its till's store, the store its delivery reserved in,
+    or, sold before stock per store, the legacy store) and its receipt number if known."""
+    sold = SaleStore.objects.using(uow.db).filter(order_id=order_id).values_list("store_code", "number").first()
+    if sold:
+        return sold
     reservation = uow.repository(StockReservation).get_or_new(reservation_stream_id(order_id))
-    return reservation.store_code or legacy_store()
+    return reservation.store_code or legacy_store(), ""
 
 
 @handles(c.RecordReturn, retry_on_conflict=True)
 def record_return(cmd: c.RecordReturn, uow: UnitOfWork) -> dict:
-    store_code = _store_of_order(uow, cmd.order_id)
+    store_code, number = _store_of_order(uow, cmd.order_id)
     wanted = _merged(cmd.lines)
     known = _known_products(uow, wanted)
     _lock_stock(uow, wanted, store_code)
@@ -465,7 +465,7 @@ def record_return(cmd: c.RecordReturn, uow: UnitOfWork) -> dict:
     for product_id, quantity in wanted.items():
         if product_id in known:
             stock = stocks.get(product_id, store_code)
-            stock.take_back(cmd.order_id, cmd.refund_id, quantity)
+            stock.take_back(cmd.order_id, cmd.refund_id, quantity, number)
             stocks.save(stock)
     return {"order_id": str(cmd.order_id), "refund_id": str(cmd.refund_id), "store_code": store_code}
 

@@ -43,7 +43,8 @@ class StockPolicy(Policy):
     def on_OrderCompleted(self, e: Envelope):
         if e.data.get("kind") != DELIVERY:  # delivery stock leaves with the shipment instead
             execute(c.RecordSale(order_id=UUID(e.data["order_id"]), lines=_lines(e.data),
-                                 store_code=e.data.get("store_code") or ""), Metadata.from_event(e))
+                                 store_code=e.data.get("store_code") or "", order_number=e.data.get("number") or ""),
+                    Metadata.from_event(e))
 
     def on_OrderRefunded(self, e: Envelope):
         execute(c.RecordReturn(order_id=UUID(e.data["order_id"]), refund_id=UUID(e.data["refund_id"]),

@@ -206,7 +206,7 @@ class CatalogProjection(Projection):
             # A count states the new figure; every other movement moves `quantity` units.
             on_hand_delta = d["delta"] if e.event_type == "StockAdjusted" else d["quantity"] * on_hand_sign
             reserved_delta = d.get("quantity", 0) * reserved_sign
-            reference = (d.get("supplier_reference") or d.get("reason")
+            reference = (d.get("supplier_reference") or d.get("reason") or d.get("order_number")
                          or str(d.get("refund_id") or d.get("order_id") or d.get("transfer_id") or ""))
             row = rows[(str(d["product_id"]), d["store_code"])]
             ledger.append(StockMovementView(

@@ -42,6 +42,7 @@ class Order:
         self.order_id = uuid.uuid4()
         self.kind = kind
         self.store_code = store_code
+        self.number = f"{store_code}-01-{uuid.uuid4().int % 1_000_000:06d}"  # the receipt's number
         self.version = 0
 
     def event(self, event_type: str, **data) -> Envelope:
@@ -59,10 +60,12 @@ class Order:
                 for product_id, quantity in pairs]
 
     def placed(self, *pairs) -> Envelope:
-        return self.event("OrderPlaced", kind=self.kind, store_code=self.store_code, lines=self.lines(*pairs))
+        return self.event("OrderPlaced", kind=self.kind, store_code=self.store_code, number=self.number,
+                          lines=self.lines(*pairs))
 
     def completed(self, *pairs) -> Envelope:
-        return self.event("OrderCompleted", kind=self.kind, store_code=self.store_code, lines=self.lines(*pairs))
+        return self.event("OrderCompleted", kind=self.kind, store_code=self.store_code, number=self.number,
+                          lines=self.lines(*pairs))
 
     def refunded(self, refund_id, *pairs) -> Envelope:
         return self.event("OrderRefunded", refund_id=str(refund_id), lines=self.lines(*pairs))
@@ -112,7 +115,7 @@ def test_a_completed_till_sale_takes_stock_down(cashier):
     assert stock(coffee) == (7, 0, 7) and stock(water) == (24, 0, 24)
     sold = events_of(in_s1(coffee))[-1]
     assert sold == ("StockSold", {"product_id": str(coffee), "store_code": "S1", "order_id": str(order.order_id),
-                                  "quantity": 3, "on_hand_after": 7})
+                                  "quantity": 3, "on_hand_after": 7, "order_number": order.number})
     assert product_row(coffee).last_movement_kind == "sold"
     # Who and why: the policy's metadata names the sales event that caused it.
     stored = StoredEvent.objects.filter(stream_id=in_s1(coffee)).order_by("-version").first()
@@ -142,9 +145,11 @@ def test_a_refund_puts_stock_back(cashier):
     assert stock(product_id) == (9, 0, 9)
     assert events_of(in_s1(product_id))[-1] == ("StockReturned", {
         "product_id": str(product_id), "store_code": "S1", "order_id": str(order.order_id),
-        "refund_id": str(refund_id), "quantity": 3, "on_hand_after": 9})
-    movement = StockMovementView.objects.filter(product_id=product_id).order_by("-id").first()
-    assert (movement.kind, movement.on_hand_delta, movement.reference) == ("returned", 3, str(refund_id))
+        "refund_id": str(refund_id), "quantity": 3, "on_hand_after": 9, "order_number": order.number})
+    sold, returned = StockMovementView.objects.filter(product_id=product_id).order_by("-id")[:2][::-1]
+    # the ledger names the receipt, as the cashier and the customer know the sale
+    assert (sold.kind, sold.on_hand_delta, sold.reference) == ("sold", -4, order.number)
+    assert (returned.kind, returned.on_hand_delta, returned.reference) == ("returned", 3, order.number)
     assert_ledger_matches(product_id)
 
 

@@ -140,6 +140,7 @@ class StockSold(DomainEvent, context=CATALOG, version=2):
     order_id: UUID
     quantity: int
     on_hand_after: int
+    order_number: str = ""  # the receipt's number, S1-03-000123 ("" for sales recorded before it was kept)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class StockReturned(DomainEvent, context=CATALOG, version=2):
     refund_id: UUID
     quantity: int
     on_hand_after: int
+    order_number: str = ""  # the refunded sale's receipt number, when the catalog knows it
 
 
 @dataclass(frozen=True)

@@ -97,16 +97,17 @@ class StoreStock(Aggregate):
         self._record(StockAdjusted(product_id=self.product_id, store_code=self.store_code, counted_quantity=counted,
                                    delta=counted - self.on_hand, reason=reason[:200], on_hand_after=counted))
 
-    def sell(self, order_id: UUID, quantity: int):
+    def sell(self, order_id: UUID, quantity: int, order_number: str = ""):
         """A completed till sale: never refused for stock (the goods already left the counter)."""
         quantity = values.positive_quantity(quantity)
         self._record(StockSold(product_id=self.product_id, store_code=self.store_code, order_id=order_id,
-                               quantity=quantity, on_hand_after=self.on_hand - quantity))
+                               quantity=quantity, on_hand_after=self.on_hand - quantity, order_number=order_number))
 
-    def take_back(self, order_id: UUID, refund_id: UUID, quantity: int):
+    def take_back(self, order_id: UUID, refund_id: UUID, quantity: int, order_number: str = ""):
         quantity = values.positive_quantity(quantity)
         self._record(StockReturned(product_id=self.product_id, store_code=self.store_code, order_id=order_id,
-                                   refund_id=refund_id, quantity=quantity, on_hand_after=self.on_hand + quantity))
+                                   refund_id=refund_id, quantity=quantity, on_hand_after=self.on_hand + quantity,
+                                   order_number=order_number))
 
     def reservation_problem(self, quantity: int, *, product_active: bool) -> str | None:
         """Why `quantity` units cannot be reserved here now, or None."""
